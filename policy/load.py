@@ -1,0 +1,434 @@
+"""From YAML to the typed model: strict (unknown/duplicate keys, wrong types, quotes not found
+verbatim in their source, undeclared facts — each an ``InputError`` with file:line:col)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from policy.errors import InputError
+from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, all_of, any_of, not_of
+from policy.model import (Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway,
+                          Vocabulary, WageYear)
+from policy.yamlio import err, key_pos, node_pos, read_yaml
+
+POLICY_DIR = Path(__file__).resolve().parent
+THRESHOLD_PARAMS = ("wage.monthly", "wage.annual")
+_WS = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """Whitespace-free text: quotes match sources whatever the line wrapping."""
+    return _WS.sub("", text.replace("\u3000", ""))
+
+
+@dataclass
+class Policy:
+    vocabulary: Vocabulary
+    params: Params
+    jurisdictions: dict[str, list[Jurisdiction]]  # id -> versions, oldest first
+    sources: dict[str, str] = field(default_factory=dict)  # file name -> text
+
+    def ids(self) -> list[str]:
+        return list(self.jurisdictions)
+
+    def version(self, jid: str, day: dt.date) -> tuple[Jurisdiction, str | None]:
+        """The version in force on ``day``; otherwise the nearest one and a warning."""
+        if jid not in self.jurisdictions:
+            raise InputError(f"unknown district `{jid}`; choose one of: {', '.join(self.jurisdictions)}, all",
+                             field="--district")
+        versions = self.jurisdictions[jid]
+        for v in versions:
+            if v.in_force(day):
+                return v, None
+        nearest = min(versions, key=lambda v: abs(((v.in_force_from or day) - day).days))
+        return nearest, (f"{jid}: no version in force on {day}; evaluated with the version in force from "
+                         f"{nearest.in_force_from} ({nearest.document})")
+
+
+# --- small typed readers ---------------------------------------------------------------------
+
+
+class Reader:
+    """Checks one mapping node: known keys only, required keys present, values typed."""
+
+    def __init__(self, file: Path, node, where: str, allowed: set[str], required: set[str] = frozenset()):
+        if not isinstance(node, CommentedMap):
+            raise err(f"{where} must be a mapping", file, node)
+        extra = [k for k in node if k not in allowed]
+        if extra:
+            raise err(f"unknown key `{extra[0]}` in {where}; allowed: {', '.join(sorted(allowed))}",
+                      file, node, extra[0], field=str(extra[0]))
+        missing = [k for k in sorted(required) if k not in node]
+        if missing:
+            raise err(f"{where} is missing `{missing[0]}`", file, node, field=missing[0])
+        self.file, self.node, self.where = file, node, where
+
+    def get(self, key, default=None):
+        return self.node.get(key, default)
+
+    def err(self, key, message: str) -> InputError:
+        return err(message, self.file, self.node, key, field=str(key))
+
+    def str(self, key, default=None) -> str | None:
+        v = self.node.get(key, default)
+        if v is not None and not isinstance(v, str):
+            raise self.err(key, f"`{key}` must be text")
+        return v
+
+    def text(self, key, required: bool = True) -> dict | None:
+        v = self.node.get(key)
+        if v is None and not required:
+            return None
+        r = Reader(self.file, v, f"`{key}`", {"zh", "en"}, {"zh", "en"})
+        return {"zh": r.str("zh"), "en": r.str("en")}
+
+    def date(self, key) -> dt.date | None:
+        v = self.node.get(key)
+        if v is None:
+            return None
+        if isinstance(v, dt.datetime):
+            return v.date()
+        if isinstance(v, dt.date):
+            return v
+        if isinstance(v, str):
+            try:
+                return dt.date.fromisoformat(v)
+            except ValueError:
+                pass
+        raise self.err(key, f"`{key}` must be a date YYYY-MM-DD")
+
+    def list(self, key, required: bool = False) -> CommentedSeq:
+        v = self.node.get(key)
+        if v is None:
+            if required:
+                raise self.err(key, f"`{key}` is required")
+            return CommentedSeq()
+        if not isinstance(v, CommentedSeq):
+            raise self.err(key, f"`{key}` must be a list")
+        return v
+
+
+def to_fraction(v, file, node, key, what: str) -> Fraction:
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+        raise err(f"{what} must be a number, got `{v}`", file, node, key)
+    try:
+        return Fraction(str(v))
+    except (ValueError, ZeroDivisionError):
+        raise err(f"{what} must be a number, got `{v}`", file, node, key) from None
+
+
+# --- vocabulary and parameters -----------------------------------------------------------------
+
+FACT_TYPES = ("date", "bool", "int", "decimal", "money", "enum", "money_list")
+
+
+def load_vocabulary(path: Path = POLICY_DIR / "vocabulary.yaml", topics_path: Path = POLICY_DIR / "topics.yaml") -> Vocabulary:
+    data = read_yaml(path)
+    top = Reader(path, data, "the vocabulary", {"facts", "constraints"}, {"facts"})
+    facts: dict[str, FactSpec] = {}
+    fnode = top.get("facts")
+    for name in fnode:
+        r = Reader(path, fnode[name], f"fact `{name}`",
+                   {"type", "label", "unit", "choices", "ordered", "min", "max", "length", "derived", "change"},
+                   {"type", "label"})
+        typ = r.str("type")
+        if typ not in FACT_TYPES:
+            raise r.err("type", f"type must be one of {', '.join(FACT_TYPES)}")
+        change = Change("fixed")
+        ch = r.get("change", "fixed")
+        if ch != "fixed":
+            cr = Reader(path, ch, f"`change` of `{name}`", {"kind", "per_month", "unit", "cost"}, {"kind"})
+            kind = cr.str("kind")
+            if kind not in ("time", "effort"):
+                raise cr.err("kind", "kind must be fixed, time or effort")
+            change = Change(kind,
+                            per_month=to_fraction(cr.get("per_month", 0), path, ch, "per_month", "per_month"),
+                            unit=to_fraction(cr.get("unit", 1), path, ch, "unit", "unit"),
+                            cost=to_fraction(cr.get("cost", 1 if kind == "time" else 0), path, ch, "cost", "cost"))
+        facts[name] = FactSpec(
+            name=name, type=typ, label=r.text("label"), unit=r.text("unit", required=False),
+            choices=tuple(r.list("choices")), ordered=bool(r.get("ordered", False)),
+            minimum=None if r.get("min") is None else to_fraction(r.get("min"), path, fnode[name], "min", "min"),
+            maximum=None if r.get("max") is None else to_fraction(r.get("max"), path, fnode[name], "max", "max"),
+            length=int(r.get("length", 0)), derived=bool(r.get("derived", False)), change=change)
+    topics_data = read_yaml(topics_path)
+    topics = {}
+    for t in topics_data:
+        tr = Reader(topics_path, topics_data[t], f"topic `{t}`", {"zh", "en"}, {"zh", "en"})
+        topics[t] = {"zh": tr.str("zh"), "en": tr.str("en")}
+    vocab = Vocabulary(facts=facts, constraints=[], topics=topics)
+    for i, c in enumerate(top.list("constraints")):
+        cr = Reader(path, c, "a constraint", {"id", "when", "validate", "message"}, {"id", "when", "message"})
+        vocab.constraints.append(Constraint(id=cr.str("id"), when=parse_cond(path, c, "when", vocab, None),
+                                            validate=bool(cr.get("validate", True)), message=cr.text("message")))
+    return vocab
+
+
+def load_params(pdir: Path = POLICY_DIR / "params") -> Params:
+    wage_path = pdir / "wage.yaml"
+    w = read_yaml(wage_path)
+    wr = Reader(wage_path, w, "the wage table", {"id", "label", "rounding", "rounding_cite", "years"}, {"years"})
+    years = []
+    for y in wr.list("years", required=True):
+        yr = Reader(wage_path, y, "a wage year", {"year", "monthly", "annual", "published", "confidence", "cite"},
+                    {"year", "monthly", "published", "cite"})
+        years.append(WageYear(year=int(y["year"]), monthly=int(y["monthly"]),
+                              annual=int(y["annual"]) if y.get("annual") is not None else None,
+                              published=yr.date("published"), confidence=yr.str("confidence", "medium"),
+                              cite=yr.str("cite")))
+    years.sort(key=lambda y: y.year)
+    rc = w["rounding_cite"]
+    d_path = pdir / "districts.yaml"
+    d = read_yaml(d_path)
+    r_path = pdir / "retirement.yaml"
+    r = read_yaml(r_path)
+    return Params(
+        wage_years=years, wage_rounding=str(w.get("rounding", "half_up_yuan")),
+        wage_rounding_cite=Cite(str(rc["source"]), str(rc["section"]), str(rc["quote"])),
+        district_sets={k: tuple(v["members"]) for k, v in d["sets"].items()},
+        district_set_labels={k: dict(v["label"]) for k, v in d["sets"].items()},
+        district_names={k: dict(v) for k, v in d["names"].items()},
+        retirement={"cite": str(r["cite"]), "categories": {k: dict(v) for k, v in r["categories"].items()}},
+    )
+
+
+# --- conditions --------------------------------------------------------------------------------
+
+COND_KEYS = {"fact", "each", "sum", "all", "any", "not", "at_least", "of", "in", "not_in", *OPS}
+
+
+def parse_cond(file: Path, parent, key, vocab: Vocabulary, params: Params | None) -> Expr:
+    """Parse the condition at ``parent[key]``."""
+    node = parent[key]
+    line, col = key_pos(parent, key)
+    span = Span(file.name, line or 0, col or 0)
+    if not isinstance(node, CommentedMap):
+        raise err("a condition must be a mapping such as `{fact: ..., ge: ...}`, `{all: [...]}`", file, parent, key)
+    extra = [k for k in node if k not in COND_KEYS]
+    if extra:
+        raise err(f"unknown key `{extra[0]}` in a condition; allowed: {', '.join(sorted(COND_KEYS))}",
+                  file, node, extra[0], field=str(extra[0]))
+    if "all" in node or "any" in node:
+        k = "all" if "all" in node else "any"
+        items = node[k]
+        if not isinstance(items, CommentedSeq) or len(node) != 1:
+            raise err(f"`{k}` takes a list of conditions and nothing beside it", file, node, k)
+        parsed = tuple(parse_cond(file, items, i, vocab, params) for i in range(len(items)))
+        return All(parsed, span=span) if k == "all" else Any(parsed, span=span)
+    if "not" in node:
+        if len(node) != 1:
+            raise err("`not` takes one condition and nothing beside it", file, node, "not")
+        return Not(parse_cond(file, node, "not", vocab, params), span=span)
+    if "at_least" in node:
+        items = node.get("of")
+        if not isinstance(items, CommentedSeq) or not isinstance(node["at_least"], int):
+            raise err("`at_least: K` needs `of: [conditions]`", file, node, "at_least")
+        return AtLeast(int(node["at_least"]), tuple(parse_cond(file, items, i, vocab, params)
+                                                    for i in range(len(items))), span=span)
+    ops = [k for k in node if k in OPS or k in ("in", "not_in")]
+    if not ops:
+        raise err("a comparison needs an operator: eq, ne, lt, le, gt, ge, in or not_in", file, parent, key)
+    subject_keys = [k for k in ("fact", "each", "sum") if k in node]
+    if len(subject_keys) != 1:
+        raise err("a comparison needs exactly one of `fact`, `each`, `sum`", file, parent, key)
+    sk = subject_keys[0]
+    if sk == "sum":
+        terms = []
+        seq = node["sum"]
+        if not isinstance(seq, CommentedSeq):
+            raise err("`sum` is a list of [coefficient, fact] pairs", file, node, "sum")
+        for i, pair in enumerate(seq):
+            if not isinstance(pair, CommentedSeq) or len(pair) != 2:
+                raise err("`sum` is a list of [coefficient, fact] pairs", file, seq, i)
+            _fact_spec(vocab, pair[1], file, seq, i)
+            terms.append((to_fraction(pair[0], file, seq, i, "a coefficient"), str(pair[1])))
+        subjects = [tuple(terms)]
+        spec = None
+    else:
+        fname = node[sk]
+        spec = _fact_spec(vocab, fname, file, node, sk)
+        if sk == "each":
+            if spec.type != "money_list":
+                raise err(f"`each` needs a list fact; `{fname}` is {spec.type}", file, node, sk, field=fname)
+            subjects = [((Fraction(1), n),) for n in spec.numeric_names]
+        else:
+            if spec.type == "money_list":
+                raise err(f"`{fname}` is a list; compare its items with `each:`", file, node, sk, field=fname)
+            if spec.type == "date":
+                raise err(f"`{fname}` is a date; clauses compare the derived numbers (age, months …)",
+                          file, node, sk, field=fname)
+            subjects = [((Fraction(1), str(fname)),)]
+    parts: list[Expr] = []
+    for terms in subjects:
+        for op in ops:
+            parts.append(_comparison(file, node, op, terms, spec, vocab, params, span))
+    return parts[0] if len(parts) == 1 else All(tuple(parts), span=span)
+
+
+def _fact_spec(vocab: Vocabulary, name, file, node, key) -> FactSpec:
+    if not isinstance(name, str) or name.split("[", 1)[0] not in vocab.facts:
+        close = [f for f in vocab.facts if str(name).split(".")[-1] in f]
+        hint = f"; did you mean {', '.join(f'`{c}`' for c in close[:3])}?" if close else ""
+        raise err(f"the clause refers to an undeclared fact `{name}` (not in vocabulary.yaml){hint}",
+                  file, node, key, field=str(name))
+    return vocab.facts[name.split("[", 1)[0]]
+
+
+def _comparison(file, node, op, terms, spec: FactSpec | None, vocab, params, span) -> Expr:
+    value = node[op]
+    fname = terms[0][1]
+    if op in ("in", "not_in"):
+        if spec is None or spec.type != "enum":
+            raise err(f"`{op}` needs an enum fact", file, node, op)
+        set_name = None
+        if isinstance(value, CommentedMap) and set(value) == {"set"}:
+            set_name = str(value["set"])
+            if params is None or set_name not in params.district_sets:
+                raise err(f"unknown set `{set_name}`", file, value, "set")
+            names = params.district_sets[set_name]
+        elif isinstance(value, CommentedSeq):
+            names = [str(v) for v in value]
+        else:
+            raise err(f"`{op}` takes a list of choices or `{{set: NAME}}`", file, node, op)
+        bad = [n for n in names if n not in spec.choices]
+        if bad:
+            raise err(f"`{bad[0]}` is not a choice of `{fname}`; choices: {', '.join(spec.choices)}", file, node, op)
+        e = In(fname, frozenset(spec.choices.index(n) for n in names), set_name=set_name, span=span)
+        return not_of(e) if op == "not_in" else e
+    if isinstance(value, CommentedMap):
+        r = Reader(file, value, "a threshold", {"times", "param", "round"}, {"times", "param"})
+        p = r.str("param")
+        if p not in THRESHOLD_PARAMS:
+            raise r.err("param", f"unknown parameter `{p}`; known: {', '.join(THRESHOLD_PARAMS)}")
+        rnd = r.get("round", "yuan")
+        if rnd not in ("yuan", "exact"):
+            raise r.err("round", "`round` is `yuan` (half up to whole 元, as offices publish) or `exact`")
+        rhs = Threshold(to_fraction(value["times"], file, value, "times", "times"), p,
+                        "half_up_yuan" if rnd == "yuan" else None)
+        return Cmp(terms, op, rhs, span=span)
+    if spec is not None and spec.type == "bool":
+        if not isinstance(value, bool) or op not in ("eq", "ne"):
+            raise err(f"`{fname}` is yes/no: compare with `eq: true` or `eq: false`", file, node, op, field=fname)
+        return Cmp(terms, op, Fraction(int(value)), span=span)
+    if spec is not None and spec.type == "enum":
+        if value not in spec.choices:
+            raise err(f"`{value}` is not a choice of `{fname}`; choices: {', '.join(spec.choices)}",
+                      file, node, op, field=fname)
+        if op not in ("eq", "ne") and not spec.ordered:
+            raise err(f"`{fname}` has no order; use eq, ne, in or not_in", file, node, op, field=fname)
+        idx = spec.choices.index(value)
+        if op in ("eq", "ne"):
+            e = In(fname, frozenset({idx}), span=span)
+            return e if op == "eq" else not_of(e)
+        return Cmp(terms, op, Fraction(idx), span=span)
+    return Cmp(terms, op, to_fraction(value, file, node, op, f"the value of `{op}`"), span=span)
+
+
+# --- jurisdictions -----------------------------------------------------------------------------
+
+CLAUSE_KEYS = {"id", "topic", "cite", "quote", "strength", "note", "when", "title"}
+
+
+def _clause(file: Path, node, kind: str, vocab: Vocabulary, params: Params, sources: dict[str, str],
+            pathway: str | None = None) -> Clause:
+    r = Reader(file, node, "a clause", CLAUSE_KEYS, {"id", "topic", "cite", "quote", "when"})
+    cid = r.str("id")
+    topic = r.str("topic")
+    if topic not in vocab.topics:
+        raise r.err("topic", f"unknown topic `{topic}`; topics are listed in policy/topics.yaml")
+    cite = _cite(file, r, sources)
+    strength = r.str("strength", "required")
+    if strength not in ("required", "in_principle"):
+        raise r.err("strength", "strength is `required` or `in_principle` (原则上)")
+    line, col = node_pos(node)
+    title = r.text("title", required=False) or {"zh": cite.quote[:40], "en": cid}
+    return Clause(id=cid, topic=topic, kind=kind, cite=cite, strength=strength,
+                  when=parse_cond(file, node, "when", vocab, params), title=title, note=r.str("note"),
+                  pathway=pathway, span=Span(file.name, line or 0, col or 0))
+
+
+def _cite(file: Path, r: Reader, sources: dict[str, str]) -> Cite:
+    cr = Reader(file, r.get("cite"), "`cite`", {"source", "section"}, {"source", "section"})
+    src, section, quote = cr.str("source"), cr.str("section"), r.str("quote")
+    if src not in sources:
+        raise cr.err("source", f"unknown source `{src}`; bundled sources: {', '.join(sorted(sources))}")
+    if not quote or normalize(quote) not in normalize(sources[src]):
+        raise r.err("quote", f"the quote is not found verbatim in {src}: “{(quote or '')[:60]}”")
+    return Cite(src, section, quote)
+
+
+def load_jurisdiction(file: Path, vocab: Vocabulary, params: Params, sources: dict[str, str]) -> Jurisdiction:
+    data = read_yaml(file)
+    top = Reader(file, data, "a jurisdiction file", {"meta", "employer", "applicant", "pathways", "exclusions"},
+                 {"meta"})
+    m = Reader(file, data["meta"], "`meta`",
+               {"id", "name", "issuer", "document", "in_force", "sources", "note"}, {"id", "name", "document", "sources"})
+    jid = m.str("id")
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", jid or ""):
+        raise m.err("id", "the id is lower-case latin letters, digits and _ (the pinyin district name)")
+    frm = to = None
+    if m.get("in_force") is not None:
+        fr = Reader(file, m.get("in_force"), "`in_force`", {"from", "to", "note"})
+        frm, to = fr.date("from"), fr.date("to")
+    srcs = m.list("sources", required=True)
+    for i, s in enumerate(srcs):
+        if s not in sources:
+            raise err(f"unknown source `{s}`", file, srcs, i)
+    seen: dict[str, Clause] = {}
+
+    def remember(c: Clause, node) -> Clause:
+        if c.id in seen:
+            raise err(f"duplicate clause id `{c.id}`", file, node, "id", field="id")
+        seen[c.id] = c
+        return c
+
+    def clauses(key: str, kind: str) -> tuple[Clause, ...]:
+        return tuple(remember(_clause(file, n, kind, vocab, params, sources), n) for n in top.list(key))
+
+    employer, applicant, exclusions = clauses("employer", "employer"), clauses("applicant", "applicant"), \
+        clauses("exclusions", "exclusion")
+    pathways = []
+    for pn in top.list("pathways"):
+        pr = Reader(file, pn, "a pathway", {"id", "topic", "title", "clauses"}, {"id", "topic", "title", "clauses"})
+        pid = pr.str("id")
+        if pr.str("topic") not in vocab.topics:
+            raise pr.err("topic", f"unknown topic `{pr.str('topic')}`; topics are listed in policy/topics.yaml")
+        cls = tuple(remember(_clause(file, n, "pathway", vocab, params, sources, pathway=pid), n)
+                    for n in pr.list("clauses", required=True))
+        line, col = node_pos(pn)
+        pathways.append(Pathway(pid, pr.str("topic"), pr.text("title"), cls, Span(file.name, line or 0, col or 0)))
+    return Jurisdiction(id=jid, name=m.text("name"), issuer=m.str("issuer", ""), document=m.str("document"),
+                        in_force_from=frm, in_force_to=to, sources=tuple(srcs), employer=employer,
+                        applicant=applicant, pathways=tuple(pathways), exclusions=exclusions,
+                        note=m.str("note"), file=str(file), raw_meta={"in_force_note": (m.get("in_force") or {}).get("note")})
+
+
+def load_sources(sdir: Path = POLICY_DIR / "sources") -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(sdir.glob("*.txt"))}
+
+
+def load_policy_from(jdir: Path, extra_files: list[Path] = ()) -> Policy:
+    vocab, params, sources = load_vocabulary(), load_params(), load_sources()
+    jur: dict[str, list[Jurisdiction]] = {}
+    for f in [*sorted(jdir.glob("*.yaml")), *extra_files]:
+        j = load_jurisdiction(Path(f), vocab, params, sources)
+        jur.setdefault(j.id, []).append(j)
+    for versions in jur.values():
+        versions.sort(key=lambda v: v.in_force_from or dt.date.min)
+    return Policy(vocab, params, jur, sources)
+
+
+@lru_cache(maxsize=1)
+def load_policy() -> Policy:
+    """The shipped policy (package data), loaded once per process."""
+    return load_policy_from(POLICY_DIR / "jurisdictions")
+
+
+__all__ = ["Policy", "load_policy", "load_policy_from", "load_jurisdiction", "normalize", "all_of", "any_of"]

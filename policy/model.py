@@ -1,0 +1,171 @@
+"""Typed model of the policy data: vocabulary, parameters, jurisdictions and their clauses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from policy.expr import Expr, Span, all_of, any_of, not_of, TRUE
+
+Text = dict  # {"zh": ..., "en": ...}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    kind: str  # fixed | time | effort
+    per_month: Fraction = Fraction(0)  # time: growth per month waited
+    unit: Fraction = Fraction(1)  # effort: size of one step
+    cost: Fraction = Fraction(0)  # effort: points per step
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    name: str
+    type: str  # date | bool | int | decimal | money | enum | money_list
+    label: Text
+    unit: Text | None = None
+    choices: tuple[str, ...] = ()
+    ordered: bool = False
+    minimum: Fraction | None = None
+    maximum: Fraction | None = None
+    length: int = 0
+    derived: bool = False
+    change: Change = Change("fixed")
+
+    @property
+    def scope(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def numeric_names(self) -> tuple[str, ...]:
+        """The scalar facts the backends see (a list fact becomes name[0], name[1], ...)."""
+        if self.type == "money_list":
+            return tuple(f"{self.name}[{i}]" for i in range(self.length))
+        return (self.name,)
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    id: str
+    when: Expr
+    validate: bool
+    message: Text
+
+
+@dataclass
+class Vocabulary:
+    facts: dict[str, FactSpec]
+    constraints: list[Constraint]
+    topics: dict[str, Text]
+
+    def spec(self, scalar: str) -> FactSpec:
+        """Spec of a scalar fact name, ``x[1]`` resolving to list fact ``x``."""
+        return self.facts[scalar.split("[", 1)[0]]
+
+    def scalars(self) -> list[str]:
+        return [n for s in self.facts.values() if s.type != "date" for n in s.numeric_names]
+
+
+@dataclass(frozen=True, slots=True)
+class Cite:
+    source: str
+    section: str
+    quote: str
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "section": self.section, "quote": self.quote}
+
+
+@dataclass(frozen=True)
+class Clause:
+    id: str
+    topic: str
+    kind: str  # employer | applicant | pathway | exclusion
+    cite: Cite
+    strength: str  # required | in_principle
+    when: Expr
+    title: Text
+    note: str | None = None
+    pathway: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Pathway:
+    id: str
+    topic: str
+    title: Text
+    clauses: tuple[Clause, ...]
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(eq=False)
+class Jurisdiction:
+    id: str
+    name: Text
+    issuer: str
+    document: str
+    in_force_from: dt.date | None
+    in_force_to: dt.date | None
+    sources: tuple[str, ...]
+    employer: tuple[Clause, ...]
+    applicant: tuple[Clause, ...]
+    pathways: tuple[Pathway, ...]
+    exclusions: tuple[Clause, ...]
+    note: str | None = None
+    file: str = ""
+    raw_meta: dict = field(default_factory=dict)
+
+    def clauses(self) -> list[Clause]:
+        return [*self.employer, *self.applicant, *(c for p in self.pathways for c in p.clauses), *self.exclusions]
+
+    def clause(self, cid: str) -> Clause:
+        for c in self.clauses():
+            if c.id == cid:
+                return c
+        raise KeyError(cid)
+
+    def in_force(self, day: dt.date) -> bool:
+        return (self.in_force_from is None or self.in_force_from <= day) and (
+            self.in_force_to is None or day <= self.in_force_to)
+
+    def eligibility(self, waive: frozenset[str] = frozenset(), drop: frozenset[str] = frozenset()) -> Expr:
+        """The whole rule as one expression: employer ∧ applicant ∧ (some pathway) ∧ ¬exclusions.
+
+        ``waive``: clause ids treated as holding (``--lenient`` passes the in_principle ones);
+        ``drop``: the same, used by analyses that ask "what if this clause were gone".
+        """
+        def cl(c: Clause) -> Expr:
+            return TRUE if c.id in waive or c.id in drop else c.when
+
+        def ex(c: Clause) -> Expr:
+            return TRUE if c.id in waive or c.id in drop else not_of(c.when)
+
+        return all_of([
+            *(cl(c) for c in self.employer),
+            *(cl(c) for c in self.applicant),
+            any_of([all_of([cl(c) for c in p.clauses]) for p in self.pathways]) if self.pathways else TRUE,
+            *(ex(c) for c in self.exclusions),
+        ])
+
+
+@dataclass(frozen=True, slots=True)
+class WageYear:
+    year: int
+    monthly: int
+    annual: int | None
+    published: dt.date
+    confidence: str
+    cite: str
+
+
+@dataclass
+class Params:
+    wage_years: list[WageYear]
+    wage_rounding: str
+    wage_rounding_cite: Cite
+    district_sets: dict[str, tuple[str, ...]]
+    district_set_labels: dict[str, Text]
+    district_names: dict[str, Text]
+    retirement: dict

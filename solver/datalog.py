@@ -1,0 +1,160 @@
+"""IR → pyDatalog. The only module that talks to pyDatalog.
+
+Every IR node ``n`` gets two predicates, ``t(n)`` (derived true) and ``f(n)`` (derived false);
+a node with neither is unknown — Kleene logic, the same as ``policy.expr.evaluate``. Facts are
+``val(name, P, Q)``: the value P/Q as integers (Q > 0), so every comparison is exact integer
+arithmetic (pyDatalog rounds floats to 8 digits; we never give it one).
+
+One program per (jurisdiction version, wage year, mode) is loaded into its own ``Logic`` once;
+a check asserts the profile's facts, asks ``t(X)`` and ``f(X)``, and retracts them.
+
+Example:
+    >>> from fractions import Fraction
+    >>> from policy.expr import Cmp
+    >>> print(to_datalog_rules(Cmp(((Fraction(1), "x"),), "ge", Fraction(29, 2)), {}))
+    t('n0') <= val('x', P0, Q0) & (2*P0 >= 29*Q0)
+    f('n0') <= val('x', P0, Q0) & (2*P0 < 29*Q0)
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+from fractions import Fraction
+
+from pyDatalog import Logic, pyDatalog
+
+from policy.expr import NEGATE, All, Any, AtLeast, Cmp, Const, Expr, In, Not, children
+from solver.facts import Facts
+from solver.program import Program
+
+PY_OP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+
+def _nid(e: Expr, ids: dict[int, str]) -> str:
+    if id(e) not in ids:
+        ids[id(e)] = f"n{len(ids)}"
+    return ids[id(e)]
+
+
+def _cmp_body(e: Cmp, op: str) -> str:
+    # sum(c_i * P_i/Q_i) op r  ⇔  sum(c_i * P_i * prod_{j≠i} Q_j) * D op r * D * prod Q  (D clears fractions)
+    den = math.lcm(*(c.denominator for c, _ in e.terms), e.rhs.denominator)
+    atoms, lhs = [], []
+    for i, (c, f) in enumerate(e.terms):
+        atoms.append(f"val({f!r}, P{i}, Q{i})")
+        others = "".join(f"*Q{j}" for j in range(len(e.terms)) if j != i)
+        lhs.append(f"{int(c * den)}*P{i}{others}")
+    allq = "*".join(f"Q{j}" for j in range(len(e.terms)))
+    rhs = f"{int(e.rhs * den)}*{allq}"
+    return " & ".join(atoms) + f" & ({' + '.join(lhs)} {PY_OP[op]} {rhs})"
+
+
+def _rules(e: Expr, ids: dict[int, str]) -> list[str]:
+    n = repr(_nid(e, ids))
+    match e:
+        case Const(v):
+            return [f"+ {'t' if v else 'f'}({n})"]
+        case Cmp(op=op):
+            return [f"t({n}) <= {_cmp_body(e, op)}", f"f({n}) <= {_cmp_body(e, NEGATE[op])}"]
+        case In(fact, values):
+            out = [f"t({n}) <= val({fact!r}, P, Q) & (P == {v})" for v in sorted(values)]
+            neq = " & ".join(f"(P != {v})" for v in sorted(values))
+            return out + [f"f({n}) <= val({fact!r}, P, Q) & {neq}"]
+    kids = [repr(_nid(c, ids)) for c in children(e)]
+    match e:
+        case All():
+            return [f"t({n}) <= " + " & ".join(f"t({k})" for k in kids)] + [f"f({n}) <= f({k})" for k in kids]
+        case Any():
+            return [f"t({n}) <= t({k})" for k in kids] + [f"f({n}) <= " + " & ".join(f"f({k})" for k in kids)]
+        case Not():
+            return [f"t({n}) <= f({kids[0]})", f"f({n}) <= t({kids[0]})"]
+        case AtLeast(k):
+            out = [f"t({n}) <= " + " & ".join(f"t({x})" for x in s) for s in itertools.combinations(kids, k)]
+            if k > len(kids):
+                return out + [f"+ f({n})"]
+            return out + [f"f({n}) <= " + " & ".join(f"f({x})" for x in s)
+                          for s in itertools.combinations(kids, len(kids) - k + 1)]
+    raise TypeError(e)
+
+
+def to_datalog_rules(root: Expr, ids: dict[int, str]) -> str:
+    """The rules for ``root`` and all its sub-nodes, one per line (golden-testable)."""
+    lines: list[str] = []
+    seen: set[int] = set()
+
+    def go(e: Expr) -> None:
+        if id(e) in seen:
+            return
+        seen.add(id(e))
+        for c in children(e):
+            go(c)
+        lines.extend(_rules(e, ids))
+
+    go(root)
+    return "\n".join(lines)
+
+
+def to_datalog(prog: Program) -> tuple[str, dict[int, str]]:
+    """The whole program as pyDatalog text, and the node-id map."""
+    ids: dict[int, str] = {}
+    text = [to_datalog_rules(n, ids) for n in (prog.root, *prog.requirement.values(), *prog.pathway.values())]
+    # Both predicates must exist even when no rule can derive them.
+    text.append("+ t('none')\n+ f('none')")
+    return "\n".join(t for t in text if t), ids
+
+
+class _Compiled:
+    def __init__(self, prog: Program):
+        self.text, self.ids = to_datalog(prog)
+        Logic()  # a fresh rule base for this program
+        pyDatalog.load(self.text)
+        self.logic = Logic(True)
+
+
+_local = threading.local()
+
+
+def _compiled(prog: Program) -> _Compiled:
+    # pyDatalog keeps one rule base per thread: so do we.
+    cache = getattr(_local, "cache", None)
+    if cache is None:
+        cache = _local.cache = {}
+    if id(prog) not in cache:
+        cache[id(prog)] = (prog, _Compiled(prog))  # keep prog alive so id() stays unique
+    return cache[id(prog)][1]
+
+
+def fact_rows(facts: Facts) -> list[tuple[str, int, int]]:
+    return [(name, v.numerator, v.denominator) for name, v in facts.values.items()]
+
+
+def node_status(prog: Program, facts: Facts) -> dict[int, bool | None]:
+    """Truth of every node of the program for this profile (``None``: unknown)."""
+    c = _compiled(prog)
+    Logic(c.logic)
+    rows = fact_rows(facts)
+    for r in rows:
+        pyDatalog.assert_fact("val", *r)
+    try:
+        true = {a[0] for a in (pyDatalog.ask("t(X)") or _Empty).answers}
+        false = {a[0] for a in (pyDatalog.ask("f(X)") or _Empty).answers}
+    finally:
+        for r in rows:
+            pyDatalog.retract_fact("val", *r)
+    out: dict[int, bool | None] = {}
+    for key, nid in c.ids.items():
+        out[key] = True if nid in true else False if nid in false else None
+    return out
+
+
+class _Empty:
+    answers: list = []
+
+
+def program_text(prog: Program) -> str:
+    return _compiled(prog).text
+
+
+__all__ = ["node_status", "to_datalog", "to_datalog_rules", "program_text", "Fraction"]

@@ -1,0 +1,238 @@
+"""Eligibility and its proof, from the node truths a backend computed.
+
+The backend (Datalog by default, the reference interpreter or z3 on request) decides every node
+of the compiled program; this module only reads those truths back onto the clauses: which held,
+which failed and why (actual vs required, the threshold arithmetic), which are unknown and which
+facts would decide them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Callable
+
+from policy.expr import NEGATE, SYMBOL, All, Any, AtLeast, Cmp, Const, Expr, In, Not, evaluate, fmt_num, walk
+from policy.load import Policy
+from policy.model import Clause, Jurisdiction, Pathway
+from solver.facts import Facts, display
+from solver.program import Program, compile_program
+
+Status = dict[int, bool | None]
+
+
+# --- backends ------------------------------------------------------------------------------------
+
+
+def reference_status(prog: Program, facts: Facts) -> Status:
+    """The direct interpreter of the IR (``policy.expr.evaluate``): the oracle backends are tested against."""
+    return {id(n): evaluate(n, facts.values) for n in prog.nodes}
+
+
+def backend(name: str) -> Callable[[Program, Facts], Status]:
+    if name == "datalog":
+        from solver.datalog import node_status
+        return node_status
+    if name == "reference":
+        return reference_status
+    if name == "z3":
+        from solver.smt import node_status as z3_status
+        return z3_status
+    raise ValueError(f"unknown backend {name!r}")
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Leaf:
+    """One comparison of a clause, with the profile's value and what was required."""
+
+    facts: tuple[str, ...]
+    required: str
+    actual: str
+    status: bool | None
+    derivation: str | None = None
+    raw_actual: Fraction | None = None
+
+    def as_dict(self) -> dict:
+        d = {"fact": self.facts[0] if len(self.facts) == 1 else list(self.facts), "actual": self.actual,
+             "required": self.required}
+        if self.derivation:
+            d["threshold"] = self.derivation
+        return d
+
+
+@dataclass
+class ClauseResult:
+    clause: Clause
+    status: str  # held | failed | unknown | waived
+    leaves: list[Leaf]  # the comparisons that decide the status
+    all_leaves: list[Leaf]
+    unknown_facts: list[str]
+    waived_would: str | None = None  # in lenient mode: what the waived clause would have been
+
+
+@dataclass
+class PathwayResult:
+    pathway: Pathway
+    status: str  # satisfied | failed | unknown
+    clauses: list[ClauseResult]
+
+
+@dataclass
+class Decision:
+    jurisdiction: Jurisdiction
+    date: dt.date
+    status: str  # eligible | ineligible | undetermined
+    lenient: bool
+    employer: list[ClauseResult]
+    applicant: list[ClauseResult]
+    pathways: list[PathwayResult]
+    exclusions: list[ClauseResult]
+    unknown: list[str]
+    warnings: list[str]
+    facts: Facts
+    backend: str = "datalog"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def eligible(self) -> bool:
+        return self.status == "eligible"
+
+    def clause_results(self) -> list[ClauseResult]:
+        return [*self.employer, *self.applicant, *(c for p in self.pathways for c in p.clauses), *self.exclusions]
+
+    def failed(self) -> list[ClauseResult]:
+        """Failed clauses that matter: base clauses always, pathway clauses when no pathway holds."""
+        base = [c for c in (*self.employer, *self.applicant, *self.exclusions) if c.status == "failed"]
+        if any(p.status == "satisfied" for p in self.pathways):
+            return base
+        return base + [c for p in self.pathways for c in p.clauses if c.status == "failed"]
+
+    def waivable(self) -> list[ClauseResult]:
+        return [c for c in self.clause_results()
+                if c.clause.strength == "in_principle" and (c.status == "failed" or c.waived_would == "failed")]
+
+
+# --- reading truths back onto clauses ------------------------------------------------------------
+
+
+def _leaf(policy: Policy, facts: Facts, e: Cmp | In, neg: bool, st: Status) -> Leaf:
+    s = st.get(id(e))
+    status = None if s is None else (not s if neg else s)
+    vocab = policy.vocabulary
+    if isinstance(e, In):
+        spec = vocab.spec(e.fact)
+        names = [spec.choices[i] for i in sorted(e.values)]
+        label = (policy.params.district_set_labels.get(e.set_name, {}).get("en", e.set_name) if e.set_name
+                 else None)
+        if len(names) == 1:
+            req = f"{'≠' if neg else '='} {names[0]}"
+        else:
+            req = f"{'∉' if neg else '∈'} {label or '{' + ', '.join(names) + '}'}"
+            if label:
+                req += f" ({', '.join(names)})"
+        v = facts.values.get(e.fact)
+        return Leaf((e.fact,), req, display(policy, e.fact, v), status, raw_actual=v)
+    op = NEGATE[e.op] if neg else e.op
+    names = tuple(f for _, f in e.terms)
+    if len(e.terms) == 1 and e.terms[0][0] == 1:
+        spec = vocab.spec(names[0])
+        if spec.type == "enum":
+            rhs = spec.choices[int(e.rhs)]
+        elif spec.type == "bool":
+            rhs = "true" if e.rhs else "false"
+        else:
+            rhs = fmt_num(e.rhs)
+        v = facts.values.get(names[0])
+        return Leaf(names, f"{SYMBOL[op]} {rhs}", display(policy, names[0], v), status, e.derivation, v)
+    lhs = " + ".join(f"{fmt_num(c)}×{f}" for c, f in e.terms)
+    actual = ", ".join(f"{f}={display(policy, f, facts.values.get(f))}" for f in names)
+    return Leaf(names, f"{lhs} {SYMBOL[op]} {fmt_num(e.rhs)}", actual, status, e.derivation)
+
+
+def _culprits(policy, facts, e: Expr, st: Status, neg: bool = False) -> list[Leaf]:
+    """The comparisons responsible for the truth ``e`` has: a false conjunction because of its false
+    children, a true disjunction because of its true children, otherwise all children."""
+    match e:
+        case Cmp() | In():
+            return [_leaf(policy, facts, e, neg, st)]
+        case Const():
+            return []
+        case Not(item):
+            return _culprits(policy, facts, item, st, not neg)
+    v = st.get(id(e))
+    kids = list(e.items)
+    if isinstance(e, All) and v is False:
+        kids = [k for k in kids if st.get(id(k)) is False]
+    elif isinstance(e, Any) and v is True:
+        kids = [k for k in kids if st.get(id(k)) is True]
+    return [leaf for k in kids for leaf in _culprits(policy, facts, k, st, neg)]
+
+
+def _all_leaves(policy, facts, e: Expr, st: Status, neg: bool = False) -> list[Leaf]:
+    match e:
+        case Cmp() | In():
+            return [_leaf(policy, facts, e, neg, st)]
+        case Const():
+            return []
+        case Not(item):
+            return _all_leaves(policy, facts, item, st, not neg)
+    return [x for k in e.items for x in _all_leaves(policy, facts, k, st, neg)]
+
+
+def unknown_facts(e: Expr, st: Status, facts: Facts) -> list[str]:
+    """Facts missing from the profile that would decide the unknown parts of ``e``."""
+    out: list[str] = []
+    for n in walk(e):
+        if st.get(id(n)) is None and isinstance(n, (Cmp, In)):
+            names = [f for _, f in n.terms] if isinstance(n, Cmp) else [n.fact]
+            for f in names:
+                if f not in facts.values and f not in out:
+                    out.append(f)
+    return out
+
+
+def _clause_result(policy, facts, prog: Program, strict: Program, c: Clause, st: Status, st_strict: Status) -> ClauseResult:
+    e = strict.requirement[c.id]
+    truth = st_strict.get(id(e))
+    status = {True: "held", False: "failed", None: "unknown"}[truth]
+    would = None
+    if c.id in prog.waived:
+        would, status = status, "waived"
+    leaves = _culprits(policy, facts, e, st_strict) if truth is not None else \
+        [lf for lf in _all_leaves(policy, facts, e, st_strict) if lf.status is None]
+    return ClauseResult(c, status, leaves, _all_leaves(policy, facts, e, st_strict),
+                        unknown_facts(e, st_strict, facts) if truth is None else [], would)
+
+
+def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backend_name: str = "datalog") -> Decision:
+    j, warning = policy.version(jid, facts.date)
+    run = backend(backend_name)
+    strict = compile_program(j, facts.wage, False)
+    st_strict = run(strict, facts)
+    prog, st = (strict, st_strict)
+    if lenient:
+        prog = compile_program(j, facts.wage, True)
+        st = run(prog, facts)
+    truth = st[id(prog.root)]
+    status = {True: "eligible", False: "ineligible", None: "undetermined"}[truth]
+
+    def res(cs) -> list[ClauseResult]:
+        return [_clause_result(policy, facts, prog, strict, c, st, st_strict) for c in cs]
+
+    pathways = []
+    for p in j.pathways:
+        pt = st[id(prog.pathway[p.id])]
+        pathways.append(PathwayResult(p, {True: "satisfied", False: "failed", None: "unknown"}[pt], res(p.clauses)))
+    warnings = list(facts.warnings) + ([warning] if warning else [])
+    return Decision(jurisdiction=j, date=facts.date, status=status, lenient=lenient, employer=res(j.employer),
+                    applicant=res(j.applicant), pathways=pathways, exclusions=res(j.exclusions),
+                    unknown=unknown_facts(prog.root, st, facts) if truth is None else [],
+                    warnings=warnings, facts=facts, backend=backend_name)
+
+
+__all__ = ["decide", "Decision", "ClauseResult", "PathwayResult", "Leaf", "reference_status", "backend",
+           "Any", "All"]

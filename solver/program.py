@@ -1,0 +1,60 @@
+"""A jurisdiction compiled for one date and mode: the backend-independent input of every backend.
+
+``Program`` holds the resolved condition of every clause (as a *requirement*: for an exclusion,
+"the excluded situation does not hold"), of every pathway, and of the whole rule. Backends decide
+the truth of every node of these expressions; ``solver.decide`` turns that into a proof.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from policy.expr import Expr, TRUE, all_of, any_of, not_of, walk
+from policy.model import Clause, Jurisdiction
+from solver.facts import Wage, resolve
+
+
+@dataclass(eq=False)
+class Program:
+    jurisdiction: Jurisdiction
+    wage: Wage
+    lenient: bool
+    requirement: dict[str, Expr]  # clause id -> requirement (TRUE when waived)
+    waived: frozenset[str]
+    pathway: dict[str, Expr]  # pathway id -> conjunction of its clauses
+    base: Expr  # employer ∧ applicant ∧ ¬exclusions
+    root: Expr  # base ∧ (some pathway)
+    nodes: list[Expr] = field(default_factory=list)  # every node, each object once
+
+    def clauses(self) -> list[Clause]:
+        return self.jurisdiction.clauses()
+
+
+def requirement_of(c: Clause, wage: Wage) -> Expr:
+    e = resolve(c.when, wage)
+    return not_of(e) if c.kind == "exclusion" else e
+
+
+def compile_program(j: Jurisdiction, wage: Wage, lenient: bool = False,
+                    drop: frozenset[str] = frozenset()) -> Program:
+    return _compile(j, wage, lenient, drop)
+
+
+@lru_cache(maxsize=256)
+def _compile(j: Jurisdiction, wage: Wage, lenient: bool, drop: frozenset[str]) -> Program:
+    waived = frozenset(c.id for c in j.clauses() if lenient and c.strength == "in_principle") | drop
+    req = {c.id: (TRUE if c.id in waived else requirement_of(c, wage)) for c in j.clauses()}
+    pathway = {p.id: all_of([req[c.id] for c in p.clauses]) for p in j.pathways}
+    base = all_of([*(req[c.id] for c in j.employer), *(req[c.id] for c in j.applicant),
+                   *(req[c.id] for c in j.exclusions)])
+    root = all_of([base, any_of(list(pathway.values())) if pathway else TRUE])
+    prog = Program(j, wage, lenient, req, waived, pathway, base, root)
+    seen: set[int] = set()
+    for top in [*req.values(), *pathway.values(), base, root]:
+        for n in walk(top):
+            if id(n) not in seen:
+                seen.add(id(n))
+                prog.nodes.append(n)
+    return prog
+
