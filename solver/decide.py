@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable
 
-from policy.expr import NEGATE, SYMBOL, All, Any, AtLeast, Cmp, Const, Expr, In, Not, evaluate, fmt_num, walk
+from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, evaluate, fmt_num, not_of, walk
 from policy.load import Policy
 from policy.model import Clause, Jurisdiction, Pathway
 from solver.facts import Facts, display
@@ -169,7 +169,21 @@ def _culprits(policy, facts, e: Expr, st: Status, neg: bool = False) -> list[Lea
         kids = [k for k in kids if st.get(id(k)) is False]
     elif isinstance(e, Any) and v is True:
         kids = [k for k in kids if st.get(id(k)) is True]
+    elif isinstance(e, Any) and v is False:
+        kids = [k for k in kids if _applicable(k, kids, st)] or kids
     return [leaf for k in kids for leaf in _culprits(policy, facts, k, st, neg)]
+
+
+def _applicable(k: Expr, siblings: list[Expr], st: Status) -> bool:
+    """In a case split ``any(all(g, a), all(not g, b))`` the branch whose guard is false is not
+    the applicable case: it explains nothing and is left out of the proof."""
+    if not isinstance(k, All):
+        return True
+    others = [i for s in siblings if s is not k and isinstance(s, All) for i in s.items]
+    for g in k.items:
+        if st.get(id(g)) is False and any(o == not_of(g) for o in others):
+            return False
+    return True
 
 
 def _all_leaves(policy, facts, e: Expr, st: Status, neg: bool = False) -> list[Leaf]:
