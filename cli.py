@@ -1,0 +1,213 @@
+"""wrp — the Beijing Work Residence Permit rules as data, and solvers over them.
+
+Thin on purpose: parse arguments, call ``solver``, render with rich or JSON, map errors to exit
+codes (0 an answer, 2 bad input with one message, never a traceback; 1 a failed ``verify``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from policy.errors import InputError
+
+FORMATS = ("text", "json")
+
+
+class ArgParser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2
+        raise InputError(f"{message} (see `wrp {self.prog.split()[-1]} --help`)" if " " in self.prog else message)
+
+
+def _date(s: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(s)
+    except ValueError:
+        raise InputError(f"`{s}` is not a date YYYY-MM-DD", field="--date") from None
+
+
+def _common(p: argparse.ArgumentParser, fmt: tuple[str, ...] = FORMATS) -> None:
+    p.add_argument("--format", choices=fmt, default="text", help="text for people, json for programs")
+    p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the output (quotes stay Chinese)")
+
+
+def _profile_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("profile", help="the applicant profile (YAML or JSON)")
+    p.add_argument("--district", help="a jurisdiction id or `all`; default: the employer's registered district")
+    p.add_argument("--date", type=_date, help="application date (overrides application.date)")
+    p.add_argument("--lenient", action="store_true", help="treat 原则上 (in principle) clauses as waived")
+    p.add_argument("--backend", choices=("datalog", "z3", "reference"), default="datalog", help=argparse.SUPPRESS)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = ArgParser(prog="wrp", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgParser)
+    p = sub.add_parser("check", help="is this applicant eligible? (status, failed clauses, unknown facts)")
+    _profile_args(p)
+    _common(p)
+    p = sub.add_parser("explain", help="the full proof: every clause held / failed / unknown, with quotes")
+    _profile_args(p)
+    _common(p)
+    p = sub.add_parser("lint", help="load and check every policy file (or the files given)")
+    p.add_argument("files", nargs="*", help="jurisdiction YAML files (default: all shipped ones)")
+    _common(p)
+    p = sub.add_parser("sources", help="clauses by jurisdiction and topic, with citations")
+    p.add_argument("--district", help="a jurisdiction id (default: all)")
+    p.add_argument("--topic", help="only this topic")
+    _common(p)
+    _register_extensions(sub)
+    return parser
+
+
+def _register_extensions(sub) -> None:
+    """Commands whose solvers live in their own modules (analyses, procedures)."""
+    from solver import commands
+    commands.register(sub, _profile_args, _common, _date)
+
+
+# --- commands -------------------------------------------------------------------------------------
+
+
+def _policy():
+    from policy.load import load_policy
+    return load_policy()
+
+
+def districts_for(policy, facts, district: str | None) -> list[str]:
+    if district == "all":
+        return policy.ids()
+    if district:
+        if district not in policy.jurisdictions:
+            raise InputError(f"unknown district `{district}`; choose one of: {', '.join(policy.ids())}, all",
+                             field="--district")
+        return [district]
+    spec = policy.vocabulary.facts["employer.registered_district"]
+    v = facts.values.get("employer.registered_district")
+    if v is None:
+        facts.warnings.append("employer.registered_district is unknown; using the city-wide rule (beijing)")
+        return ["beijing"]
+    name = spec.choices[int(v)]
+    if name not in policy.jurisdictions:
+        facts.warnings.append(f"no district rules are encoded for `{name}`; using the city-wide rule (beijing)")
+        return ["beijing"]
+    return [name]
+
+
+def cmd_check(args, out: Console, explain: bool = False) -> int:
+    from solver.decide import decide
+    from solver.explain import comparison_table, decision_json, decision_summary, decision_tree
+    from solver.facts import load_profile
+    policy = _policy()
+    facts = load_profile(args.profile, policy, date=args.date)
+    ids = districts_for(policy, facts, args.district)
+    decisions = [decide(policy, j, facts, lenient=args.lenient, backend_name=args.backend) for j in ids]
+    if explain:
+        from solver import commands
+        commands.attach_missing(policy, decisions, args)
+    if args.format == "json":
+        data = [decision_json(d) | commands_extra(d) for d in decisions]
+        _json(out, data if args.district == "all" else data[0])
+        return 0
+    for d in decisions:
+        out.print(decision_tree(policy, d, args.lang) if explain else decision_summary(policy, d, args.lang))
+        if explain and d.extra.get("missing_text") is not None:
+            out.print(d.extra["missing_text"])
+        out.print()
+    if len(decisions) > 1:
+        out.print(comparison_table(policy, decisions, args.lang))
+    return 0
+
+
+def commands_extra(d) -> dict:
+    return {k: v for k, v in d.extra.items() if not k.endswith("_text")}
+
+
+def cmd_lint(args, out: Console) -> int:
+    from policy.lint import lint
+    report = lint(args.files)
+    if args.format == "json":
+        _json(out, report)
+    else:
+        for j in report["jurisdictions"]:
+            out.print(f"[green]✓[/] {j['file']}: {j['id']} — {j['clauses']} clauses, {j['pathways']} pathways")
+        for w in report["warnings"]:
+            out.print(f"[yellow]![/] {w}")
+    return 0
+
+
+def cmd_sources(args, out: Console) -> int:
+    policy = _policy()
+    ids = [args.district] if args.district else policy.ids()
+    rows = []
+    for jid in ids:
+        if jid not in policy.jurisdictions:
+            raise InputError(f"unknown district `{jid}`; choose one of: {', '.join(policy.ids())}", field="--district")
+        if args.topic and args.topic not in policy.vocabulary.topics:
+            raise InputError(f"unknown topic `{args.topic}`; topics: {', '.join(policy.vocabulary.topics)}",
+                             field="--topic")
+        for j in policy.jurisdictions[jid]:
+            for c in j.clauses():
+                if args.topic and c.topic != args.topic:
+                    continue
+                rows.append({"district": j.id, "clause": c.id, "kind": c.kind, "topic": c.topic,
+                             "strength": c.strength, "pathway": c.pathway, "cite": c.cite.as_dict(), "note": c.note})
+    if args.format == "json":
+        _json(out, rows)
+        return 0
+    from rich.table import Table
+    topics = policy.vocabulary.topics
+    tab = Table(show_lines=True)
+    for col in ({"zh": "辖区", "en": "district"}, {"zh": "主题", "en": "topic"}, {"zh": "条款", "en": "clause"},
+                {"zh": "出处", "en": "source"}, {"zh": "原文", "en": "quote"}):
+        tab.add_column(col[args.lang])
+    for r in sorted(rows, key=lambda r: (r["district"], r["topic"])):
+        tab.add_row(r["district"], topics[r["topic"]][args.lang], r["clause"] + (" [原则上]" if r["strength"] == "in_principle" else ""),
+                    f"{r['cite']['source']}\n{r['cite']['section']}", r["cite"]["quote"].strip())
+    out.print(tab)
+    return 0
+
+
+def _json(out: Console, data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    out = Console(highlight=False, soft_wrap=False)
+    err = Console(stderr=True, highlight=False)
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "check":
+            return cmd_check(args, out)
+        if args.command == "explain":
+            return cmd_check(args, out, explain=True)
+        if args.command == "lint":
+            return cmd_lint(args, out)
+        if args.command == "sources":
+            return cmd_sources(args, out)
+        from solver import commands
+        return commands.run(args, out)
+    except InputError as exc:
+        err.print(f"wrp: error: {exc}", markup=False)
+        return 2
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: say so in one line; WRP_DEBUG=1 shows the traceback
+        if os.environ.get("WRP_DEBUG"):
+            raise
+        err.print(f"wrp: internal error: {exc.__class__.__name__}: {exc} (set WRP_DEBUG=1 for details)", markup=False)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["main", "build_parser", "Path"]

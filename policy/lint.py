@@ -1,0 +1,39 @@
+"""`wrp lint`: load every policy file strictly and report what a maintainer should look at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from policy.expr import facts_of
+from policy.load import POLICY_DIR, load_policy_from
+
+
+def lint(files: list[str] | None = None) -> dict:
+    """Load the shipped policy plus ``files`` (extra jurisdiction YAML); raise ``InputError`` on the
+    first error, otherwise return a summary and warnings."""
+    extra = [Path(f) for f in files or []]
+    for f in extra:
+        if not f.exists():
+            from policy.errors import InputError
+            raise InputError("no such file", file=str(f))
+    jdir = POLICY_DIR / "jurisdictions"
+    shipped = {p.resolve() for p in jdir.glob("*.yaml")}
+    policy = load_policy_from(jdir, [f for f in extra if f.resolve() not in shipped])
+    used: set[str] = set()
+    out = {"jurisdictions": [], "warnings": []}
+    for versions in policy.jurisdictions.values():
+        for j in versions:
+            clauses = j.clauses()
+            for c in clauses:
+                used |= {f.split("[", 1)[0] for f in facts_of(c.when)}
+            out["jurisdictions"].append({
+                "id": j.id, "file": Path(j.file).name, "clauses": len(clauses), "pathways": len(j.pathways),
+                "in_force_from": j.in_force_from.isoformat() if j.in_force_from else None,
+                "notes": sum(1 for c in clauses if c.note), "in_principle": sum(c.strength == "in_principle" for c in clauses)})
+            if j.in_force_from is None:
+                out["warnings"].append(f"{j.id}: no in-force date; the rules are applied at any date")
+    unused = [n for n, s in policy.vocabulary.facts.items()
+              if n not in used and not s.derived and n.split(".")[0] != "application"]
+    if unused:
+        out["warnings"].append("facts no eligibility clause uses (procedures or materials may): " + ", ".join(unused))
+    return out

@@ -1,0 +1,244 @@
+"""Decisions → explanation objects: JSON (the CLI contract) and rich trees, in Chinese or English.
+
+Quotes are always the original Chinese; everything else follows ``lang``.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from policy.load import Policy
+from solver.decide import ClauseResult, Decision, Leaf
+
+UI = {
+    "eligible": {"zh": "符合条件", "en": "eligible"},
+    "ineligible": {"zh": "不符合条件", "en": "ineligible"},
+    "undetermined": {"zh": "无法确定", "en": "undetermined"},
+    "held": {"zh": "满足", "en": "held"},
+    "failed": {"zh": "不满足", "en": "failed"},
+    "unknown": {"zh": "未知", "en": "unknown"},
+    "waived": {"zh": "已豁免（原则上）", "en": "waived (原则上)"},
+    "satisfied": {"zh": "满足", "en": "satisfied"},
+    "employer": {"zh": "单位条件（须全部满足）", "en": "Employer conditions (all must hold)"},
+    "applicant": {"zh": "个人条件（须全部满足）", "en": "Applicant conditions (all must hold)"},
+    "pathways": {"zh": "申请条件（满足其一即可）", "en": "Pathways (at least one must hold)"},
+    "exclusions": {"zh": "不具备申报资格的情形（均不得存在）", "en": "Exclusions (none may apply)"},
+    "status": {"zh": "结论", "en": "Status"},
+    "in_principle": {"zh": "原则上", "en": "in principle (原则上)"},
+    "wage": {"zh": "平均工资基数", "en": "Average wage used"},
+    "warnings": {"zh": "提示", "en": "Warnings"},
+    "unknown_facts": {"zh": "决定结论的未知事实", "en": "Unknown facts that decide the answer"},
+    "waivable": {"zh": "可由主管部门酌情豁免（原则上）", "en": "Waivable by the office (原则上)"},
+    "note": {"zh": "解释说明", "en": "note"},
+    "required": {"zh": "要求", "en": "required"},
+    "actual": {"zh": "实际", "en": "actual"},
+    "excluded": {"zh": "属于排除情形", "en": "excluded"},
+    "not_excluded": {"zh": "不属于排除情形", "en": "does not apply"},
+    "retirement": {"zh": "法定退休年龄", "en": "statutory retirement age"},
+    "lenient": {"zh": "宽松模式：原则上条款视为豁免", "en": "lenient mode: 原则上 clauses are waived"},
+}
+MARK = {"held": "✓", "failed": "✗", "unknown": "?", "waived": "~", "satisfied": "✓"}
+STYLE = {"held": "green", "failed": "red", "unknown": "yellow", "waived": "cyan", "satisfied": "green",
+         "eligible": "bold green", "ineligible": "bold red", "undetermined": "bold yellow"}
+
+
+def t(key: str, lang: str) -> str:
+    return UI[key][lang]
+
+
+# --- JSON ----------------------------------------------------------------------------------------
+
+
+def _failed_entries(c: ClauseResult) -> list[dict]:
+    base = {"clause": c.clause.id, "topic": c.clause.topic, "strength": c.clause.strength,
+            "cite": c.clause.cite.as_dict()}
+    if c.clause.pathway:
+        base["pathway"] = c.clause.pathway
+    if c.clause.note:
+        base["note"] = c.clause.note
+    leaves = [lf for lf in c.leaves if lf.status is False] or c.leaves
+    if not leaves:
+        return [{**base, "fact": None, "actual": None, "required": None}]
+    return [{**base, **lf.as_dict()} for lf in leaves]
+
+
+def _clause_json(c: ClauseResult) -> dict:
+    d = {"id": c.clause.id, "kind": c.clause.kind, "topic": c.clause.topic, "status": c.status,
+         "strength": c.clause.strength, "leaves": [lf.as_dict() | {"status": _s(lf)} for lf in c.all_leaves],
+         "cite": c.clause.cite.as_dict()}
+    if c.clause.pathway:
+        d["pathway"] = c.clause.pathway
+    if c.clause.note:
+        d["note"] = c.clause.note
+    if c.waived_would:
+        d["waived_would_be"] = c.waived_would
+    if c.unknown_facts:
+        d["unknown"] = c.unknown_facts
+    return d
+
+
+def _s(lf: Leaf) -> str:
+    return {True: "held", False: "failed", None: "unknown"}[lf.status]
+
+
+def decision_json(d: Decision) -> dict:
+    j = d.jurisdiction
+    return {
+        "district": j.id,
+        "date": d.date.isoformat(),
+        "status": d.status,
+        "eligible": d.eligible,
+        "pathways": [{"id": p.pathway.id, "status": p.status, "title": p.pathway.title} for p in d.pathways],
+        "failed": [e for c in d.failed() for e in _failed_entries(c)],
+        "waivable": [{"clause": c.clause.id, "status": c.status if c.status != "waived" else "waived",
+                      "cite": c.clause.cite.as_dict(), **({"note": c.clause.note} if c.clause.note else {})}
+                     for c in d.waivable()],
+        "unknown": d.unknown,
+        "lenient": d.lenient,
+        "jurisdiction": {"name": j.name, "document": j.document, "file": j.file.rsplit("/", 1)[-1],
+                         "in_force_from": j.in_force_from.isoformat() if j.in_force_from else None},
+        "wage": {"year": d.facts.wage.year, "monthly": d.facts.wage.monthly, "annual": d.facts.wage.annual,
+                 "note": d.facts.wage.note},
+        "clauses": [_clause_json(c) for c in d.clause_results()],
+        "warnings": d.warnings,
+        "backend": d.backend,
+    }
+
+
+# --- text ----------------------------------------------------------------------------------------
+
+
+def _label(policy: Policy, fact: str, lang: str) -> str:
+    spec = policy.vocabulary.spec(fact)
+    suffix = fact[len(spec.name):]  # [0] for list items
+    return spec.label[lang] + suffix
+
+
+def _leaf_text(policy: Policy, lf: Leaf, lang: str) -> Text:
+    st = _s(lf)
+    name = ", ".join(_label(policy, f, lang) for f in lf.facts)
+    txt = Text(f"{MARK[st]} ", style=STYLE[st])
+    txt.append(f"{name}: ")
+    txt.append(f"{t('actual', lang)} {lf.actual}", style="bold")
+    txt.append(f"; {t('required', lang)} {lf.required}")
+    if lf.derivation:
+        txt.append(f"  [{lf.derivation}]", style="dim")
+    return txt
+
+
+def _clause_node(policy: Policy, parent: Tree, c: ClauseResult, lang: str, exclusion: bool = False) -> None:
+    status = c.status
+    head = Text(f"{MARK[status]} ", style=STYLE[status])
+    title = c.clause.title[lang] if c.clause.title else c.clause.id
+    head.append(f"{c.clause.id}", style="bold")
+    head.append(f"  {t(status, lang)}")
+    if exclusion and status in ("held", "failed"):
+        head.append(f" ({t('not_excluded' if status == 'held' else 'excluded', lang)})", style="dim")
+    if c.clause.strength == "in_principle":
+        head.append(f"  [{t('in_principle', lang)}]", style="magenta")
+    if c.waived_would:
+        head.append(f" ({t(c.waived_would, lang)})", style="dim")
+    node = parent.add(head)
+    if title != c.clause.id and not title.startswith(c.clause.cite.quote[:10]):
+        node.add(Text(title, style="italic"))
+    for lf in c.all_leaves:
+        node.add(_leaf_text(policy, lf, lang))
+    node.add(Text(f"«{c.clause.cite.quote.strip()}» — {c.clause.cite.source} {c.clause.cite.section}", style="blue"))
+    if c.clause.note:
+        node.add(Text(f"{t('note', lang)}: {c.clause.note.strip()}", style="dim italic"))
+
+
+def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
+    j = d.jurisdiction
+    root = Tree(Text.assemble((f"{j.name[lang]} ({j.id})", "bold"), f" — {j.document} — {d.date}"))
+    st = Text(f"{t('status', lang)}: ")
+    st.append(t(d.status, lang), style=STYLE[d.status])
+    if d.lenient:
+        st.append(f"  ({t('lenient', lang)})", style="dim")
+    root.add(st)
+    for key, items in (("employer", d.employer), ("applicant", d.applicant)):
+        if items:
+            sub = root.add(Text(t(key, lang), style="bold"))
+            for c in items:
+                _clause_node(policy, sub, c, lang)
+    if d.pathways:
+        sub = root.add(Text(t("pathways", lang), style="bold"))
+        for p in d.pathways:
+            pn = sub.add(Text.assemble((f"{MARK[p.status]} ", STYLE[p.status]), (p.pathway.title[lang], "bold"),
+                                       f"  {t(p.status, lang)}"))
+            for c in p.clauses:
+                _clause_node(policy, pn, c, lang)
+    if d.exclusions:
+        sub = root.add(Text(t("exclusions", lang), style="bold"))
+        for c in d.exclusions:
+            _clause_node(policy, sub, c, lang, exclusion=True)
+    parts: list = [root]
+    w = d.facts.wage
+    parts.append(Text(f"{t('wage', lang)}: {w.year}: {w.monthly:,} 元/月, {w.annual:,} 元/年 — {w.note}", style="dim"))
+    if d.facts.retirement.get("age"):
+        r = d.facts.retirement
+        parts.append(Text(f"{t('retirement', lang)}: {r['age']} ({r['date']}), {r['category']}", style="dim"))
+    if d.unknown:
+        parts.append(Text(f"{t('unknown_facts', lang)}: " + ", ".join(d.unknown), style="yellow"))
+    if d.waivable():
+        parts.append(Text(f"{t('waivable', lang)}: " + ", ".join(c.clause.id for c in d.waivable()), style="magenta"))
+    for wmsg in d.warnings:
+        parts.append(Text(f"{t('warnings', lang)}: {wmsg}", style="yellow"))
+    return Group(*parts)
+
+
+def decision_summary(policy: Policy, d: Decision, lang: str = "en") -> Group:
+    """What `wrp check` prints: the verdict, then the failed and unknown conditions only."""
+    j = d.jurisdiction
+    head = Text.assemble((f"{j.name[lang]} ({j.id})", "bold"), f" {d.date}: ", (t(d.status, lang), STYLE[d.status]))
+    if d.lenient:
+        head.append(f"  ({t('lenient', lang)})", style="dim")
+    lines: list = [head]
+    sat = [p.pathway.title[lang] for p in d.pathways if p.status == "satisfied"]
+    if sat:
+        lines.append(Text(f"  ✓ {', '.join(sat)}", style="green"))
+    for c in d.failed():
+        strength = f" [{t('in_principle', lang)}]" if c.clause.strength == "in_principle" else ""
+        for lf in [x for x in c.leaves if x.status is False] or c.leaves:
+            line = Text(f"  ✗ {c.clause.id}{strength}: ", style="red")
+            line.append(f"{', '.join(_label(policy, f, lang) for f in lf.facts)} {lf.actual}, "
+                        f"{t('required', lang)} {lf.required}")
+            if lf.derivation:
+                line.append(f" [{lf.derivation}]", style="dim")
+            lines.append(line)
+        lines.append(Text(f"      «{c.clause.cite.quote.strip()}» — {c.clause.cite.source} {c.clause.cite.section}",
+                          style="blue"))
+    if d.unknown:
+        lines.append(Text(f"  ? {t('unknown_facts', lang)}: {', '.join(d.unknown)}", style="yellow"))
+    for w in d.warnings:
+        lines.append(Text(f"  ! {w}", style="yellow"))
+    return Group(*lines)
+
+
+def comparison_table(policy: Policy, decisions: list[Decision], lang: str = "en") -> Table:
+    """For ``--district all``: why here and not there, one row per jurisdiction."""
+    tab = Table(title={"zh": "各区结论对比", "en": "Why here and not there"}[lang])
+    tab.add_column({"zh": "辖区", "en": "jurisdiction"}[lang])
+    tab.add_column(t("status", lang))
+    tab.add_column({"zh": "满足的条件", "en": "pathways that hold"}[lang])
+    tab.add_column({"zh": "不满足（关键条款）", "en": "what fails here"}[lang])
+    for d in decisions:
+        sat = ", ".join(p.pathway.id.rsplit(".", 1)[-1] for p in d.pathways if p.status == "satisfied") or "—"
+        failed = [c for c in d.failed() if not c.clause.pathway]
+        if not any(p.status == "satisfied" for p in d.pathways) and d.pathways:
+            failed.append(None)
+        parts = []
+        for c in failed:
+            if c is None:
+                parts.append({"zh": "没有满足的申请条件", "en": "no pathway holds"}[lang])
+            else:
+                lf = next((x for x in c.leaves if x.status is False), None)
+                parts.append(f"{c.clause.id}" + (f" ({lf.actual} vs {lf.required})" if lf else ""))
+        if d.unknown:
+            parts.append("? " + ", ".join(d.unknown[:4]))
+        tab.add_row(f"{d.jurisdiction.name[lang]} ({d.jurisdiction.id})", Text(t(d.status, lang), style=STYLE[d.status]),
+                    sat, "\n".join(parts) or "—")
+    return tab
