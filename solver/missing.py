@@ -1,0 +1,580 @@
+"""The minimum missing condition: the cheapest change that makes an applicant eligible (MaxSMT).
+
+Every fact of the profile that a rule reads becomes a z3 term (``solver.smt.Lin``):
+
+* **fixed** (birth date, sex, hukou …; employer facts unless ``allow``ed; facts in ``keep``): its
+  value now, bound through an assumption literal ``fix_<fact>`` so that, when nothing works, the
+  unsat core names the fixed facts that block it;
+* **time** (work experience, tenure, months of social insurance, years registered; age and the
+  months to retirement): value now + ``per_month`` × *w*, one wait variable *w* (whole months) for
+  all of them, 1 point a month. The application date moves with *w*, and so do the average wage
+  and the version of the rules in force (one encoding per "epoch" of the next years); ageing past
+  the retirement age can make waiting useless ("never by waiting");
+* **effort**: value now + a free delta; cost = ``cost`` × ⌈|delta| / ``unit``⌉ (a step function: the
+  vocabulary's ``unit`` is the size of one step — +2,111 元/月 with unit 1,000 is 3 steps); an
+  unordered enum or a yes/no costs ``cost`` when changed. Money and counts move in whole units;
+* **unknown** (not in the profile): free, cost 0 — the answer names the values it *assumed*.
+
+The objective is lexicographic: total points, then the smallest deltas (so the income lands exactly
+on the threshold, 14,111, not anywhere in the same step). Alternatives: each answer's change set
+is blocked (at least one of its changes must be left out) and the query asked again.
+
+Soundness: every suggestion is applied to the profile (shifted by the wait, on the later date) and
+re-checked with the Datalog backend; one that does not replay raises ``AssertionError``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+import z3
+
+from policy.expr import SYMBOL, TRUE, Cmp, Expr, evaluate, facts_of, fmt_num, walk
+from policy.load import Policy
+from policy.model import Jurisdiction
+from solver.decide import decide
+from solver.facts import Facts, display, wage_on
+from solver.program import Program, compile_program
+from solver.smt import (
+    AGE,
+    MTR,
+    MTR_MIN,
+    UNKNOWN_TEXT,
+    BudgetExhausted,
+    Encoder,
+    Lin,
+    check,
+    minimal_core,
+    mk_and,
+    mk_implies,
+    mk_or,
+    new_optimize,
+    new_solver,
+    scale_of,
+)
+
+MAX_WAIT_MONTHS = 360  # suggestions look at most 30 years ahead
+WAIT = "wait_months"
+BIRTH = "applicant.birth_date"
+
+
+def add_months(d: dt.date, months: int) -> dt.date:
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+@dataclass
+class FactChange:
+    """One fact moved by a suggestion."""
+
+    fact: str
+    label: dict
+    kind: str  # effort | time | assumed
+    before: Fraction | None
+    after: Fraction
+    before_text: str
+    after_text: str
+    cost: Fraction
+    threshold: str | None = None  # the requirement it now meets, with the arithmetic
+    unit: dict | None = None
+
+    def text(self, lang: str = "en") -> str:
+        lab = self.label.get(lang, self.label["en"])
+        unit = f" {self.unit.get(lang, self.unit['en'])}" if self.unit else ""
+        if self.kind == "assumed":
+            return f"{lab} = {self.after_text}{unit} ({'假设' if lang == 'zh' else 'assumed: not in the profile'})"
+        s = f"{lab} {self.before_text} → {self.after_text}" + (unit if self.kind == "time" else "")
+        if self.before is not None and self.kind != "time" and isinstance(self.before, Fraction) and \
+                self.unit is not None:
+            d = self.after - self.before
+            s += f" ({'+' if d >= 0 else '−'}{fmt_num(abs(d))}{unit}"
+            s += f", {self.threshold})" if self.threshold else ")"
+        elif self.threshold:
+            s += f" ({self.threshold})"
+        return s
+
+    def as_dict(self) -> dict:
+        return {"fact": self.fact, "kind": self.kind, "before": _num(self.before), "after": _num(self.after),
+                "before_text": self.before_text, "after_text": self.after_text, "cost": _num(self.cost),
+                "threshold": self.threshold}
+
+
+def _num(x: Fraction | None):
+    if x is None:
+        return None
+    return int(x) if x.denominator == 1 else float(x)
+
+
+@dataclass
+class Suggestion:
+    """A set of changes that makes the applicant eligible (replayed through Datalog)."""
+
+    cost: Fraction
+    wait_months: int
+    eligible_on: dt.date
+    changes: list[FactChange]
+    assumed: list[FactChange]
+    pathways: list[str]  # pathways satisfied after the change (Datalog replay)
+    never_by_waiting: bool = False
+
+    @property
+    def change_set(self) -> frozenset[str]:
+        return frozenset(c.fact for c in [*self.changes, *self.assumed] if c.kind in ("effort", "assumed")) | (
+            frozenset({WAIT}) if self.wait_months else frozenset())
+
+    def lines(self, lang: str = "en") -> list[str]:
+        out = []
+        if self.wait_months:
+            w = self.wait_months
+            if lang == "zh":
+                out.append(f"等待 {w} 个月：{self.eligible_on} 起（其他条件不变）")
+            else:
+                out.append(f"wait {w} month{'s' if w != 1 else ''}: reached on {self.eligible_on} "
+                           "if nothing else changes")
+        out += [("  " if c.kind == "time" else "") + c.text(lang) for c in self.changes]
+        out += [c.text(lang) for c in self.assumed]
+        return out
+
+    def as_dict(self) -> dict:
+        return {"cost": _num(self.cost), "wait_months": self.wait_months,
+                "eligible_on": self.eligible_on.isoformat(),
+                "changes": [c.as_dict() for c in self.changes], "assumed": [c.as_dict() for c in self.assumed],
+                "pathways": self.pathways, "text": self.lines("en")}
+
+
+@dataclass
+class Blocker:
+    """A fixed fact without which the applicant could become eligible."""
+
+    fact: str
+    label: dict
+    value: str
+
+    def text(self, lang: str = "en") -> str:
+        return f"{self.label.get(lang, self.label['en'])} = {self.value}"
+
+    def as_dict(self) -> dict:
+        return {"fact": self.fact, "value": self.value}
+
+
+@dataclass
+class PathwayMissing:
+    pathway: str
+    title: dict
+    status: str  # satisfied | reachable | blocked | unknown (budget exhausted)
+    suggestion: Suggestion | None = None
+    blocked_by: list[Blocker] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"pathway": self.pathway, "title": self.title, "status": self.status,
+                "suggestion": self.suggestion.as_dict() if self.suggestion else None,
+                "blocked_by": [b.as_dict() for b in self.blocked_by]}
+
+
+@dataclass
+class MissingResult:
+    jurisdiction: str
+    name: dict
+    date: dt.date
+    status: str  # the decision now: eligible | ineligible | undetermined
+    lenient: bool
+    overall: list[Suggestion]
+    pathways: list[PathwayMissing]
+    blocked_by: list[Blocker]
+    warnings: list[str] = field(default_factory=list)
+    note: str | None = None  # e.g. "unknown (budget exhausted)"
+
+    def as_dict(self) -> dict:
+        return {"district": self.jurisdiction, "date": self.date.isoformat(), "status": self.status,
+                "lenient": self.lenient, "suggestions": [s.as_dict() for s in self.overall],
+                "pathways": [p.as_dict() for p in self.pathways],
+                "blocked_by": [b.as_dict() for b in self.blocked_by], "warnings": self.warnings,
+                "note": self.note}
+
+    def render(self, lang: str = "en") -> str:
+        zh = lang == "zh"
+        name = self.name.get(lang, self.name["en"])
+        head = f"{name} ({self.jurisdiction}), {self.date}: {self.status}"
+        out = [head]
+        if self.status == "eligible":
+            out.append("  已符合条件，无需改变。" if zh else "  already eligible: nothing is missing.")
+            return "\n".join(out)
+        if self.note:
+            out.append(f"  {self.note}")
+        if not self.overall:
+            if self.blocked_by:
+                out.append("  无法通过允许的改变达到条件；阻碍的固定事实：" if zh else
+                           "  no allowed change makes the applicant eligible; blocked by the fixed facts:")
+                out += [f"    - {b.text(lang)}" for b in self.blocked_by]
+                if any(b.fact == BIRTH for b in self.blocked_by):
+                    out.append("    (等待无效：先到法定退休年龄)" if zh else
+                               "    (never by waiting: the statutory retirement age comes first)")
+        for i, s in enumerate(self.overall, 1):
+            label = "最省" if zh and i == 1 else ("方案" if zh else ("cheapest" if i == 1 else "alternative"))
+            via = ", ".join(s.pathways)
+            n = len(s.assumed)
+            assumes = "" if not n else (f", 假设 {n} 项未知事实" if zh else f", assumes {n} unknown fact{'s' * (n > 1)}")
+            out.append(f"  {i}. {label} — {fmt_num(s.cost)} {'分' if zh else 'points'}{assumes} (via {via})")
+            out += [f"     {x}" for x in s.lines(lang)]
+        out.append("  按条件（路径）：" if zh else "  per pathway:")
+        for p in self.pathways:
+            t = p.title.get(lang, p.title["en"])
+            if p.suggestion:
+                first = "; ".join(p.suggestion.lines(lang)) or ("—" if p.status == "satisfied" else "")
+                out.append(f"    {t}: {fmt_num(p.suggestion.cost)} — {first}")
+            elif p.status == "satisfied":
+                out.append(f"    {t}: {'已满足' if zh else 'satisfied'}")
+            else:
+                why = ", ".join(b.text(lang) for b in p.blocked_by) or p.status
+                out.append(f"    {t}: {'不可达' if zh else 'not reachable'} ({why})")
+        out += [f"  ! {w}" for w in self.warnings]
+        return "\n".join(out)
+
+    def __rich__(self):
+        from rich.text import Text
+        return Text(self.render("en"))
+
+
+# --- the model -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Fact:
+    name: str
+    kind: str  # fixed | time | effort | assumed | age
+    lin: Lin
+    before: Fraction | None
+    delta: z3.ArithRef | None = None  # effort: the change, in scaled units
+    steps: z3.ArithRef | None = None
+
+
+class _Model:
+    """The z3 encoding of one ``missing`` question."""
+
+    def __init__(self, policy: Policy, j: Jurisdiction, facts: Facts, keep: set[str], allow: set[str],
+                 lenient: bool):
+        self.policy, self.j, self.facts, self.lenient = policy, j, facts, lenient
+        self.vocab = policy.vocabulary
+        self.enc = Encoder()
+        self.w = self.enc.var(WAIT)
+        self.epochs = self._epochs()
+        self.progs = [p for _, _, p in self.epochs]
+        relevant: set[str] = set()
+        for p in self.progs:
+            relevant |= facts_of(p.root)
+        cons = [c for c in self.vocab.constraints if c.validate]
+        grew = True
+        while grew:  # facts linked to relevant ones by a constraint matter too
+            grew = False
+            for c in cons:
+                fs = facts_of(c.when)
+                if fs & relevant and not fs <= relevant:
+                    relevant |= fs
+                    grew = True
+        if relevant & {AGE, MTR, MTR_MIN}:
+            relevant |= {AGE, MTR, MTR_MIN}
+        self.relevant = sorted(relevant)
+        self.fix: dict[str, z3.BoolRef] = {}  # fixed fact -> its assumption literal
+        self.hard: list[z3.BoolRef] = [self.w >= 0, self.w <= MAX_WAIT_MONTHS]
+        self.costs: list[tuple[Fraction, z3.ArithRef]] = [(Fraction(1), self.w)]
+        self.mags: list[z3.ArithRef] = []
+        self.fx: dict[str, _Fact] = {}
+        self.assume: dict[str, z3.BoolRef] = {}  # unknown fact -> "the suggestion relies on a value for it"
+        for name in self.relevant:
+            self.fx[name] = self._fact(name, keep, allow)
+        for c in cons:
+            fs = facts_of(c.when)
+            if fs <= relevant and evaluate(c.when, facts.values) is not False:
+                self.hard.append(self.enc.to_smt(c.when, self.term))
+        if MTR in self.fx and MTR_MIN in self.fx:
+            self.hard.append(self.enc.relation(self.fx[MTR].lin.plus(self.fx[MTR_MIN].lin, Fraction(-1)), "ge", 0))
+        self.memo: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}
+
+    def term(self, name: str) -> Lin:
+        return self.fx[name].lin
+
+    def known(self, name: str) -> z3.BoolRef:
+        return self.assume.get(name, z3.BoolVal(True))
+
+    def holds(self, e: Expr) -> z3.BoolRef:
+        """``e`` is true by Kleene logic, with the assumed unknown facts known."""
+        return self.enc.to_kleene(e, self.term, self.known, self.memo)[0]
+
+    def _epochs(self) -> list[tuple[int, int, Program]]:
+        """(first month, last month, program) for each stretch of waiting with the same rules and wage."""
+        out: list[tuple[int, int, Program]] = []
+        last_key = None
+        for w in range(MAX_WAIT_MONTHS + 1):
+            day = add_months(self.facts.date, w)
+            j, _ = self.policy.version(self.j.id, day) if w else (self.j, None)
+            wage = wage_on(self.policy.params, day) if w else self.facts.wage
+            key = (id(j), wage.year, wage.monthly, wage.annual)
+            if key != last_key:
+                out.append((w, w, compile_program(j, wage, self.lenient)))
+                last_key = key
+            else:
+                lo, _, p = out[-1]
+                out[-1] = (lo, w, p)
+        return out
+
+    def _fact(self, name: str, keep: set[str], allow: set[str]) -> _Fact:
+        spec = self.vocab.spec(name)
+        v = self.facts.values.get(name)
+        sc = scale_of(spec)
+        if v is None:
+            x = f"x:{name}"
+            self.hard += _domain(self.enc, spec, Lin.var(x, sc))
+            self.assume[name] = z3.Bool(f"k:{name}")
+            return _Fact(name, "assumed", Lin.var(x, sc), None)
+        kind = spec.change.kind
+        if name in (AGE, MTR, MTR_MIN):
+            # Bound to the birth date (fixed): then they move with the wait, like every time fact.
+            lit = self.fix.setdefault(BIRTH, z3.Bool(f"fix_{BIRTH}"))
+            x = f"x:{name}"
+            lin = Lin.var(x)
+            self.hard.append(mk_implies(lit, self.enc.relation(
+                lin.plus(Lin.var(WAIT, spec.change.per_month), Fraction(-1)), "eq", v)))
+            return _Fact(name, "age", lin, v)
+        if kind == "time" and name not in keep:
+            return _Fact(name, "time", Lin.of(v).plus(Lin.var(WAIT, spec.change.per_month)), v)
+        movable = kind == "effort" and name not in keep and (spec.scope != "employer" or name in allow or
+                                                            spec.name in allow)
+        if not movable:
+            x = f"x:{name}"
+            lit = self.fix.setdefault(name, z3.Bool(f"fix_{name}"))
+            self.hard.append(mk_implies(lit, self.enc.relation(Lin.var(x, sc), "eq", v)))
+            return _Fact(name, "fixed", Lin.var(x, sc), v)
+        d = self.enc.var(f"d:{name}")
+        lin = Lin.of(v).plus(Lin.var(f"d:{name}", sc))
+        self.hard += _domain(self.enc, spec, lin)
+        ch = spec.change
+        if spec.type == "bool" or (spec.type == "enum" and not spec.ordered):
+            steps = z3.If(d == 0, 0, 1)
+        else:
+            steps = self.enc.var(f"n:{name}")
+            # n steps of `unit` cover the change: n × unit ≥ |delta| (delta in units of `scale`)
+            self.hard += [steps >= 0,
+                          self.enc.relation(Lin.var(f"n:{name}", ch.unit).plus(Lin.var(f"d:{name}", sc), -1),
+                                            "ge", 0),
+                          self.enc.relation(Lin.var(f"n:{name}", ch.unit).plus(Lin.var(f"d:{name}", sc)), "ge", 0)]
+        self.costs.append((ch.cost, steps))
+        self.mags.append(z3.If(d >= 0, d, -d))
+        return _Fact(name, "effort", lin, v, d, steps)
+
+    def goal(self, pathway: str | None) -> z3.BoolRef:
+        parts = []
+        for lo, hi, p in self.epochs:
+            if pathway is None:
+                e: Expr = p.root
+            elif pathway in p.pathway:
+                e = p.pathway[pathway]
+            else:
+                continue
+            g = self.holds(e)
+            if pathway is not None:
+                g = mk_and([self.holds(p.base), g])
+            parts.append(mk_and([self.w >= lo, self.w <= hi, g]))
+        return mk_or(parts)
+
+    def cost_expr(self) -> z3.ArithRef:
+        den = math.lcm(*(c.denominator for c, _ in self.costs))
+        return z3.Sum([int(c * den) * x for c, x in self.costs if c])
+
+    def changed(self, name: str) -> z3.BoolRef:
+        if name == WAIT:
+            return self.w > 0
+        if name in self.assume:
+            return self.assume[name]
+        return self.fx[name].delta != 0
+
+    def assumptions(self) -> z3.ArithRef | None:
+        return z3.Sum([z3.If(k, 1, 0) for k in self.assume.values()]) if self.assume else None
+
+
+def _domain(enc: Encoder, spec, lin: Lin) -> list[z3.BoolRef]:
+    if spec.type == "enum":
+        return [enc.relation(lin, "ge", 0), enc.relation(lin, "le", len(spec.choices) - 1)]
+    if spec.type == "bool":
+        return [enc.relation(lin, "ge", 0), enc.relation(lin, "le", 1)]
+    out = []
+    if spec.minimum is not None:
+        out.append(enc.relation(lin, "ge", spec.minimum))
+    if spec.maximum is not None:
+        out.append(enc.relation(lin, "le", spec.maximum))
+    return out
+
+
+# --- solving --------------------------------------------------------------------------------------
+
+
+def missing(policy: Policy, jid: str, facts: Facts, keep: Iterable[str] = (), allow: Iterable[str] = (),
+            top: int = 3, lenient: bool = False) -> MissingResult:
+    """The cheapest changes that make the applicant eligible under ``jid``: overall (``top``
+    alternatives with distinct change sets) and per pathway; the fixed facts that block it otherwise.
+
+    Example:
+        >>> from policy.load import load_policy
+        >>> from solver.facts import load_profile
+        >>> pol = load_policy()
+        >>> f = load_profile("examples/changping_eligible.yaml", pol)
+        >>> from fractions import Fraction
+        >>> r = missing(pol, "changping", f.with_values({"applicant.income.monthly_avg_12m": Fraction(9000)}))
+        >>> r.overall[0].changes[0].after
+        Fraction(11288, 1)
+    """
+    keep, allow = _names(policy, keep), _names(policy, allow)
+    now = decide(policy, jid, facts, lenient=lenient)
+    j = now.jurisdiction
+    res = MissingResult(jid, j.name, facts.date, now.status, lenient, [], [], [], list(now.warnings))
+    if now.status == "eligible":
+        return res
+    m = _Model(policy, j, facts, keep, allow, lenient)
+    try:
+        o = new_optimize()
+        o.add(*m.hard, *m.fix.values())
+        if m.assume:
+            o.minimize(m.assumptions())  # rely on as few unknown facts as possible, then cheapest
+        o.minimize(m.cost_expr())
+        if m.mags:
+            o.minimize(z3.Sum(m.mags))
+        seen: dict[frozenset, Suggestion] = {}
+        for p in j.pathways:
+            st = next(x.status for x in now.pathways if x.pathway.id == p.id)
+            o.push()
+            o.add(m.goal(p.id))
+            ok = check(o)
+            sug = _suggestion(policy, jid, m, o.model(), lenient, seen) if ok else None
+            o.pop()
+            if sug is None:
+                res.pathways.append(PathwayMissing(p.id, p.title, "blocked", None, _blockers(m, m.goal(p.id))))
+            else:
+                status = "satisfied" if st == "satisfied" and not sug.changes and not sug.wait_months else "reachable"
+                res.pathways.append(PathwayMissing(p.id, p.title, status, sug))
+        goal = m.goal(None)
+        o.push()
+        o.add(goal)
+        for _ in range(max(top, 0)):
+            if not check(o):
+                break
+            sug = _suggestion(policy, jid, m, o.model(), lenient, seen)
+            res.overall.append(sug)
+            blocked = sorted(sug.change_set)
+            if not blocked:
+                break  # nothing to change but unknowns to assume: no alternative is cheaper
+            o.add(mk_or([z3.Not(m.changed(n)) for n in blocked]))
+        o.pop()
+        if not res.overall:
+            res.blocked_by = _blockers(m, goal)
+    except BudgetExhausted as e:
+        res.note = f"{UNKNOWN_TEXT}: {e.reason}" if e.reason else UNKNOWN_TEXT
+    return res
+
+
+def _names(policy: Policy, names: Iterable[str]) -> set[str]:
+    out: set[str] = set()
+    for n in names:
+        spec = policy.vocabulary.facts.get(n)
+        if spec is None:
+            from policy.errors import InputError
+            raise InputError(f"unknown fact `{n}`; see policy/vocabulary.yaml", field="--keep/--allow")
+        out |= set(spec.numeric_names)
+        out.add(n)
+    return out
+
+
+def _blockers(m: _Model, goal: z3.BoolRef) -> list[Blocker]:
+    """The fixed facts in a minimal unsat core: with them free, the goal would be reachable."""
+    s = new_solver()
+    s.add(*m.hard, goal)
+    lits = list(m.fix.values())
+    if check(s, *lits):
+        return []
+    core = minimal_core(s, [c for c in lits if any(c.eq(x) for x in s.unsat_core())])
+    out = []
+    for name, lit in m.fix.items():
+        if any(lit.eq(c) for c in core):
+            if name == BIRTH:
+                age = m.facts.values.get(AGE)
+                val = m.facts.stated.get(BIRTH, None)
+                out.append(Blocker(BIRTH, m.vocab.facts[BIRTH].label,
+                                   f"{val} (age {display(m.policy, AGE, age)}; "
+                                   f"retirement {m.facts.retirement.get('age', '?')})"))
+            else:
+                out.append(Blocker(name, m.vocab.spec(name).label,
+                                   display(m.policy, name, m.facts.values.get(name))))
+    return out
+
+
+def _suggestion(policy: Policy, jid: str, m: _Model, model: z3.ModelRef, lenient: bool,
+                seen: dict[frozenset, Suggestion]) -> Suggestion:
+    w = m.enc.var(WAIT)
+    wait = model.eval(w, model_completion=True).as_long()
+    new: dict[str, Fraction] = {}
+    for name, f in m.fx.items():
+        lin = f.lin
+        val = lin.const + sum((c * model.eval(m.enc.var(n), model_completion=True).as_long()
+                               for n, c in lin.coefs), Fraction(0))
+        new[name] = val
+    relied = {n for n, k in m.assume.items() if z3.is_true(model.eval(k, model_completion=True))}
+    new = {n: v for n, v in new.items() if m.fx[n].kind != "assumed" or n in relied}
+    key = frozenset((n, v) for n, v in new.items()) | {(WAIT, wait)}
+    if key in seen:
+        return seen[key]
+    day = add_months(m.facts.date, wait)
+    prog = next(p for lo, hi, p in m.epochs if lo <= wait <= hi)
+    changes, assumed = [], []
+    cost = Fraction(wait)
+    for name, f in m.fx.items():
+        spec = m.vocab.spec(name)
+        if f.kind == "assumed":
+            if name in new:
+                assumed.append(FactChange(name, spec.label, "assumed", None, new[name], "unknown",
+                                          display(policy, name, new[name]), Fraction(0), unit=spec.unit))
+            continue
+        after = new[name]
+        if f.before is None or after == f.before:
+            continue
+        thr = _threshold(policy, prog, name, m.facts.values, {**m.facts.values, **new})
+        if f.kind == "effort":
+            steps = model.eval(f.steps if isinstance(f.steps, z3.ArithRef) else f.steps,
+                               model_completion=True).as_long()
+            c = spec.change.cost * steps
+            cost += c
+            changes.append(FactChange(name, spec.label, "effort", f.before, after, display(policy, name, f.before),
+                                      display(policy, name, after), c, thr, spec.unit))
+        elif f.kind in ("time", "age") and thr:
+            changes.append(FactChange(name, spec.label, "time", f.before, after, display(policy, name, f.before),
+                                      display(policy, name, after), Fraction(0), thr, spec.unit))
+    # Replay: the profile with every change applied, on the later date, through Datalog.
+    values = {**m.facts.values, **new}
+    replay = replace(m.facts, values=values, date=day, wage=wage_on(policy.params, day) if wait else m.facts.wage)
+    d = decide(policy, jid, replay, lenient=lenient)
+    if d.status != "eligible":
+        raise AssertionError(f"missing: suggestion for {jid} does not replay (status {d.status}): "
+                             f"wait {wait}, changes {[(c.fact, c.after) for c in changes]}")
+    sug = Suggestion(cost, wait, day, changes, assumed, [p.pathway.id for p in d.pathways if p.status == "satisfied"])
+    seen[key] = sug
+    return sug
+
+
+def _threshold(policy: Policy, prog: Program, name: str, before: dict, after: dict) -> str | None:
+    """The requirement on ``name`` the change meets: a comparison false before and true after."""
+    for top in [prog.root]:
+        for n in walk(top):
+            if isinstance(n, Cmp) and len(n.terms) == 1 and n.terms[0][1] == name:
+                b, a = evaluate(n, before), evaluate(n, after)
+                if b is not True and a is True:
+                    return n.derivation or f"{SYMBOL[n.op]} {display(policy, name, n.rhs)}"
+    return None
+
+
+__all__ = ["missing", "MissingResult", "Suggestion", "FactChange", "PathwayMissing", "Blocker", "TRUE"]
