@@ -16,7 +16,7 @@ from typing import Callable
 from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, evaluate, fmt_num, not_of, walk
 from policy.load import Policy
 from policy.model import Clause, Jurisdiction, Pathway
-from solver.facts import Facts, display
+from solver.facts import DERIVED_FROM, Facts, display
 from solver.program import Program, compile_program
 
 Status = dict[int, bool | None]
@@ -204,8 +204,12 @@ def unknown_facts(e: Expr, st: Status, facts: Facts) -> list[str]:
         if st.get(id(n)) is None and isinstance(n, (Cmp, In)):
             names = [f for _, f in n.terms] if isinstance(n, Cmp) else [n.fact]
             for f in names:
-                if f not in facts.values and f not in out:
-                    out.append(f)
+                if f in facts.values:
+                    continue
+                # a derived fact is unknown because of the stated facts it comes from
+                for src in DERIVED_FROM.get(f, (f,)):
+                    if facts.stated.get(src) is None and src not in out:
+                        out.append(src)
     return out
 
 
