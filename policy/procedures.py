@@ -53,7 +53,6 @@ import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap
@@ -547,14 +546,15 @@ def load_procedures_from(policy: Policy, files: list[Path]) -> ProcedureSet:
     return ProcedureSet({j: out[j] for j in order}, merged.vocabulary, topics, derivations)
 
 
-@lru_cache(maxsize=4)
-def _cached(policy_id: int, policy: Policy) -> ProcedureSet:
-    return load_procedures_from(policy, sorted(PROCEDURE_DIR.glob("*.yaml")))
+_LOADED: dict[int, tuple[Policy, ProcedureSet]] = {}
 
 
 def load_procedures(policy: Policy) -> ProcedureSet:
     """The shipped procedure files (package data), loaded once per policy object."""
-    return _cached(id(policy), policy)
+    hit = _LOADED.get(id(policy))
+    if hit is None or hit[0] is not policy:
+        hit = _LOADED[id(policy)] = (policy, load_procedures_from(policy, sorted(PROCEDURE_DIR.glob("*.yaml"))))
+    return hit[1]
 
 
 __all__ = ["BUSINESSES", "EVENTS", "Duration", "Window", "Deadline", "Lapse", "AutoExtend", "Period", "ProcClause",
