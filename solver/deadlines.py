@@ -1,0 +1,468 @@
+"""Deadlines for a permit holder, per jurisdiction, from the procedure clauses.
+
+For a renewal (given the expiry date) and a change of employer (given the day the holder left, and
+the expiry date), each jurisdiction's plan has:
+
+* ``earliest``   the first day a filing is allowed (a ``window``)
+* ``deadline``   the last day the rules ask for (a ``deadline``, or the end of the ``window``)
+* ``last_safe``  the last working day to file so that the review time (``review``) still ends before
+                 the permit lapses — never later than ``deadline``
+* ``lapse``      the first day the permit is no longer valid if nothing is filed / approved in time
+* ``suspended``  the day the permit is suspended (挂起), at the latest
+* other events: de-linking and cancellation by the former employer, automatic extension, late filing
+
+Counting (see ``solver.workdays``): periods start the day after the event; working days are the
+official calendar; "at least N working days before expiry" and a review of N working days both
+give the last working day whose N-th following working day is on or before the expiry date (or the
+last working day before it).
+
+Example:
+    >>> import datetime as dt
+    >>> from policy.load import load_policy
+    >>> t = deadlines(load_policy(), ["changping"], expiry=dt.date(2025, 10, 31))
+    >>> p = t.plan("changping", "renewal")
+    >>> p.earliest, p.last_safe, p.lapse
+    (datetime.date(2025, 9, 1), datetime.date(2025, 9, 28), datetime.date(2025, 11, 1))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from policy.expr import evaluate
+from policy.load import Policy
+from policy.procedures import (
+    BUSINESSES,
+    EVENTS,
+    AutoExtend,
+    Deadline,
+    Duration,
+    Lapse,
+    ProcClause,
+    Procedures,
+    Window,
+    load_procedures,
+)
+from solver.facts import Facts
+from solver.procedure_facts import stated_date
+from solver.workdays import (
+    add_months,
+    add_workdays,
+    is_workday,
+    last_filing_day,
+    workday_on_or_after,
+    workday_on_or_before,
+)
+
+TIMED_BUSINESSES = ("renewal", "employer_change")
+# Clauses of another business that belong on the same timeline (cancelling the old link on leaving).
+RELATED = {"employer_change": ("cancellation",)}
+
+KINDS = {
+    "earliest": {"zh": "最早申请日", "en": "earliest filing day"},
+    "deadline": {"zh": "规定的最后申请日", "en": "last filing day the rules state"},
+    "last_safe": {"zh": "最晚安全申请日（预留审核时间）", "en": "last safe filing day (review time left)"},
+    "lapse": {"zh": "证件失效日", "en": "permit lapses on"},
+    "suspended": {"zh": "证件挂起（最迟）", "en": "permit suspended (挂起) at the latest on"},
+    "delink_by": {"zh": "原单位解除关联截止日", "en": "former employer must de-link by"},
+    "cancel_by": {"zh": "原单位申请注销截止日", "en": "former employer must apply for cancellation by"},
+    "late_until": {"zh": "逾期补办截止日", "en": "late filing still possible until"},
+    "extended_to": {"zh": "自动延续至（最长）", "en": "validity extends automatically to (at most)"},
+    "promptly": {"zh": "应及时办理（无具体期限）", "en": "to be done promptly (no fixed period)"},
+}
+
+
+def shift(day: dt.date, d: Duration, sign: int, warnings: list[str]) -> dt.date:
+    """``day`` moved by ``d`` forwards (sign 1) or backwards (sign -1)."""
+    match d.unit:
+        case "days":
+            return day + dt.timedelta(days=sign * d.n)
+        case "working_days":
+            return add_workdays(day, sign * d.n, warnings)
+        case "months":
+            return add_months(day, sign * d.n)
+        case "years":
+            return add_months(day, sign * 12 * d.n)
+    raise ValueError(d.unit)
+
+
+@dataclass
+class Event:
+    """One dated point of a plan, with the clauses that put it there."""
+
+    kind: str
+    date: dt.date | None
+    clauses: tuple[ProcClause, ...]
+    note: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "date": self.date.isoformat() if self.date else None,
+                "label": KINDS[self.kind], "note": self.note,
+                "clauses": [{"id": c.id, "cite": c.cite.as_dict(), "strength": c.strength} for c in self.clauses]}
+
+
+@dataclass
+class Plan:
+    """One jurisdiction, one business."""
+
+    jurisdiction: str
+    business: str
+    events: list[Event] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    review: Duration | None = None
+
+    def get(self, kind: str) -> dt.date | None:
+        for e in self.events:
+            if e.kind == kind:
+                return e.date
+        return None
+
+    def event(self, kind: str) -> Event | None:
+        return next((e for e in self.events if e.kind == kind), None)
+
+    @property
+    def earliest(self) -> dt.date | None:
+        return self.get("earliest")
+
+    @property
+    def deadline(self) -> dt.date | None:
+        return self.get("deadline")
+
+    @property
+    def last_safe(self) -> dt.date | None:
+        return self.get("last_safe")
+
+    @property
+    def lapse(self) -> dt.date | None:
+        return self.get("lapse")
+
+    @property
+    def suspended(self) -> dt.date | None:
+        return self.get("suspended")
+
+    def allows(self, day: dt.date) -> bool | None:
+        """Whether filing on ``day`` is within [earliest, last_safe] (None when neither is known)."""
+        if self.earliest is None and self.last_safe is None:
+            return None
+        return (self.earliest is None or self.earliest <= day) and (self.last_safe is None or day <= self.last_safe)
+
+    def as_dict(self) -> dict:
+        return {"jurisdiction": self.jurisdiction, "business": self.business,
+                "review": {self.review.unit: self.review.n} if self.review else None,
+                **{k: (self.get(k).isoformat() if self.get(k) else None)
+                   for k in ("earliest", "deadline", "last_safe", "lapse", "suspended")},
+                "events": [e.as_dict() for e in self.events], "notes": self.notes}
+
+
+@dataclass
+class Timeline:
+    """Plans side by side: ``plans[jurisdiction][business]``."""
+
+    expiry: dt.date | None
+    left_employer: dt.date | None
+    plans: dict[str, dict[str, Plan]]
+    warnings: list[str] = field(default_factory=list)
+
+    def plan(self, jid: str, business: str) -> Plan:
+        return self.plans[jid][business]
+
+    def as_dict(self) -> dict:
+        return {"expiry": self.expiry.isoformat() if self.expiry else None,
+                "left_employer": self.left_employer.isoformat() if self.left_employer else None,
+                "jurisdictions": [{"jurisdiction": j, "plans": [p.as_dict() for p in ps.values()]}
+                                  for j, ps in self.plans.items()],
+                "warnings": self.warnings}
+
+    def render(self, lang: str = "en") -> str:
+        return render(self, lang)
+
+    def __rich__(self):
+        from rich.text import Text
+        return Text(self.render())
+
+    def to_ics(self, path: str | Path) -> int:
+        """Write every dated event as an all-day VEVENT; returns the number of events."""
+        text, n = to_ics(self)
+        Path(path).write_text(text, encoding="utf-8", newline="")
+        return n
+
+
+# --- building plans --------------------------------------------------------------------------------
+
+
+def _min(a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _max(a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def build_plan(proc: Procedures, business: str, anchors: dict[str, dt.date | None], facts: Facts | None,
+               warnings: list[str]) -> Plan:
+    """The plan of one business from its clauses (and the jurisdiction's general ones)."""
+    plan = Plan(proc.jurisdiction, business)
+    clauses = proc.clauses(business, include_general=True)
+    for extra in RELATED.get(business, ()):
+        clauses += proc.clauses(extra)
+    earliest: tuple[dt.date | None, list[ProcClause]] = (None, [])
+    deadline: tuple[dt.date | None, list[ProcClause]] = (None, [])
+    review_clause = next((c for c in clauses if c.kind == "review"), None)
+    plan.review = review_clause.rule if review_clause else None
+    lapse_clause = next((c for c in clauses if c.kind == "lapse"), None)
+    validity = next((c for c in clauses if c.kind == "validity"), None)
+    expiry = anchors.get("expiry")
+
+    def need(event: str, c: ProcClause) -> dt.date | None:
+        day = anchors.get(event)
+        if day is None:
+            msg = f"{c.id}: needs the date of {EVENTS[event]['en']}"
+            if msg not in plan.notes:
+                plan.notes.append(msg)
+        return day
+
+    for c in clauses:
+        match c.kind:
+            case "window":
+                w: Window = c.rule
+                anchor = need(w.event, c)
+                if anchor is None:
+                    continue
+                start, end = ((shift(anchor, w.within, -1, warnings), anchor) if w.side == "before"
+                              else (anchor, shift(anchor, w.within, 1, warnings)))
+                if earliest[0] is None or start > earliest[0]:
+                    earliest = (start, [c])
+                if deadline[0] is None or end < deadline[0]:
+                    deadline = (end, [c])
+            case "deadline":
+                d: Deadline = c.rule
+                anchor = need(d.event, c)
+                if anchor is None:
+                    continue
+                if d.within is None and d.at_least is None:
+                    plan.events.append(Event("promptly", anchor, (c,), f"{d.action} promptly after "
+                                                                        f"{EVENTS[d.event]['en']}"))
+                    if d.action == "delink" and _suspends(clauses):
+                        plan.events.append(Event("suspended", None, (c, *_suspends(clauses)),
+                                                 "on de-linking, which has no fixed deadline"))
+                    continue
+                if d.side == "after":
+                    last = shift(anchor, d.within, 1, warnings)
+                    if not is_workday(last, warnings):
+                        plan.notes.append(
+                            f"{c.id}: the period ends on {last}, not a working day; 民法典 第二百零三条 moves the "
+                            f"end to the next working day, {workday_on_or_after(last, warnings)}; the last safe "
+                            f"day stays on the working day before")
+                elif d.at_least.unit == "working_days":
+                    last = last_filing_day(anchor, d.at_least.n, warnings)
+                else:
+                    last = shift(anchor, d.at_least, -1, warnings)
+                if d.action == "delink":
+                    plan.events.append(Event("delink_by", last, (c,)))
+                    if _suspends(clauses):
+                        plan.events.append(Event("suspended", last, (c, *_suspends(clauses)),
+                                                 "suspended when de-linked, at the latest on this day"))
+                elif d.action == "cancel":
+                    plan.events.append(Event("cancel_by", last, (c,)))
+                elif deadline[0] is None or last < deadline[0]:
+                    deadline = (last, [c])
+                elif last == deadline[0]:
+                    deadline[1].append(c)
+            case "auto_extend":
+                _auto_extend(plan, c, expiry, facts)
+    if business == "employer_change" and anchors.get("left_employer") and earliest[0] is None:
+        left = anchors["left_employer"]
+        earliest = (left, [])
+        plan.notes.append("a change of employer can be filed from the day the holder leaves, once the new "
+                          "employer is linked")
+    if earliest[0]:
+        plan.events.append(Event("earliest", earliest[0], tuple(earliest[1])))
+    if deadline[0]:
+        plan.events.append(Event("deadline", deadline[0], tuple(deadline[1])))
+    # The permit lapses: when EVENT (+ grace) passes unless approved/filed; without a lapse clause, at
+    # the end of its validity.
+    approval_by: tuple[dt.date | None, list[ProcClause]] = (None, [])
+    if lapse_clause is not None:
+        lp: Lapse = lapse_clause.rule
+        anchor = need(lp.event, lapse_clause)
+        if anchor is not None:
+            end = shift(anchor, lp.grace, 1, warnings) if lp.grace else anchor
+            plan.events.append(Event("lapse", end + dt.timedelta(days=1), (lapse_clause,),
+                                     f"unless {'approved' if lp.unless == 'approved' else 'filed'} by {end}"))
+            if lp.unless == "approved":
+                approval_by = (end, [lapse_clause])
+            elif lp.grace:
+                plan.events.append(Event("late_until", end, (lapse_clause,)))
+    elif validity is not None and expiry is not None and business == "renewal":
+        plan.events.append(Event("lapse", expiry + dt.timedelta(days=1), (validity,),
+                                 "the validity ends; no lapse rule is stated, so approval by the expiry "
+                                 "date is assumed necessary"))
+        approval_by = (expiry, [validity])
+    last_safe = deadline
+    if approval_by[0] is not None and plan.review is not None:
+        if plan.review.unit == "working_days":
+            by_review = last_filing_day(approval_by[0], plan.review.n, warnings)
+        else:
+            by_review = workday_on_or_before(shift(approval_by[0], plan.review, -1, warnings), warnings)
+        if last_safe[0] is None or by_review < last_safe[0]:
+            last_safe = (by_review, [*approval_by[1], review_clause])
+        elif by_review == last_safe[0]:
+            last_safe = (by_review, [*last_safe[1], review_clause])
+    elif approval_by[0] is not None and last_safe[0] is None:
+        last_safe = approval_by
+        plan.notes.append("no review time is stated; the filing must be approved by the lapse date")
+    if plan.review is None and last_safe[0] is not None:
+        plan.notes.append("no review time is stated: the last safe day is the rule's own deadline")
+    if last_safe[0] is not None:
+        # INVARIANT: a last safe day is a working day (offices accept on working days).
+        plan.events.append(Event("last_safe", workday_on_or_before(last_safe[0], warnings),
+                                 tuple(dict.fromkeys(last_safe[1]))))
+    if plan.earliest and plan.last_safe and plan.earliest > plan.last_safe:
+        plan.notes.append(f"the window opens on {plan.earliest}, after the last safe day {plan.last_safe}: "
+                          "no filing day satisfies both rules")
+    plan.events.sort(key=lambda e: (e.date or dt.date.max, list(KINDS).index(e.kind)))
+    return plan
+
+
+def _suspends(clauses: list[ProcClause]) -> tuple[ProcClause, ...]:
+    return tuple(c for c in clauses if c.kind == "suspend")
+
+
+def _auto_extend(plan: Plan, c: ProcClause, expiry: dt.date | None, facts: Facts | None) -> None:
+    ax: AutoExtend = c.rule
+    applies = None if ax.when is None else (evaluate(ax.when, facts.values) if facts is not None else None)
+    if ax.when is None:
+        applies = True
+    if applies is False:
+        return
+    if expiry is None:
+        plan.notes.append(f"{c.id}: needs the expiry date")
+        return
+    limit = shift(expiry, ax.max, 1, [])
+    contract_end = stated_date(facts, "applicant.contract.end_date") if facts is not None else None
+    to = min(limit, contract_end) if (ax.until == "contract_end" and contract_end) else limit
+    cond = "" if applies else "if this is the holder's first permit (permit.first_permit) and still eligible: "
+    how = (f"until the labour contract ends ({contract_end})" if contract_end and to == contract_end
+           else f"at most {ax.max.text()} past expiry, bounded by the labour contract")
+    plan.events.append(Event("extended_to", to, (c,), f"{cond}no renewal needed; {how}"))
+    if applies:
+        plan.notes.append(f"{c.id}: a first permit extends automatically; the renewal dates below apply to "
+                          "later permits")
+
+
+def deadlines(policy: Policy, jurisdictions: list[str] | None = None, expiry: dt.date | None = None,
+              left_employer: dt.date | None = None, facts: Facts | None = None,
+              businesses: tuple[str, ...] = TIMED_BUSINESSES) -> Timeline:
+    """Renewal and employer-change plans for each jurisdiction, side by side.
+
+    ``expiry`` and ``left_employer`` default to the profile's ``permit.expiry_date`` and
+    ``permit.left_employer_date`` when ``facts`` (from ``solver.procedure_facts``) are given.
+    """
+    pset = load_procedures(policy)
+    jids = jurisdictions or pset.ids()
+    if facts is not None:
+        expiry = expiry or stated_date(facts, "permit.expiry_date")
+        left_employer = left_employer or stated_date(facts, "permit.left_employer_date")
+    warnings: list[str] = list(facts.warnings) if facts is not None else []
+    if expiry is None and left_employer is None:
+        warnings.append("no expiry date and no date of leaving the employer: give --expiry and/or "
+                        "--left-employer (or permit.expiry_date / permit.left_employer_date in the profile)")
+    anchors = {"expiry": expiry, "left_employer": left_employer}
+    plans: dict[str, dict[str, Plan]] = {}
+    for jid in jids:
+        proc = pset[jid]
+        plans[jid] = {}
+        for b in businesses:
+            if b == "employer_change" and left_employer is None:
+                continue
+            if b in proc.businesses or any(r in proc.businesses for r in RELATED.get(b, ())) or b == "renewal":
+                plans[jid][b] = build_plan(proc, b, anchors, facts, warnings)
+    return Timeline(expiry, left_employer, plans, warnings)
+
+
+# --- rendering -------------------------------------------------------------------------------------
+
+COLUMNS = ("earliest", "last_safe", "deadline", "lapse", "suspended")
+HEAD = {"en": {"earliest": "earliest", "last_safe": "last safe", "deadline": "rule deadline", "lapse": "lapses on",
+               "suspended": "suspended", "jurisdiction": "jurisdiction"},
+        "zh": {"earliest": "最早申请", "last_safe": "最晚安全申请", "deadline": "规定截止", "lapse": "失效日",
+               "suspended": "挂起", "jurisdiction": "辖区"}}
+
+
+def render(t: Timeline, lang: str = "en") -> str:
+    """Plain text: one table per business, then the events with their citations (quotes in Chinese)."""
+    lang = "zh" if lang == "zh" else "en"
+    h = HEAD[lang]
+    out: list[str] = []
+    if lang == "zh":
+        out.append(f"有效期截止日 {t.expiry or '—'}；离职日 {t.left_employer or '—'}")
+    else:
+        out.append(f"expiry {t.expiry or '—'}; left employer {t.left_employer or '—'}")
+    for b in TIMED_BUSINESSES:
+        rows = [(j, ps[b]) for j, ps in t.plans.items() if b in ps]
+        if not rows:
+            continue
+        out.append("")
+        out.append(f"== {BUSINESSES[b][lang]} ==")
+        out.append(f"{h['jurisdiction']:<12}" + "".join(f"{h[c]:<14}" for c in COLUMNS))
+        for j, p in rows:
+            out.append(f"{j:<12}" + "".join(f"{str(p.get(c) or '—'):<14}" for c in COLUMNS))
+        for j, p in rows:
+            out.append(f"  {j}:")
+            for e in p.events:
+                date = e.date.isoformat() if e.date else "—"
+                note = f" ({e.note})" if e.note and lang == "en" else ""
+                out.append(f"    {date}  {KINDS[e.kind][lang]}{note}")
+                for c in e.clauses:
+                    out.append(f"        [{c.id}] {c.cite.source} {c.cite.section}：“{c.cite.quote}”"
+                               + (" (原则上)" if c.strength == "in_principle" else ""))
+            for n in p.notes:
+                out.append(f"    note: {n}")
+    for w in t.warnings:
+        out.append(("警告: " if lang == "zh" else "warning: ") + w)
+    return "\n".join(out)
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 line folding at 75 octets, never inside a UTF-8 character."""
+    out, cur, size = [], "", 0
+    for ch in line:
+        n = len(ch.encode("utf-8"))
+        if size + n > 75:
+            out.append(cur)
+            cur, size = " ", 1
+        cur += ch
+        size += n
+    out.append(cur)
+    return "\r\n".join(out)
+
+
+def _esc(s: str) -> str:
+    return s.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def to_ics(t: Timeline) -> tuple[str, int]:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//wrp//deadlines//EN", "CALSCALE:GREGORIAN"]
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    n = 0
+    for j, ps in t.plans.items():
+        for b, p in ps.items():
+            for e in p.events:
+                if e.date is None:
+                    continue
+                n += 1
+                summary = f"{j} {BUSINESSES[b]['zh']}: {KINDS[e.kind]['zh']} / {KINDS[e.kind]['en']}"
+                desc = "\n".join([*(f"[{c.id}] {c.cite.source} {c.cite.section}: {c.cite.quote}" for c in e.clauses),
+                                  *([e.note] if e.note else [])])
+                lines += ["BEGIN:VEVENT", f"UID:{j}-{b}-{e.kind}-{e.date:%Y%m%d}@wrp", f"DTSTAMP:{stamp}",
+                          f"DTSTART;VALUE=DATE:{e.date:%Y%m%d}",
+                          f"DTEND;VALUE=DATE:{e.date + dt.timedelta(days=1):%Y%m%d}",
+                          f"SUMMARY:{_esc(summary)}", f"DESCRIPTION:{_esc(desc)}", "TRANSP:TRANSPARENT",
+                          "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "".join(_fold(line) + "\r\n" for line in lines), n
+
+
+__all__ = ["deadlines", "Timeline", "Plan", "Event", "build_plan", "render", "to_ics", "shift", "TIMED_BUSINESSES"]
