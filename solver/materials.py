@@ -1,0 +1,228 @@
+"""The checklist of documents for one applicant, jurisdiction and business, from the procedure data.
+
+An item is ``needed`` (its ``applies_when`` holds and its pathway is the applicant's), ``not_needed``
+or ``maybe`` (the profile does not say). Where the item has a ``validity`` condition and the profile
+states the dates, the check is ``ok`` or ``fails`` (e.g. a lease with 4 months left in Xicheng, which
+asks for 6); otherwise ``unknown`` naming the fact to state. The ``requires`` clauses of the business
+(children's age, contract months left …) are reported as ``checks``.
+
+Example:
+    >>> import datetime as dt
+    >>> from policy.load import load_policy
+    >>> from solver.procedure_facts import procedure_facts_from_dict
+    >>> p = load_policy()
+    >>> f = procedure_facts_from_dict({"application": {"date": "2024-03-01"},
+    ...     "applicant": {"residence": {"proof": "rented", "lease_months_remaining": 4}}}, p)
+    >>> c = materials(p, "xicheng", f, pathway="degree")
+    >>> [(i.material.id, i.check) for i in c.items if i.material.topic == "lease_validity"]
+    [('xicheng.new.lease', 'fails')]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from policy.errors import InputError
+from policy.expr import SYMBOL, Cmp, Expr, In, Not, evaluate, fmt_num, walk
+from policy.load import Policy
+from policy.procedures import BUSINESSES, Material, ProcClause, ProcedureSet, load_procedures
+from solver.facts import Facts, display
+from solver.procedure_facts import procedure_policy
+
+
+@dataclass
+class Item:
+    material: Material
+    status: str  # needed | not_needed | maybe
+    check: str | None  # ok | fails | unknown | None (no validity rule)
+    detail: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        m = self.material
+        return {"id": m.id, "topic": m.topic, "item": m.item, "status": self.status, "check": self.check,
+                "detail": self.detail, "pathways": list(m.pathways), "strength": m.strength, "note": m.note,
+                "cite": m.cite.as_dict()}
+
+
+@dataclass
+class Check:
+    clause: ProcClause
+    status: str  # held | failed | unknown | not_applicable
+    detail: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        c = self.clause
+        return {"id": c.id, "topic": c.topic, "status": self.status, "detail": self.detail, "strength": c.strength,
+                "note": c.note, "cite": c.cite.as_dict()}
+
+
+@dataclass
+class Checklist:
+    jurisdiction: str
+    business: str
+    date: str
+    pathways: list[str]
+    pathway_source: str  # given | eligibility | unknown | none
+    items: list[Item]
+    checks: list[Check]
+    warnings: list[str] = field(default_factory=list)
+
+    def needed(self) -> list[Item]:
+        return [i for i in self.items if i.status == "needed"]
+
+    def problems(self) -> list[Item | Check]:
+        return [*(i for i in self.items if i.status != "not_needed" and i.check == "fails"),
+                *(c for c in self.checks if c.status == "failed")]
+
+    def as_dict(self) -> dict:
+        return {"district": self.jurisdiction, "business": self.business, "date": self.date,
+                "pathways": self.pathways, "pathway_source": self.pathway_source,
+                "items": [i.as_dict() for i in self.items if i.status != "not_needed"],
+                "not_needed": [i.material.id for i in self.items if i.status == "not_needed"],
+                "checks": [c.as_dict() for c in self.checks], "warnings": self.warnings}
+
+    def render(self, lang: str = "en") -> str:
+        return render(self, lang)
+
+    def __rich__(self):
+        from rich.text import Text
+        return Text(self.render())
+
+
+# --- evaluation ------------------------------------------------------------------------------------
+
+
+def _describe(policy: Policy, pset: ProcedureSet, e: Expr, facts: Facts) -> list[str]:
+    """Each comparison of ``e``: the profile's value against what is required, or the fact to state."""
+    out: list[str] = []
+    for n in walk(e):
+        neg = False
+        if isinstance(n, Not) and isinstance(n.item, (Cmp, In)):
+            continue  # described through its child (rare in procedure data)
+        match n:
+            case Cmp(terms, op, rhs) if len(terms) == 1:
+                name = terms[0][1]
+                spec = policy.vocabulary.spec(name)
+                want = spec.choices[int(rhs)] if spec.type == "enum" else (
+                    ("true" if rhs else "false") if spec.type == "bool" else fmt_num(rhs))
+                if name in facts.values:
+                    out.append(f"{name} = {display(policy, name, facts.values[name])} (required {SYMBOL[op]} {want})")
+                else:
+                    src = pset.derivations.get(name, (name, ""))[0]
+                    out.append(f"{name} unknown: state `{src}` (required {SYMBOL[op]} {want})")
+            case In(fact, values):
+                spec = policy.vocabulary.spec(fact)
+                want = ", ".join(spec.choices[i] for i in sorted(values))
+                got = display(policy, fact, facts.values.get(fact)) if fact in facts.values else "unknown"
+                out.append(f"{fact} = {got} ({'required ≠' if neg else 'one of'} {want})")
+    return out
+
+
+def _pathways(policy: Policy, jid: str, facts: Facts, pathway: str | None, warnings: list[str]) -> tuple[list[str], str]:
+    topics = sorted(t for t in policy.vocabulary.topics if t.startswith("pathway_"))
+    if pathway is not None:
+        name = pathway if pathway.startswith("pathway_") else f"pathway_{pathway}"
+        if name not in topics:
+            raise InputError(f"unknown pathway `{pathway}`; choose one of: "
+                             f"{', '.join(t.removeprefix('pathway_') for t in topics)}", field="--pathway")
+        return [name], "given"
+    if jid not in policy.jurisdictions:
+        return [], "unknown"
+    from solver.decide import decide
+    d = decide(policy, jid, facts)
+    held = [p.pathway.topic for p in d.pathways if p.status == "satisfied"]
+    if held:
+        return list(dict.fromkeys(held)), "eligibility"
+    open_ = [p.pathway.topic for p in d.pathways if p.status == "unknown"]
+    if open_:
+        warnings.append("the profile does not decide which pathway applies; items of every undecided pathway "
+                        "are listed as `maybe` (pass --pathway to choose)")
+        return list(dict.fromkeys(open_)), "unknown"
+    warnings.append(f"no pathway of {jid} holds for this profile (see `wrp check`); pathway items are not listed")
+    return [], "none"
+
+
+def materials(policy: Policy, jid: str, facts: Facts, business: str = "new", pathway: str | None = None) -> Checklist:
+    """The checklist for ``facts`` (from ``solver.procedure_facts``) in jurisdiction ``jid``."""
+    merged = procedure_policy(policy)
+    pset = load_procedures(policy)
+    proc = pset[jid]
+    if business not in BUSINESSES or business == "general":
+        raise InputError(f"unknown business `{business}`; choose one of: "
+                         f"{', '.join(b for b in BUSINESSES if b != 'general')}", field="--business")
+    warnings = list(facts.warnings)
+    if business not in proc.businesses:
+        stated = ", ".join(b for b in proc.businesses if b != "general")
+        warnings.append(f"{jid} states nothing for `{business}`; it states: {stated}")
+    pathways, source = _pathways(policy, jid, facts, pathway, warnings) if business == "new" else ([], "none")
+    items: list[Item] = []
+    for m in proc.materials(business):
+        if m.pathways and not set(m.pathways) & set(pathways):
+            continue
+        applies = True if m.applies_when is None else evaluate(m.applies_when, facts.values)
+        if m.pathways and source == "unknown" and applies is not False:
+            applies = None
+        status = {True: "needed", False: "not_needed", None: "maybe"}[applies]
+        detail = _describe(merged, pset, m.applies_when, facts) if applies is None and m.applies_when else []
+        check = None
+        if m.validity is not None:
+            v = evaluate(m.validity, facts.values)
+            check = {True: "ok", False: "fails", None: "unknown"}[v]
+            detail += _describe(merged, pset, m.validity, facts)
+        items.append(Item(m, status, check, detail))
+    checks: list[Check] = []
+    for c in proc.clauses(business, include_general=True):
+        if c.kind != "requires":
+            continue
+        applies = True if c.applies_when is None else evaluate(c.applies_when, facts.values)
+        if applies is False:
+            checks.append(Check(c, "not_applicable"))
+            continue
+        v = evaluate(c.rule, facts.values)
+        status = {True: "held", False: "failed", None: "unknown"}[v] if applies else (
+            "held" if v is True else "unknown")
+        checks.append(Check(c, status, _describe(merged, pset, c.rule, facts)))
+    return Checklist(jid, business, facts.date.isoformat(), pathways, source, items, checks, warnings)
+
+
+# --- rendering -------------------------------------------------------------------------------------
+
+MARK = {("needed", None): "[ ]", ("needed", "ok"): "[✓]", ("needed", "fails"): "[✗]", ("needed", "unknown"): "[?]",
+        ("maybe", None): "[~]", ("maybe", "ok"): "[~]", ("maybe", "fails"): "[✗]", ("maybe", "unknown"): "[~]"}
+CHECK = {"held": "[✓]", "failed": "[✗]", "unknown": "[?]", "not_applicable": "[-]"}
+
+
+def render(c: Checklist, lang: str = "en") -> str:
+    lang = "zh" if lang == "zh" else "en"
+    pw = ", ".join(c.pathways) or "—"
+    head = (f"{c.jurisdiction} · {BUSINESSES[c.business]['zh']} · 办理日 {c.date} · 条件 {pw} ({c.pathway_source})"
+            if lang == "zh" else
+            f"{c.jurisdiction} · {BUSINESSES[c.business]['en']} · filing day {c.date} · pathway {pw} ({c.pathway_source})")
+    out = [head]
+    for i in c.items:
+        if i.status == "not_needed":
+            continue
+        m = i.material
+        tag = {"fails": "  FAILS", "unknown": "  CHECK", "ok": ""}.get(i.check or "", "")
+        maybe = "  (if applicable)" if i.status == "maybe" and lang == "en" else "（如适用）" if i.status == "maybe" else ""
+        out.append(f"{MARK[(i.status, i.check)]} {m.item[lang]}{maybe}{tag}")
+        out.append(f"      [{m.id}] {m.cite.source} {m.cite.section}：“{m.cite.quote}”")
+        for d in i.detail:
+            out.append(f"      - {d}")
+    rules = [k for k in c.checks if k.status != "not_applicable"]
+    if rules:
+        out.append("规则检查：" if lang == "zh" else "checks:")
+        for k in rules:
+            waive = " (原则上)" if k.clause.strength == "in_principle" else ""
+            out.append(f"{CHECK[k.status]} [{k.clause.id}] {k.clause.cite.section}：“{k.clause.cite.quote}”{waive}")
+            for d in k.detail:
+                out.append(f"      - {d}")
+    not_needed = [i.material.id for i in c.items if i.status == "not_needed"]
+    if not_needed:
+        out.append(("不需要：" if lang == "zh" else "not needed for this profile: ") + ", ".join(not_needed))
+    for w in c.warnings:
+        out.append(("警告: " if lang == "zh" else "warning: ") + w)
+    return "\n".join(out)
+
+
+__all__ = ["materials", "Checklist", "Item", "Check", "render"]
