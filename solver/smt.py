@@ -37,7 +37,7 @@ from typing import assert_never
 
 import z3
 
-from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, compare
+from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, compare, facts_of
 from policy.load import Policy
 from policy.model import FactSpec
 from solver.facts import Facts
@@ -429,6 +429,11 @@ class Space:
         return self.enc.to_smt(e, lambda f: Lin.of(ov[f]) if f in ov else self.term(f), memo)
 
     def background(self) -> list[z3.BoolRef]:
+        if getattr(self, "_background", None) is None:
+            self._background = self._make_background()
+        return self._background
+
+    def _make_background(self) -> list[z3.BoolRef]:
         out: list[z3.BoolRef] = []
         for name in self.scalars:
             if self.is_free(name) and name not in (MTR, MTR_MIN):
@@ -527,6 +532,26 @@ def _number(v: Fraction) -> int | float:
     return f
 
 
+def closure(policy: Policy, names: Iterable[str]) -> frozenset[str]:
+    """``names`` and every fact a vocabulary constraint links to them (transitively): the facts a
+    query must leave free so that pinning the rest cannot restrict the answer."""
+    out = set(names)
+    if out & set(AGE_GROUP):
+        out |= {*AGE_GROUP, SEX, CATEGORY}
+    grew = True
+    while grew:
+        grew = False
+        for c in policy.vocabulary.constraints:
+            fs = facts_of(c.when)
+            if fs & out and not fs <= out:
+                out |= fs
+                grew = True
+        if out & set(AGE_GROUP) and not {*AGE_GROUP, SEX, CATEGORY} <= out:
+            out |= {*AGE_GROUP, SEX, CATEGORY}
+            grew = True
+    return frozenset(out)
+
+
 # --- clause indicators ---------------------------------------------------------------------------
 
 
@@ -583,25 +608,59 @@ def pair_check(space: Space, a: z3.BoolRef, b: z3.BoolRef, extra: Iterable[z3.Bo
     return PairModel(space.values(o.model()))
 
 
-def add_distance(o: z3.Optimize, space: Space, ref: Mapping[str, Fraction]) -> None:
-    """Stay close to ``ref``: first as few facts changed as possible, then small changes."""
-    mags = []
+def _targets(space: Space, ref: Mapping[str, Fraction]) -> list[tuple[str, z3.ArithRef, int]]:
+    out = []
     for name, v in ref.items():
         if not space.is_free(name) or name in (MTR, MTR_MIN):
             continue
         lin = space.term(name)
-        x = space.enc.var(lin.coefs[0][0])
         target = v / lin.coefs[0][1]
-        if target.denominator != 1:
-            continue
-        o.add_soft(x == int(target), 1, id="facts_changed")
-        spec = space.vocab.spec(name)
-        if spec.type in ("money", "money_list", "int", "decimal"):
-            mags.append(z3.If(x >= int(target), x - int(target), int(target) - x))
-    if mags:
-        o.minimize(z3.Sum(mags))
+        if target.denominator == 1:
+            out.append((name, space.enc.var(lin.coefs[0][0]), int(target)))
+    return out
+
+
+def add_distance(o: z3.Optimize, space: Space, ref: Mapping[str, Fraction]) -> None:
+    """Stay close to ``ref``: as few facts changed as possible (one soft constraint per fact)."""
+    for _, x, target in _targets(space, ref):
+        o.add_soft(x == target, 1, id="facts_changed")
+
+
+def closest(space: Space, goal: list[z3.BoolRef], ref: Mapping[str, Fraction],
+            rlimit: int = RLIMIT) -> dict[str, Fraction] | None:
+    """A model of background ∧ goal as close to ``ref`` as possible, or ``None`` if there is none.
+
+    Two phases, because one lexicographic objective is several times slower: (1) MaxSMT — the fewest
+    facts different from ``ref``; (2) with the other facts pinned to ``ref``, the smallest changes
+    (Σ |x − ref|) of the facts that had to change.
+    """
+    s = new_solver(rlimit)
+    s.add(*space.background(), *goal)
+    if not check(s):
+        return None
+    targets = _targets(space, ref)
+    o = new_optimize(rlimit)
+    o.add(*space.background(), *goal)
+    for _, x, t in targets:
+        o.add_soft(x == t, 1, id="facts_changed")
+    if not check(o):
+        return space.values(s.model())
+    m = o.model()
+    changed = [(n, x, t) for n, x, t in targets if model_int(m, x) != t]
+    numeric = [(n, x, t) for n, x, t in changed
+               if space.vocab.spec(n).type in ("money", "money_list", "int", "decimal")]
+    if not numeric:
+        return space.values(m)
+    o2 = new_optimize(rlimit)
+    o2.add(*space.background(), *goal)
+    moved = {n for n, _, _ in changed}
+    o2.add(*(x == t for n, x, t in targets if n not in moved))
+    o2.minimize(z3.Sum([z3.If(x >= t, x - t, t - x) for _, x, t in numeric]))
+    if not check(o2):
+        return space.values(m)
+    return space.values(o2.model())
 
 
 __all__ = ["Encoder", "Lin", "Space", "node_status", "new_solver", "new_optimize", "check", "BudgetExhausted",
            "UNKNOWN_TEXT", "mk_and", "mk_or", "mk_not", "mk_atleast", "mk_implies", "indicator", "indicated",
-           "minimal_core", "pair_check", "add_distance", "to_profile", "Facts"]
+           "minimal_core", "closure", "pair_check", "add_distance", "closest", "to_profile", "Facts"]
