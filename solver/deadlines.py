@@ -354,7 +354,7 @@ def _auto_extend(plan: Plan, c: ProcClause, expiry: dt.date | None, facts: Facts
 
 def deadlines(policy: Policy, jurisdictions: list[str] | None = None, expiry: dt.date | None = None,
               left_employer: dt.date | None = None, facts: Facts | None = None,
-              businesses: tuple[str, ...] = TIMED_BUSINESSES) -> Timeline:
+              businesses: tuple[str, ...] = TIMED_BUSINESSES, info_changed: dt.date | None = None) -> Timeline:
     """Renewal and employer-change plans for each jurisdiction, side by side.
 
     ``expiry`` and ``left_employer`` default to the profile's ``permit.expiry_date`` and
@@ -369,15 +369,21 @@ def deadlines(policy: Policy, jurisdictions: list[str] | None = None, expiry: dt
     if expiry is None and left_employer is None:
         warnings.append("no expiry date and no date of leaving the employer: give --expiry and/or "
                         "--left-employer (or permit.expiry_date / permit.left_employer_date in the profile)")
-    anchors = {"expiry": expiry, "left_employer": left_employer}
+    anchors = {"expiry": expiry, "left_employer": left_employer, "info_changed": info_changed}
+    if info_changed is not None and "info_change" not in businesses:
+        businesses = (*businesses, "info_change")
     plans: dict[str, dict[str, Plan]] = {}
     for jid in jids:
         proc = pset[jid]
         plans[jid] = {}
         for b in businesses:
-            if b == "employer_change" and left_employer is None:
+            if (b == "employer_change" and left_employer is None) or (b == "info_change" and info_changed is None):
+                continue
+            if b == "renewal" and expiry is None and (left_employer or info_changed):
                 continue
             if b in proc.businesses or any(r in proc.businesses for r in RELATED.get(b, ())) or b == "renewal":
+                if b == "info_change" and b not in proc.businesses:
+                    continue
                 plans[jid][b] = build_plan(proc, b, anchors, facts, warnings)
     return Timeline(expiry, left_employer, plans, warnings)
 
@@ -400,7 +406,7 @@ def render(t: Timeline, lang: str = "en") -> str:
         out.append(f"有效期截止日 {t.expiry or '—'}；离职日 {t.left_employer or '—'}")
     else:
         out.append(f"expiry {t.expiry or '—'}; left employer {t.left_employer or '—'}")
-    for b in TIMED_BUSINESSES:
+    for b in (*TIMED_BUSINESSES, "info_change"):
         rows = [(j, ps[b]) for j, ps in t.plans.items() if b in ps]
         if not rows:
             continue

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from policy.errors import InputError
 from policy.expr import SYMBOL, Cmp, Expr, In, Not, evaluate, fmt_num, walk
 from policy.load import Policy
-from policy.procedures import BUSINESSES, Material, ProcClause, ProcedureSet, load_procedures
+from policy.procedures import BUSINESSES, EVENTS, Material, ProcClause, ProcedureSet, load_procedures
 from solver.facts import Facts, display
 from solver.procedure_facts import procedure_policy
 
@@ -66,6 +66,7 @@ class Checklist:
     items: list[Item]
     checks: list[Check]
     warnings: list[str] = field(default_factory=list)
+    rules: list[ProcClause] = field(default_factory=list)  # who files, windows, review time … of the business
 
     def needed(self) -> list[Item]:
         return [i for i in self.items if i.status == "needed"]
@@ -79,7 +80,10 @@ class Checklist:
                 "pathways": self.pathways, "pathway_source": self.pathway_source,
                 "items": [i.as_dict() for i in self.items if i.status != "not_needed"],
                 "not_needed": [i.material.id for i in self.items if i.status == "not_needed"],
-                "checks": [c.as_dict() for c in self.checks], "warnings": self.warnings}
+                "checks": [c.as_dict() for c in self.checks],
+                "rules": [{"id": r.id, "topic": r.topic, "kind": r.kind, "rule": describe_rule(r, "en"),
+                           "strength": r.strength, "cite": r.cite.as_dict()} for r in self.rules],
+                "warnings": self.warnings}
 
     def render(self, lang: str = "en") -> str:
         return render(self, lang)
@@ -171,6 +175,7 @@ def materials(policy: Policy, jid: str, facts: Facts, business: str = "new", pat
             detail += _describe(merged, pset, m.validity, facts)
         items.append(Item(m, status, check, detail))
     checks: list[Check] = []
+    rules = [c for c in proc.clauses(business, include_general=True) if c.kind != "requires"]
     for c in proc.clauses(business, include_general=True):
         if c.kind != "requires":
             continue
@@ -182,7 +187,53 @@ def materials(policy: Policy, jid: str, facts: Facts, business: str = "new", pat
         status = {True: "held", False: "failed", None: "unknown"}[v] if applies else (
             "held" if v is True else "unknown")
         checks.append(Check(c, status, _describe(merged, pset, c.rule, facts)))
-    return Checklist(jid, business, facts.date.isoformat(), pathways, source, items, checks, warnings)
+    return Checklist(jid, business, facts.date.isoformat(), pathways, source, items, checks, warnings, rules)
+
+
+def describe_rule(c: ProcClause, lang: str = "en") -> str:
+    """One line for a non-condition clause: "filed by employer", "within 60 days before expiry" …"""
+    zh = lang == "zh"
+    r = c.rule
+    match c.kind:
+        case "filer":
+            return f"申请主体：{FILERS_ZH[r]}" if zh else f"filed by: {r.replace('_', ' ')}"
+        case "validity":
+            return f"有效期 {r.text('zh')}" if zh else f"valid for {r.text()}"
+        case "review":
+            return f"审核时限 {r.text('zh')}" if zh else f"review takes {r.text()}"
+        case "window":
+            ev = EVENTS[r.event]["zh" if zh else "en"]
+            return (f"{ev}{'前' if r.side == 'before' else '后'}{r.within.text('zh')}内申请" if zh
+                    else f"file within {r.within.text()} {r.side} {ev}")
+        case "deadline":
+            ev = EVENTS[r.event]["zh" if zh else "en"]
+            if r.within is None and r.at_least is None:
+                return f"{ev}后应及时办理" if zh else f"{r.action} promptly after {ev}"
+            d = r.within or r.at_least
+            if r.side == "after":
+                return f"{ev}之日起{d.text('zh')}内" if zh else f"{r.action} within {d.text()} after {ev}"
+            return f"至少在{ev}前{d.text('zh')}" if zh else f"{r.action} at least {d.text()} before {ev}"
+        case "lapse":
+            ev = EVENTS[r.event]["zh" if zh else "en"]
+            g = f" + {r.grace.text()}" if r.grace else ""
+            return (f"{ev}{'后' + r.grace.text('zh') if r.grace else ''}未{'核准' if r.unless == 'approved' else '申报'}即失效"
+                    if zh else f"lapses after {ev}{g} unless {r.unless}")
+        case "suspend":
+            return "解除关联后证件挂起" if zh else "suspended (挂起) on de-linking"
+        case "auto_extend":
+            return (f"自动延续，最长{r.max.text('zh')}" if zh
+                    else f"extends automatically, at most {r.max.text()}, bounded by the labour contract")
+        case "abolished":
+            return "已取消" if zh else "abolished"
+        case "period":
+            return (f"每年{r.start[0]}月{r.start[1]}日至{r.end[0]}月{r.end[1]}日" if zh
+                    else f"every year from {r.start[0]:02d}-{r.start[1]:02d} to {r.end[0]:02d}-{r.end[1]:02d}")
+        case "allowed":
+            return ("允许" if r else "不允许") if zh else ("allowed" if r else "not allowed")
+    return c.kind
+
+
+FILERS_ZH = {"applicant": "申请人", "employer": "用人单位", "old_employer": "原单位", "new_employer": "新单位"}
 
 
 # --- rendering -------------------------------------------------------------------------------------
@@ -209,6 +260,10 @@ def render(c: Checklist, lang: str = "en") -> str:
         out.append(f"      [{m.id}] {m.cite.source} {m.cite.section}：“{m.cite.quote}”")
         for d in i.detail:
             out.append(f"      - {d}")
+    if c.rules:
+        out.append("办理规则：" if lang == "zh" else "procedure:")
+        for r in c.rules:
+            out.append(f"  - {describe_rule(r, lang)}  [{r.id}] {r.cite.section}：“{r.cite.quote}”")
     rules = [k for k in c.checks if k.status != "not_applicable"]
     if rules:
         out.append("规则检查：" if lang == "zh" else "checks:")
@@ -225,4 +280,4 @@ def render(c: Checklist, lang: str = "en") -> str:
     return "\n".join(out)
 
 
-__all__ = ["materials", "Checklist", "Item", "Check", "render"]
+__all__ = ["materials", "Checklist", "Item", "Check", "render", "describe_rule"]
