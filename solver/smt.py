@@ -628,6 +628,12 @@ def add_distance(o: z3.Optimize, space: Space, ref: Mapping[str, Fraction]) -> N
 
 def closest(space: Space, goal: list[z3.BoolRef], ref: Mapping[str, Fraction],
             rlimit: int = RLIMIT) -> dict[str, Fraction] | None:
+    m = closest_model(space, goal, ref, rlimit)
+    return None if m is None else space.values(m)
+
+
+def closest_model(space: Space, goal: list[z3.BoolRef], ref: Mapping[str, Fraction],
+                  rlimit: int = RLIMIT) -> z3.ModelRef | None:
     """A model of background ∧ goal as close to ``ref`` as possible, or ``None`` if there is none.
 
     Two phases, because one lexicographic objective is several times slower: (1) MaxSMT — the fewest
@@ -644,23 +650,23 @@ def closest(space: Space, goal: list[z3.BoolRef], ref: Mapping[str, Fraction],
     for _, x, t in targets:
         o.add_soft(x == t, 1, id="facts_changed")
     if not check(o):
-        return space.values(s.model())
+        return s.model()
     m = o.model()
     changed = [(n, x, t) for n, x, t in targets if model_int(m, x) != t]
     numeric = [(n, x, t) for n, x, t in changed
                if space.vocab.spec(n).type in ("money", "money_list", "int", "decimal")]
     if not numeric:
-        return space.values(m)
+        return m
     o2 = new_optimize(rlimit)
     o2.add(*space.background(), *goal)
     moved = {n for n, _, _ in changed}
     o2.add(*(x == t for n, x, t in targets if n not in moved))
     o2.minimize(z3.Sum([z3.If(x >= t, x - t, t - x) for _, x, t in numeric]))
     if not check(o2):
-        return space.values(m)
-    return space.values(o2.model())
+        return m
+    return o2.model()
 
 
 __all__ = ["Encoder", "Lin", "Space", "node_status", "new_solver", "new_optimize", "check", "BudgetExhausted",
            "UNKNOWN_TEXT", "mk_and", "mk_or", "mk_not", "mk_atleast", "mk_implies", "indicator", "indicated",
-           "minimal_core", "closure", "pair_check", "add_distance", "closest", "to_profile", "Facts"]
+           "minimal_core", "closure", "pair_check", "add_distance", "closest", "closest_model", "to_profile", "Facts"]

@@ -1,0 +1,210 @@
+"""Property-based consistency checks declared as data (``policy/properties.yaml``), proven by z3.
+
+Kinds:
+
+``monotone``            more of ``fact`` (``direction: up``) or less (``down``) never turns an
+                        eligible applicant ineligible. Two applicants, equal but for that fact.
+``at_least_as_strict``  every applicant eligible under ``jurisdiction`` is eligible under ``than``
+                        (each judging with the employer in its own district).
+``subsumes``            the same, stated as ``a ⊆ b`` (``a``, ``b``).
+``pathways_reachable``  every pathway can be satisfied together with the base requirements.
+``no_contradictions``   the base requirements can be met at all (no unsatisfiable clause set).
+
+``jurisdiction`` may be ``all`` (one check per jurisdiction). z3 either proves a property or returns
+a counterexample, which is replayed through the Datalog backend before it is reported (one that
+does not replay raises). A property naming a jurisdiction the policy does not have is skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from policy.errors import InputError
+from policy.expr import facts_of
+from policy.load import POLICY_DIR, Policy
+from policy.yamlio import read_yaml
+from solver.conflicts import (
+    DISTRICT_FACTS,
+    ClauseRef,
+    _program,
+    home_district,
+    inside,
+    override,
+    reference_facts,
+    replay,
+    subsumes,
+)
+from solver.smt import UNKNOWN_TEXT, BudgetExhausted, Space, closest_model, closure, mk_not
+
+PROPERTIES = POLICY_DIR / "properties.yaml"
+KINDS = ("monotone", "at_least_as_strict", "subsumes", "pathways_reachable", "no_contradictions")
+
+
+@dataclass(frozen=True)
+class Property:
+    id: str
+    kind: str
+    jurisdiction: str | None = None
+    fact: str | None = None
+    direction: str = "up"
+    than: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class PropertyResult:
+    property: Property
+    jurisdiction: str | None
+    status: str  # holds | fails | skipped | unknown (budget exhausted)
+    message: str = ""
+    counterexample: list[dict] = field(default_factory=list)  # profiles, replayed
+    clauses: list[ClauseRef] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        p = self.property
+        return {"id": p.id, "kind": p.kind, "jurisdiction": self.jurisdiction, "status": self.status,
+                "message": self.message, "counterexample": self.counterexample,
+                "clauses": [c.as_dict() for c in self.clauses]}
+
+
+@dataclass
+class VerifyResult:
+    date: dt.date
+    results: list[PropertyResult]
+
+    @property
+    def ok(self) -> bool:
+        """Exit status for the CLI: every property holds (or is skipped)."""
+        return all(r.status in ("holds", "skipped") for r in self.results)
+
+    def as_dict(self) -> dict:
+        return {"date": self.date.isoformat(), "ok": self.ok, "properties": [r.as_dict() for r in self.results]}
+
+    def render(self, lang: str = "en") -> str:
+        zh = lang == "zh"
+        words = {"holds": "成立" if zh else "holds", "fails": "不成立" if zh else "FAILS",
+                 "skipped": "跳过" if zh else "skipped"}
+        out = [f"verify ({self.date}): {'全部成立' if zh and self.ok else 'all hold' if self.ok else 'FAILED'}"]
+        for r in self.results:
+            where = f" [{r.jurisdiction}]" if r.jurisdiction else ""
+            out.append(f"  {words.get(r.status, r.status)}: {r.property.id}{where}" + (f" — {r.message}" if r.message else ""))
+            for c in r.clauses:
+                out.append(f"      - {c.text()}")
+            for i, ce in enumerate(r.counterexample):
+                out.append(f"      {'反例' if zh else 'counterexample'} {i + 1}: {ce.get('summary', '')}")
+        return "\n".join(out)
+
+    def __rich__(self):
+        from rich.text import Text
+        return Text(self.render("en"))
+
+
+def load_properties(path: Path = PROPERTIES, policy: Policy | None = None) -> list[Property]:
+    data = read_yaml(Path(path))
+    items = data.get("properties") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise InputError("a properties file has a `properties:` list", file=str(path))
+    out = []
+    for i, p in enumerate(items):
+        extra = set(p) - {"id", "kind", "jurisdiction", "fact", "direction", "than", "a", "b", "note"}
+        if extra or p.get("kind") not in KINDS or "id" not in p:
+            raise InputError(f"property {i + 1}: needs `id` and `kind` ({', '.join(KINDS)}); unknown keys: "
+                             f"{', '.join(sorted(extra)) or 'none'}", file=str(path))
+        if p["kind"] == "monotone" and policy is not None and p.get("fact") not in policy.vocabulary.facts:
+            raise InputError(f"property `{p['id']}`: unknown fact `{p.get('fact')}`", file=str(path))
+        if p["kind"] == "subsumes":
+            out.append(Property(p["id"], p["kind"], p.get("a"), than=p.get("b"), note=p.get("note")))
+        else:
+            out.append(Property(p["id"], p["kind"], p.get("jurisdiction"), p.get("fact"), p.get("direction", "up"),
+                                p.get("than"), p.get("note")))
+    return out
+
+
+def verify(policy: Policy, properties: list[Property] | Path | None = None, date: dt.date | None = None) -> VerifyResult:
+    """Check every property; counterexamples are replayed through Datalog."""
+    date = date or dt.date.today()
+    props = properties if isinstance(properties, list) else load_properties(properties or PROPERTIES, policy)
+    ref = reference_facts(policy, date)
+    res = VerifyResult(date, [])
+    for p in props:
+        jids = policy.ids() if p.jurisdiction == "all" else [p.jurisdiction]
+        for j in jids:
+            if j not in policy.jurisdictions or (p.than and p.than not in policy.jurisdictions):
+                res.results.append(PropertyResult(p, j, "skipped", "jurisdiction not in this policy"))
+                continue
+            try:
+                res.results.append(check_property(policy, p, j, date, ref))
+            except BudgetExhausted:
+                res.results.append(PropertyResult(p, j, UNKNOWN_TEXT))
+    return res
+
+
+def check_property(policy: Policy, p: Property, jid: str, date: dt.date, ref=None) -> PropertyResult:
+    ref = ref or reference_facts(policy, date)
+    match p.kind:
+        case "monotone":
+            return _monotone(policy, p, jid, date, ref)
+        case "at_least_as_strict" | "subsumes":
+            w = subsumes(policy, jid, p.than, date, ref)
+            if w is None:
+                return PropertyResult(p, jid, "holds", f"every applicant eligible in {jid} is eligible in {p.than}")
+            summary = "; ".join(f"{f} {a} → {b}" for f, a, b in w.differences) or "the reference applicant"
+            return PropertyResult(p, jid, "fails", f"eligible in {jid}, not in {p.than}",
+                                  [{"summary": summary, "profile": w.profile}], w.rejecting)
+        case "pathways_reachable" | "no_contradictions":
+            kinds = ("dead_pathway",) if p.kind == "pathways_reachable" else ("contradiction",)
+            found = [f for f in inside(policy, jid, date, ref) if f.kind in kinds]
+            if not found:
+                return PropertyResult(p, jid, "holds")
+            return PropertyResult(p, jid, "fails", "; ".join(f"{f.subject}: {f.message['en']}" for f in found), [],
+                                  [c for f in found for c in f.clauses])
+    raise ValueError(p.kind)
+
+
+def _monotone(policy: Policy, p: Property, jid: str, date: dt.date, ref) -> PropertyResult:
+    prog = _program(policy, jid, date, ref.wage)
+    names = facts_of(prog.root) - set(DISTRICT_FACTS)
+    spec = policy.vocabulary.facts[p.fact]
+    targets = set(spec.numeric_names)
+    if not targets & names:
+        return PropertyResult(p, jid, "holds", f"{jid} does not read `{p.fact}`")
+    free = closure(policy, names | targets)
+    one = Space(policy, ref.date, pinned=ref.values, free=free)
+    two = Space(policy, ref.date, pinned=ref.values, free=free, tag="more:", enc=one.enc)
+    ov = override(home_district(policy, jid))
+    tie = []
+    for n in free:
+        x1, x2 = one.term(n), two.term(n)
+        v1, v2 = one.enc.var(x1.coefs[0][0]), one.enc.var(x2.coefs[0][0])
+        if n in targets:
+            tie.append(v2 >= v1 if p.direction == "up" else v2 <= v1)
+        else:
+            tie.append(v2 == v1)
+    goal = [*two.background(), *tie, one.expr(prog.root, ov), mk_not(two.expr(prog.root, ov))]
+    m = closest_model(one, goal, {k: v for k, v in ref.values.items() if k not in DISTRICT_FACTS})
+    if m is None:
+        return PropertyResult(p, jid, "holds", f"more `{p.fact}` never turns eligible into ineligible in {jid}"
+                              if p.direction == "up" else f"less `{p.fact}` never turns eligible into ineligible")
+    values, more = one.values(m), two.values(m)
+    d = home_district(policy, jid)
+    prof1, dec1 = replay(policy, ref, values, jid, d)
+    prof2, dec2 = replay(policy, ref, more, jid, d)
+    if dec1.status != "eligible" or dec2.status != "ineligible":
+        raise AssertionError(f"verify: monotonicity counterexample for {p.fact} in {jid} does not replay "
+                             f"({dec1.status} / {dec2.status})")
+    changed = ", ".join(f"{n} {_fmt(values[n])} → {_fmt(more[n])}" for n in sorted(targets) if values[n] != more[n])
+    return PropertyResult(p, jid, "fails", f"eligible, then ineligible with {changed}",
+                          [{"summary": "eligible", "profile": prof1}, {"summary": f"ineligible ({changed})",
+                                                                       "profile": prof2}],
+                          [ClauseRef.of(c.clause) for c in dec2.failed()])
+
+
+def _fmt(x: Fraction) -> str:
+    from policy.expr import fmt_num
+    return fmt_num(x)
+
+
+__all__ = ["verify", "load_properties", "check_property", "Property", "PropertyResult", "VerifyResult"]
