@@ -246,7 +246,7 @@ def deadline_conflicts(policy: Policy, jids: list[str], expiry: dt.date, left: d
             for day in days:
                 va, vb = pa.allows(day), pb.allows(day)
                 if va is not None and vb is not None and va != vb:
-                    kinds = ("earliest", "deadline", "last_safe")
+                    kinds = ("earliest", "deadline", "last_safe", "promptly", "lapse")
                     out.append(ProcConflict(
                         "deadline", f"{b}_window", b, ja, jb, _responsible(pa, kinds), _responsible(pb, kinds),
                         {**anchors, "filing_day": day},
