@@ -4,8 +4,16 @@ import datetime as dt
 
 import pytest
 
-from solver.workdays import (DATA_YEARS, add_months, add_workdays, count_workdays, is_workday, last_filing_day,
-                             months_between, years_between)
+from solver.workdays import (
+    DATA_YEARS,
+    add_months,
+    add_workdays,
+    count_workdays,
+    is_workday,
+    last_filing_day,
+    months_between,
+    years_between,
+)
 
 D = dt.date
 
