@@ -412,9 +412,9 @@ def render(t: Timeline, lang: str = "en") -> str:
             continue
         out.append("")
         out.append(f"== {BUSINESSES[b][lang]} ==")
-        out.append(f"{h['jurisdiction']:<12}" + "".join(f"{h[c]:<14}" for c in COLUMNS))
+        out.append(f"{h['jurisdiction']:<13}" + "".join(f"{h[c]:<14}" for c in COLUMNS))
         for j, p in rows:
-            out.append(f"{j:<12}" + "".join(f"{str(p.get(c) or '—'):<14}" for c in COLUMNS))
+            out.append(f"{j:<13}" + "".join(f"{str(p.get(c) or '—'):<14}" for c in COLUMNS))
         for j, p in rows:
             out.append(f"  {j}:")
             for e in p.events:
