@@ -1,0 +1,131 @@
+"""`missing`: the right gap with the right numbers, soundness (replay) and minimality (brute force)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from policy.load import load_policy
+from policy.yamlio import read_yaml
+from solver.decide import decide
+from solver.facts import facts_from_dict, load_profile, wage_on
+from solver.missing import add_months, missing
+from tests.strategies import profiles
+
+POLICY = load_policy()
+BASE = load_profile("examples/changping_eligible.yaml", POLICY)
+F = Fraction
+
+
+def test_income_gap_with_threshold_arithmetic():
+    facts = BASE.with_values({"applicant.income.monthly_avg_12m": F(12000), "employer.high_tech": F(0)})
+    r = missing(POLICY, "changping", facts)
+    best = r.overall[0]
+    (ch,) = best.changes
+    assert (ch.fact, ch.before, ch.after) == ("applicant.income.monthly_avg_12m", 12000, 14111)
+    assert "1.5 × 9,407" in ch.threshold and "14,111" in ch.threshold
+    assert "12,000 → 14,111 (+2,111" in ch.text()
+    assert best.wait_months == 0 and best.cost == 3  # ⌈2,111 / 1,000⌉ steps × 1 point
+    json.dumps(r.as_dict())
+    assert "14,111" in r.render("en") and "14,111" in r.render("zh")
+
+
+def test_waiting_reports_the_date():
+    facts = BASE.with_values({"applicant.work_experience_years": F(3, 2)})
+    r = missing(POLICY, "changping", facts)
+    best = r.overall[0]
+    assert best.wait_months == 6 and best.eligible_on == dt.date(2022, 3, 15)
+    assert any(c.fact == "applicant.work_experience_years" and c.after == 2 for c in best.changes)
+
+
+def test_never_by_waiting_names_the_birth_date():
+    prof = read_yaml(Path("examples/changping_eligible.yaml"))
+    prof["applicant"]["birth_date"] = "1961-10-01"  # statutory retirement (60) in October 2021
+    prof["applicant"]["work_experience_years"] = 1
+    prof["applicant"]["months_with_employer"] = prof["applicant"]["social_insurance_months"] = 12
+    old = facts_from_dict(prof, POLICY)
+    keep = [n for n, s in POLICY.vocabulary.facts.items() if s.change.kind == "effort"]
+    r = missing(POLICY, "changping", old, keep=keep)
+    assert r.status == "ineligible" and not r.overall
+    assert "applicant.birth_date" in [b.fact for b in r.blocked_by]
+    assert "never by waiting" in r.render("en")
+
+
+def test_eligible_applicant_needs_nothing():
+    r = missing(POLICY, "changping", BASE)
+    assert r.status == "eligible" and not r.overall
+
+
+def test_blocked_by_fixed_employer_facts():
+    r = missing(POLICY, "xicheng", BASE)  # the employer pays tax in Changping
+    assert not r.overall
+    assert [b.fact for b in r.blocked_by] == ["employer.tax_district"]
+    r2 = missing(POLICY, "xicheng", BASE, allow=["employer.tax_district", "employer.has_quota",
+                                                  "employer.tax_last_year"])
+    assert r2.overall and any(c.fact == "employer.tax_district" for c in r2.overall[0].changes)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_suggestions_replay(data):
+    """Soundness: ``missing`` replays every suggestion through Datalog and raises if one fails."""
+    jid = data.draw(st.sampled_from(["changping", "chaoyang", "beijing"]))
+    facts = facts_from_dict(data.draw(profiles(POLICY, partial=True, district=jid if jid != "beijing" else None)),
+                            POLICY)
+    r = missing(POLICY, jid, facts, top=2)
+    for s in r.overall:
+        assert s.cost >= 0
+    assert len({s.change_set for s in r.overall}) == len(r.overall)  # distinct change sets
+
+
+# --- minimality by brute force ------------------------------------------------------------------
+
+MOVABLE = ("applicant.degree", "applicant.title", "applicant.income.monthly_avg_12m")
+TIME = ("applicant.work_experience_years", "applicant.months_with_employer", "applicant.social_insurance_months")
+
+
+def _eligible_after(facts, jid, wait, degree, title, income_steps) -> bool:
+    v = dict(facts.values)
+    v["applicant.degree"] = F(degree)
+    v["applicant.title"] = F(title)
+    v["applicant.income.monthly_avg_12m"] += 1000 * income_steps  # the most income for that many steps
+    for n, per in (("applicant.age_months", 1), ("applicant.months_to_retirement", -1),
+                   ("applicant.months_to_retirement_min", -1)):
+        if n in v:
+            v[n] += per * wait
+    day = add_months(facts.date, wait)
+    f2 = replace(facts, values=v, date=day, wage=wage_on(POLICY.params, day))
+    return decide(POLICY, jid, f2, backend_name="reference").status == "eligible"
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(degree=st.integers(0, 3), title=st.integers(0, 3), income=st.integers(6000, 16000),
+       high_tech=st.booleans())
+def test_minimal_by_brute_force(degree, title, income, high_tech):
+    """No change set costing less than the answer makes the applicant eligible (exhaustive over the
+    movable facts: degree 24/level, title 18/level, income 1 point per 1,000, waiting 1 a month;
+    eligibility is monotone in each — see policy/properties.yaml — so the top of each step suffices)."""
+    facts = BASE.with_values({"applicant.degree": F(degree), "applicant.title": F(title),
+                              "applicant.income.monthly_avg_12m": F(income), "employer.high_tech": F(int(high_tech))})
+    keep = [n for n in POLICY.vocabulary.facts if n.startswith("applicant.") and n not in MOVABLE
+            and n not in ("applicant.birth_date",) and n not in TIME]
+    r = missing(POLICY, "changping", facts, keep=keep + list(TIME), top=1)
+    if r.status == "eligible":
+        return
+    assert r.overall, r.render()
+    best = r.overall[0].cost
+    for d, t in itertools.product(range(degree, 4), range(title, 4)):
+        fixed = 24 * (d - degree) + 18 * (t - title)
+        if fixed >= best:
+            continue
+        for wait in range(0, int(best - fixed)):
+            steps = int(best - fixed - wait) - 1
+            if steps >= 0 and _eligible_after(facts, "changping", wait, d, t, steps):
+                raise AssertionError(f"cheaper: degree {d}, title {t}, wait {wait}, {steps} income steps < {best}")
