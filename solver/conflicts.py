@@ -298,7 +298,7 @@ def subsumes(policy: Policy, a: str, b: str, date: dt.date, ref: Facts | None = 
 
     Example:
         >>> from policy.load import load_policy
-        >>> subsumes(load_policy(), "xicheng", "beijing", dt.date(2021, 9, 15)) is None
+        >>> subsumes(load_policy(), "chaoyang", "beijing", dt.date(2021, 9, 15)) is None
         True
     """
     ref = ref or reference_facts(policy, date)
