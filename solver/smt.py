@@ -21,7 +21,7 @@ Example:
     >>> enc = Encoder()
     >>> e = Cmp(((Fraction(1), "x"),), "ge", Fraction(29, 2))
     >>> s = new_solver()
-    >>> s.add(enc.to_smt(e, enc.var_term), enc.var("x") < 15)
+    >>> s.add(enc.to_smt(e, enc.var_term), enc.var("x") <= 15)
     >>> check(s), s.model()[enc.var("x")]
     (True, 15)
 """
