@@ -1,7 +1,7 @@
 """IR → pyDatalog. The only module that talks to pyDatalog.
 
-Every IR node ``n`` gets two predicates, ``t(n)`` (derived true) and ``f(n)`` (derived false);
-a node with neither is unknown — Kleene logic, the same as ``policy.expr.evaluate``. Facts are
+Every IR node ``n`` gets two predicates, ``t_n(1)`` (derived true) and ``f_n(1)`` (derived false),
+reported through ``t('n')`` / ``f('n')``; a node with neither is unknown — Kleene logic, the same as ``policy.expr.evaluate``. Facts are
 ``val(name, P, Q)``: the value P/Q as integers (Q > 0), so every comparison is exact integer
 arithmetic (pyDatalog rounds floats to 8 digits; we never give it one).
 
@@ -12,8 +12,10 @@ Example:
     >>> from fractions import Fraction
     >>> from policy.expr import Cmp
     >>> print(to_datalog_rules(Cmp(((Fraction(1), "x"),), "ge", Fraction(29, 2)), {}))
-    t('n0') <= val('x', P0, Q0) & (2*P0 >= 29*Q0)
-    f('n0') <= val('x', P0, Q0) & (2*P0 < 29*Q0)
+    t_n0(1) <= val('x', P0, Q0) & (2*P0 >= 29*Q0)
+    f_n0(1) <= val('x', P0, Q0) & (2*P0 < 29*Q0)
+    t('n0') <= t_n0(1)
+    f('n0') <= f_n0(1)
 """
 
 from __future__ import annotations
@@ -52,37 +54,40 @@ def _cmp_body(e: Cmp, op: str) -> str:
 
 
 def _rules(e: Expr, ids: dict[int, str]) -> list[str]:
-    n = repr(_nid(e, ids))
+    # Each node has its own pair of predicates t_nK(1) / f_nK(1): pyDatalog resolves a distinct
+    # predicate much faster than a constant argument of one shared predicate.
+    n = _nid(e, ids)
+    tn, fn = f"t_{n}(1)", f"f_{n}(1)"
     match e:
         case Const(v):
-            return [f"+ {'t' if v else 'f'}({n})"]
+            return [f"+ {'t' if v else 'f'}_{n}(1)"]
         case Cmp(op=op):
-            return [f"t({n}) <= {_cmp_body(e, op)}", f"f({n}) <= {_cmp_body(e, NEGATE[op])}"]
+            return [f"{tn} <= {_cmp_body(e, op)}", f"{fn} <= {_cmp_body(e, NEGATE[op])}"]
         case In(fact, values):
-            out = [f"t({n}) <= val({fact!r}, P, Q) & (P == {v})" for v in sorted(values)]
+            out = [f"{tn} <= val({fact!r}, P, Q) & (P == {v})" for v in sorted(values)]
             neq = " & ".join(f"(P != {v})" for v in sorted(values))
-            return out + [f"f({n}) <= val({fact!r}, P, Q) & {neq}"]
-    kids = [repr(_nid(c, ids)) for c in children(e)]
+            return out + [f"{fn} <= val({fact!r}, P, Q) & {neq}"]
+    kids = [_nid(c, ids) for c in children(e)]
     match e:
         case All():
-            return [f"t({n}) <= " + " & ".join(f"t({k})" for k in kids)] + [f"f({n}) <= f({k})" for k in kids]
+            return [f"{tn} <= " + " & ".join(f"t_{k}(1)" for k in kids)] + [f"{fn} <= f_{k}(1)" for k in kids]
         case Any():
-            return [f"t({n}) <= t({k})" for k in kids] + [f"f({n}) <= " + " & ".join(f"f({k})" for k in kids)]
+            return [f"{tn} <= t_{k}(1)" for k in kids] + [f"{fn} <= " + " & ".join(f"f_{k}(1)" for k in kids)]
         case Not():
-            return [f"t({n}) <= f({kids[0]})", f"f({n}) <= t({kids[0]})"]
+            return [f"{tn} <= f_{kids[0]}(1)", f"{fn} <= t_{kids[0]}(1)"]
         case AtLeast(k):
-            out = [f"t({n}) <= " + " & ".join(f"t({x})" for x in s) for s in itertools.combinations(kids, k)]
+            out = [f"{tn} <= " + " & ".join(f"t_{x}(1)" for x in s) for s in itertools.combinations(kids, k)]
             if k > len(kids):
-                return out + [f"+ f({n})"]
-            return out + [f"f({n}) <= " + " & ".join(f"f({x})" for x in s)
+                return out + [f"+ f_{n}(1)"]
+            return out + [f"{fn} <= " + " & ".join(f"f_{x}(1)" for x in s)
                           for s in itertools.combinations(kids, len(kids) - k + 1)]
     raise TypeError(e)
 
 
-def to_datalog_rules(root: Expr, ids: dict[int, str]) -> str:
-    """The rules for ``root`` and all its sub-nodes, one per line (golden-testable)."""
+def to_datalog_rules(root: Expr, ids: dict[int, str], seen: set[int] | None = None) -> str:
+    """The rules for ``root`` and its sub-nodes not in ``seen``, one per line (golden-testable)."""
     lines: list[str] = []
-    seen: set[int] = set()
+    seen = set() if seen is None else seen
 
     def go(e: Expr) -> None:
         if id(e) in seen:
@@ -91,6 +96,9 @@ def to_datalog_rules(root: Expr, ids: dict[int, str]) -> str:
         for c in children(e):
             go(c)
         lines.extend(_rules(e, ids))
+        n = _nid(e, ids)
+        # the answer predicates: which nodes are derived true / false
+        lines.extend([f"t('{n}') <= t_{n}(1)", f"f('{n}') <= f_{n}(1)"])
 
     go(root)
     return "\n".join(lines)
@@ -99,8 +107,11 @@ def to_datalog_rules(root: Expr, ids: dict[int, str]) -> str:
 def to_datalog(prog: Program) -> tuple[str, dict[int, str]]:
     """The whole program as pyDatalog text, and the node-id map."""
     ids: dict[int, str] = {}
-    text = [to_datalog_rules(n, ids) for n in (prog.root, *prog.requirement.values(), *prog.pathway.values())]
-    # Both predicates must exist even when no rule can derive them.
+    seen: set[int] = set()
+    text = [to_datalog_rules(n, ids, seen)
+            for n in (prog.root, prog.base, *prog.requirement.values(), *prog.pathway.values())]
+    # Every predicate must exist even when no rule can derive it.
+    text.append("\n".join(f"+ {p}_{n}(0)" for n in ids.values() for p in "tf"))
     text.append("+ t('none')\n+ f('none')")
     return "\n".join(t for t in text if t), ids
 
