@@ -35,6 +35,7 @@ def _date(s: str) -> dt.date:
 def _common(p: argparse.ArgumentParser, fmt: tuple[str, ...] = FORMATS) -> None:
     p.add_argument("--format", choices=fmt, default="text", help="text for people, json for programs")
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the output (quotes stay Chinese)")
+    p.add_argument("--rules", metavar="DIR", help="use the jurisdiction YAML files in DIR instead of the shipped ones")
 
 
 def _profile_args(p: argparse.ArgumentParser) -> None:
@@ -74,9 +75,9 @@ def _register_extensions(sub) -> None:
 # --- commands -------------------------------------------------------------------------------------
 
 
-def _policy():
+def _policy(args=None):
     from policy.load import load_policy
-    return load_policy()
+    return load_policy(getattr(args, "rules", None))
 
 
 def districts_for(policy, facts, district: str | None) -> list[str]:
@@ -103,7 +104,7 @@ def cmd_check(args, out: Console, explain: bool = False) -> int:
     from solver.decide import decide
     from solver.explain import comparison_table, decision_json, decision_summary, decision_tree
     from solver.facts import load_profile
-    policy = _policy()
+    policy = _policy(args)
     facts = load_profile(args.profile, policy, date=args.date)
     ids = districts_for(policy, facts, args.district)
     decisions = [decide(policy, j, facts, lenient=args.lenient, backend_name=args.backend) for j in ids]
@@ -142,7 +143,7 @@ def cmd_lint(args, out: Console) -> int:
 
 
 def cmd_sources(args, out: Console) -> int:
-    policy = _policy()
+    policy = _policy(args)
     ids = [args.district] if args.district else policy.ids()
     rows = []
     for jid in ids:

@@ -29,9 +29,10 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterator, Union, assert_never
+from typing import assert_never
 
 OPS = ("eq", "ne", "lt", "le", "gt", "ge")
 NEGATE = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "gt": "le", "le": "gt"}
@@ -84,26 +85,26 @@ class In:
 
 @dataclass(frozen=True, slots=True)
 class All:
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
     span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Any:
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
     span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Not:
-    item: "Expr"
+    item: Expr
     span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class AtLeast:
     k: int
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
     span: Span | None = field(default=None, compare=False)
 
 
@@ -112,7 +113,7 @@ class Const:
     value: bool
 
 
-Expr = Union[Cmp, In, All, Any, Not, AtLeast, Const]
+Expr = Cmp | In | All | Any | Not | AtLeast | Const
 TRUE = Const(True)
 FALSE = Const(False)
 

@@ -14,8 +14,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from policy.errors import InputError
 from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, all_of, any_of, not_of
-from policy.model import (Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway,
-                          Vocabulary, WageYear)
+from policy.model import Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway, Vocabulary, WageYear
 from policy.yamlio import err, key_pos, node_pos, read_yaml
 
 POLICY_DIR = Path(__file__).resolve().parent
@@ -164,7 +163,7 @@ def load_vocabulary(path: Path = POLICY_DIR / "vocabulary.yaml", topics_path: Pa
         tr = Reader(topics_path, topics_data[t], f"topic `{t}`", {"zh", "en"}, {"zh", "en"})
         topics[t] = {"zh": tr.str("zh"), "en": tr.str("en")}
     vocab = Vocabulary(facts=facts, constraints=[], topics=topics)
-    for i, c in enumerate(top.list("constraints")):
+    for c in top.list("constraints"):
         cr = Reader(path, c, "a constraint", {"id", "when", "validate", "message"}, {"id", "when", "message"})
         vocab.constraints.append(Constraint(id=cr.str("id"), when=parse_cond(path, c, "when", vocab, None),
                                             validate=bool(cr.get("validate", True)), message=cr.text("message")))
@@ -425,10 +424,15 @@ def load_policy_from(jdir: Path, extra_files: list[Path] = ()) -> Policy:
     return Policy(vocab, params, jur, sources)
 
 
-@lru_cache(maxsize=1)
-def load_policy() -> Policy:
-    """The shipped policy (package data), loaded once per process."""
-    return load_policy_from(POLICY_DIR / "jurisdictions")
+@lru_cache(maxsize=4)
+def load_policy(rules: str | None = None) -> Policy:
+    """The shipped policy (package data), or the jurisdiction files in directory ``rules``; loaded once."""
+    if rules is None:
+        return load_policy_from(POLICY_DIR / "jurisdictions")
+    rdir = Path(rules)
+    if not rdir.is_dir() or not any(rdir.glob("*.yaml")):
+        raise InputError("not a directory of jurisdiction YAML files", file=str(rdir), field="--rules")
+    return load_policy_from(rdir)
 
 
 __all__ = ["Policy", "load_policy", "load_policy_from", "load_jurisdiction", "normalize", "all_of", "any_of"]

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from policy.expr import Expr, Span, all_of, any_of, not_of, TRUE
+from policy.expr import TRUE, Expr, Span, all_of, any_of, not_of
 
 Text = dict  # {"zh": ..., "en": ...}
 

@@ -9,9 +9,9 @@ facts would decide them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Callable
 
 from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, evaluate, fmt_num, not_of, walk
 from policy.load import Policy

@@ -19,7 +19,7 @@ from pathlib import Path
 from ruamel.yaml.comments import CommentedMap
 
 from policy.errors import InputError
-from policy.expr import Cmp, Expr, Threshold, evaluate, fmt_num, round_half_up, All, Any, Not, AtLeast, In, Const
+from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, Threshold, evaluate, fmt_num, round_half_up
 from policy.load import Policy
 from policy.model import FactSpec, Params, WageYear
 from policy.yamlio import key_pos, read_yaml
@@ -58,7 +58,7 @@ class Facts:
     stated: dict[str, object] = field(default_factory=dict)  # the profile as the user wrote it (flattened)
     retirement: dict[str, str] = field(default_factory=dict)
 
-    def with_values(self, changes: dict[str, Fraction]) -> "Facts":
+    def with_values(self, changes: dict[str, Fraction]) -> Facts:
         return replace(self, values={**self.values, **changes})
 
 

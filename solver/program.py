@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from policy.expr import Expr, TRUE, all_of, any_of, not_of, walk
+from policy.expr import TRUE, Expr, all_of, any_of, not_of, walk
 from policy.model import Clause, Jurisdiction
 from solver.facts import Wage, resolve
 

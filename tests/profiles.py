@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from policy.expr import Cmp, walk
 from policy.load import load_policy
-from solver.facts import Facts, facts_from_dict, wage_on, resolve
+from solver.facts import Facts, facts_from_dict, resolve, wage_on
 
 DATES = [dt.date(2021, 9, 15), dt.date(2022, 3, 1), dt.date(2024, 10, 10), dt.date(2026, 11, 22)]
 

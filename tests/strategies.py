@@ -37,15 +37,13 @@ def profiles(draw, policy: Policy, partial: bool = True, district: str | None = 
     date = draw(st.sampled_from(DATES))
     keep = (lambda: draw(st.booleans()) or draw(st.booleans())) if partial else (lambda: True)  # ~75 % stated
     age_months = draw(st.integers(16 * 12, 70 * 12))
-    exp_months = draw(st.integers(0, age_months - 16 * 12))
+    exp_months = 3 * draw(st.integers(0, (age_months - 16 * 12) // 3))  # quarters: exact in decimal years
     tenure = draw(st.integers(0, min(exp_months, 720)))
     insurance = draw(st.integers(0, tenure))
     values: dict[str, object] = {}
     birth_idx = date.year * 12 + date.month - 1 - age_months
     values["applicant.birth_date"] = dt.date(birth_idx // 12, birth_idx % 12 + 1, 1).isoformat()
-    values["applicant.work_experience_years"] = exp_months // 12 if exp_months % 12 == 0 else round(exp_months / 12, 2)
-    if values["applicant.work_experience_years"] * 12 < tenure:  # rounding must not break the constraint
-        values["applicant.work_experience_years"] = round(exp_months / 12 + 0.01, 2)
+    values["applicant.work_experience_years"] = exp_months // 12 if exp_months % 12 == 0 else exp_months / 12
     values["applicant.months_with_employer"] = tenure
     values["applicant.social_insurance_months"] = insurance
     reg = draw(st.sampled_from([0, 500000, 1000000, 5000000]))

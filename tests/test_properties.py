@@ -1,19 +1,17 @@
 """Hypothesis properties: the Datalog backend equals the direct IR interpreter; eligibility is
 monotone in income, experience and tenure (every threshold in the texts is a floor)."""
 
-import random
 from fractions import Fraction
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solver.decide import decide
+from solver.datalog import node_status
+from solver.decide import decide, reference_status
 from solver.facts import facts_from_dict
 from solver.program import compile_program
-from solver.datalog import node_status
-from solver.decide import reference_status
-from tests.profiles import HOME, mutate, nest, near_profiles, ordinary, profiles
+from tests.profiles import HOME, near_profiles, nest, ordinary, profiles
 
 
 def _agree(policy, facts):
