@@ -103,9 +103,9 @@ def districts_for(policy, facts, district: str | None) -> list[str]:
 def cmd_check(args, out: Console, explain: bool = False) -> int:
     from solver.decide import decide
     from solver.explain import comparison_table, decision_json, decision_summary, decision_tree
-    from solver.facts import load_profile
+    from solver.procedure_facts import load_procedure_profile
     policy = _policy(args)
-    facts = load_profile(args.profile, policy, date=args.date)
+    facts = load_procedure_profile(args.profile, policy, date=args.date)
     ids = districts_for(policy, facts, args.district)
     decisions = [decide(policy, j, facts, lenient=args.lenient, backend_name=args.backend) for j in ids]
     if explain:

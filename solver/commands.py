@@ -96,10 +96,10 @@ def attach_missing(policy, decisions, args) -> None:
 
 def cmd_missing(args, out) -> int:
     import cli
-    from solver.facts import load_profile
     from solver.missing import missing
+    from solver.procedure_facts import load_procedure_profile
     policy = _policy(args)
-    facts = load_profile(args.profile, policy, date=args.date)
+    facts = load_procedure_profile(args.profile, policy, date=args.date)
     ids = cli.districts_for(policy, facts, args.district)
     if args.top < 1:
         raise InputError("--top must be at least 1", field="--top")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, evaluate, fmt_num, not_of, walk
+from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, children, evaluate, fmt_num, not_of
 from policy.load import Policy
 from policy.model import Clause, Jurisdiction, Pathway
 from solver.facts import DERIVED_FROM, Facts, display
@@ -112,8 +112,19 @@ class Decision:
         return base + [c for p in self.pathways for c in p.clauses if c.status == "failed"]
 
     def waivable(self) -> list[ClauseResult]:
-        return [c for c in self.clause_results()
-                if c.clause.strength == "in_principle" and (c.status == "failed" or c.waived_would == "failed")]
+        """Failed 原则上 clauses whose waiver could matter: base clauses, and — when no pathway holds —
+        the clauses of pathways that fail only on 原则上 clauses."""
+        def failing(c: ClauseResult) -> bool:
+            return c.status == "failed" or c.waived_would == "failed"
+
+        out = [c for c in (*self.employer, *self.applicant, *self.exclusions)
+               if c.clause.strength == "in_principle" and failing(c)]
+        if not any(p.status == "satisfied" for p in self.pathways):
+            for p in self.pathways:
+                bad = [c for c in p.clauses if failing(c)]
+                if bad and all(c.clause.strength == "in_principle" for c in bad):
+                    out += bad
+        return out
 
 
 # --- reading truths back onto clauses ------------------------------------------------------------
@@ -140,12 +151,7 @@ def _leaf(policy: Policy, facts: Facts, e: Cmp | In, neg: bool, st: Status) -> L
     names = tuple(f for _, f in e.terms)
     if len(e.terms) == 1 and e.terms[0][0] == 1:
         spec = vocab.spec(names[0])
-        if spec.type == "enum":
-            rhs = spec.choices[int(e.rhs)]
-        elif spec.type == "bool":
-            rhs = "true" if e.rhs else "false"
-        else:
-            rhs = fmt_num(e.rhs)
+        rhs = display(policy, names[0], e.rhs)
         v = facts.values.get(names[0])
         return Leaf(names, f"{SYMBOL[op]} {rhs}", display(policy, names[0], v), status, e.derivation, v)
     lhs = " + ".join(f"{fmt_num(c)}×{f}" for c, f in e.terms)
@@ -198,10 +204,14 @@ def _all_leaves(policy, facts, e: Expr, st: Status, neg: bool = False) -> list[L
 
 
 def unknown_facts(e: Expr, st: Status, facts: Facts) -> list[str]:
-    """Facts missing from the profile that would decide the unknown parts of ``e``."""
+    """Facts missing from the profile that would decide the unknown parts of ``e`` (decided
+    sub-expressions are not entered: they cannot change the answer)."""
     out: list[str] = []
-    for n in walk(e):
-        if st.get(id(n)) is None and isinstance(n, (Cmp, In)):
+
+    def go(n: Expr) -> None:
+        if st.get(id(n)) is not None:
+            return
+        if isinstance(n, (Cmp, In)):
             names = [f for _, f in n.terms] if isinstance(n, Cmp) else [n.fact]
             for f in names:
                 if f in facts.values:
@@ -210,6 +220,11 @@ def unknown_facts(e: Expr, st: Status, facts: Facts) -> list[str]:
                 for src in DERIVED_FROM.get(f, (f,)):
                     if facts.stated.get(src) is None and src not in out:
                         out.append(src)
+            return
+        for c in children(n):
+            go(c)
+
+    go(e)
     return out
 
 

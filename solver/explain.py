@@ -39,6 +39,7 @@ UI = {
     "not_excluded": {"zh": "不属于排除情形", "en": "does not apply"},
     "retirement": {"zh": "法定退休年龄", "en": "statutory retirement age"},
     "lenient": {"zh": "宽松模式：原则上条款视为豁免", "en": "lenient mode: 原则上 clauses are waived"},
+    "source_of_wage": {"zh": "平均工资出处", "en": "wage figure from"},
 }
 MARK = {"held": "✓", "failed": "✗", "unknown": "?", "waived": "~", "satisfied": "✓"}
 STYLE = {"held": "green", "failed": "red", "unknown": "yellow", "waived": "cyan", "satisfied": "green",
@@ -47,6 +48,21 @@ STYLE = {"held": "green", "failed": "red", "unknown": "yellow", "waived": "cyan"
 
 def t(key: str, lang: str) -> str:
     return UI[key][lang]
+
+
+_ZH = (("monthly average wage", "年度本市全口径城镇单位就业人员月平均工资"),
+       ("annual average wage", "年度本市全口径城镇单位就业人员年平均工资"),
+       ("(12 × monthly)", "（月平均工资 × 12）"), ("rounded to whole 元", "四舍五入到元"),
+       (" months", " 个月"), (" years", " 年"))
+
+
+def localize(text: str, lang: str) -> str:
+    """Threshold arithmetic and units in the user's language (the numbers do not change)."""
+    if lang != "zh" or not text:
+        return text
+    for en, zh in _ZH:
+        text = text.replace(en, zh)
+    return text
 
 
 # --- JSON ----------------------------------------------------------------------------------------
@@ -122,10 +138,10 @@ def _leaf_text(policy: Policy, lf: Leaf, lang: str) -> Text:
     name = ", ".join(_label(policy, f, lang) for f in lf.facts)
     txt = Text(f"{MARK[st]} ", style=STYLE[st])
     txt.append(f"{name}: ")
-    txt.append(f"{t('actual', lang)} {lf.actual}", style="bold")
-    txt.append(f"; {t('required', lang)} {lf.required}")
+    txt.append(f"{t('actual', lang)} {localize(lf.actual, lang)}", style="bold")
+    txt.append(f"; {t('required', lang)} {localize(lf.required, lang)}")
     if lf.derivation:
-        txt.append(f"  [{lf.derivation}]", style="dim")
+        txt.append(f"  [{localize(lf.derivation, lang)}]", style="dim")
     return txt
 
 
@@ -178,6 +194,7 @@ def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
     parts: list = [root]
     w = d.facts.wage
     parts.append(Text(f"{t('wage', lang)}: {w.year}: {w.monthly:,} 元/月, {w.annual:,} 元/年 — {w.note}", style="dim"))
+    parts.append(Text(f"{t('source_of_wage', lang)}: {w.cite}", style="dim"))
     if d.facts.retirement.get("age"):
         r = d.facts.retirement
         parts.append(Text(f"{t('retirement', lang)}: {r['age']} ({r['date']}), {r['category']}", style="dim"))
@@ -204,10 +221,10 @@ def decision_summary(policy: Policy, d: Decision, lang: str = "en") -> Group:
         strength = f" [{t('in_principle', lang)}]" if c.clause.strength == "in_principle" else ""
         for lf in [x for x in c.leaves if x.status is False] or c.leaves:
             line = Text(f"  ✗ {c.clause.id}{strength}: ", style="red")
-            line.append(f"{', '.join(_label(policy, f, lang) for f in lf.facts)} {lf.actual}, "
-                        f"{t('required', lang)} {lf.required}")
+            line.append(f"{', '.join(_label(policy, f, lang) for f in lf.facts)} {localize(lf.actual, lang)}, "
+                        f"{t('required', lang)} {localize(lf.required, lang)}")
             if lf.derivation:
-                line.append(f" [{lf.derivation}]", style="dim")
+                line.append(f" [{localize(lf.derivation, lang)}]", style="dim")
             lines.append(line)
         lines.append(Text(f"      «{c.clause.cite.quote.strip()}» — {c.clause.cite.source} {c.clause.cite.section}",
                           style="blue"))

@@ -149,6 +149,10 @@ def _flatten(node, prefix: str, out: dict, spans: dict, vocab_names: set[str], f
         name = f"{prefix}.{k}" if prefix else str(k)
         v = node[k]
         spans[name] = key_pos(node, k)
+        if not isinstance(v, dict) and name not in vocab_names and any(n.startswith(name + ".") for n in vocab_names):
+            fields = sorted({n[len(name) + 1:].split(".")[0] for n in vocab_names if n.startswith(name + ".")})
+            raise InputError(f"is a group of fields, not a value; give a mapping with: {', '.join(fields)}",
+                             file=file, line=spans[name][0], col=spans[name][1], field=name)
         if isinstance(v, dict) and name not in vocab_names:
             if not any(n.startswith(name + ".") for n in vocab_names):
                 _unknown(name, spans[name], vocab_names, file)
@@ -158,7 +162,7 @@ def _flatten(node, prefix: str, out: dict, spans: dict, vocab_names: set[str], f
 
 
 def _unknown(name: str, pos, vocab_names: set[str], file: str):
-    groups = sorted({n.rsplit(".", 1)[0] for n in vocab_names} | vocab_names)
+    groups = sorted({n.rsplit(".", 1)[0] for n in vocab_names} | set(vocab_names))
     close = difflib.get_close_matches(name, groups, n=3, cutoff=0.6)
     parent = name.rsplit(".", 1)[0] if "." in name else ""
     siblings = sorted({n[len(parent) + 1:].split(".")[0] for n in vocab_names if n.startswith(parent + ".")}) if parent else \
@@ -237,12 +241,13 @@ def facts_from_dict(data, policy: Policy, date: dt.date | None = None, file: str
         raise InputError("a profile is a mapping with `application`, `applicant` and `employer` sections", file=file)
     flat: dict[str, object] = {}
     spans: dict[str, tuple] = {}
-    _flatten(data, "", flat, spans, set(vocab.facts), file)
+    stated_names = {n for n, spec in vocab.facts.items() if not spec.derived}
+    _flatten(data, "", flat, spans, stated_names, file)
     values: dict[str, Fraction] = {}
     dates: dict[str, dt.date] = {}
     for name, v in flat.items():
         if name not in vocab.facts:
-            _unknown(name, spans.get(name, (None, None)), set(vocab.facts), file)
+            _unknown(name, spans.get(name, (None, None)), stated_names, file)
         if v is None:
             continue  # stated as unknown
         conv = _convert(vocab.facts[name], v, (file, spans.get(name, (None, None)), name))
@@ -330,7 +335,8 @@ def display(policy: Policy, name: str, value: Fraction | None) -> str:
         return "true" if value else "false"
     if name == "applicant.age_months":
         return fmt_age(int(value))
-    return fmt_num(value)
+    unit = f" {spec.unit['en']}" if spec.unit and spec.type in ("int", "decimal") and spec.unit["en"] in ("months", "years") else ""
+    return fmt_num(value) + unit
 
 
 __all__ = ["Facts", "Wage", "load_profile", "facts_from_dict", "resolve", "wage_on", "display",
