@@ -6,7 +6,7 @@ reported through ``t('n')`` / ``f('n')``; a node with neither is unknown — Kle
 arithmetic (pyDatalog rounds floats to 8 digits; we never give it one).
 
 One program per (jurisdiction version, wage year, mode) is loaded into its own ``Logic`` once;
-a check asserts the profile's facts, asks ``t(X)`` and ``f(X)``, and retracts them.
+a check asserts the profile's facts (those the program reads), asks ``t(X)`` and ``f(X)``, and retracts them.
 
 Example:
     >>> from fractions import Fraction
@@ -27,7 +27,7 @@ from fractions import Fraction
 
 from pyDatalog import Logic, pyDatalog
 
-from policy.expr import NEGATE, All, Any, AtLeast, Cmp, Const, Expr, In, Not, children
+from policy.expr import NEGATE, All, Any, AtLeast, Cmp, Const, Expr, In, Not, children, facts_of
 from solver.facts import Facts
 from solver.program import Program
 
@@ -119,6 +119,7 @@ def to_datalog(prog: Program) -> tuple[str, dict[int, str]]:
 class _Compiled:
     def __init__(self, prog: Program):
         self.text, self.ids = to_datalog(prog)
+        self.facts = frozenset(f for n in prog.nodes for f in facts_of(n))  # only these are asserted
         Logic()  # a fresh rule base for this program
         pyDatalog.load(self.text)
         self.logic = Logic(True)
@@ -137,15 +138,15 @@ def _compiled(prog: Program) -> _Compiled:
     return cache[id(prog)][1]
 
 
-def fact_rows(facts: Facts) -> list[tuple[str, int, int]]:
-    return [(name, v.numerator, v.denominator) for name, v in facts.values.items()]
+def fact_rows(facts: Facts, used: frozenset[str] | None = None) -> list[tuple[str, int, int]]:
+    return [(name, v.numerator, v.denominator) for name, v in facts.values.items() if used is None or name in used]
 
 
 def node_status(prog: Program, facts: Facts) -> dict[int, bool | None]:
     """Truth of every node of the program for this profile (``None``: unknown)."""
     c = _compiled(prog)
     Logic(c.logic)
-    rows = fact_rows(facts)
+    rows = fact_rows(facts, c.facts)
     for r in rows:
         pyDatalog.assert_fact("val", *r)
     try:
@@ -154,10 +155,7 @@ def node_status(prog: Program, facts: Facts) -> dict[int, bool | None]:
     finally:
         for r in rows:
             pyDatalog.retract_fact("val", *r)
-    out: dict[int, bool | None] = {}
-    for key, nid in c.ids.items():
-        out[key] = True if nid in true else False if nid in false else None
-    return out
+    return {key: True if nid in true else False if nid in false else None for key, nid in c.ids.items()}
 
 
 class _Empty:
