@@ -64,6 +64,8 @@ def _domain(spec: FactSpec) -> str:
         lo = fmt_num(spec.minimum) if spec.minimum is not None else "−∞"
         hi = fmt_num(spec.maximum) if spec.maximum is not None else "∞"
         parts.append(f"{lo} … {hi}")
+    if spec.default is not None:
+        parts.append(f"default when not stated: `{str(spec.default).lower()}`")
     return "; ".join(parts) or "—"
 
 

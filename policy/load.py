@@ -135,7 +135,8 @@ def load_vocabulary(path: Path = POLICY_DIR / "vocabulary.yaml", topics_path: Pa
     fnode = top.get("facts")
     for name in fnode:
         r = Reader(path, fnode[name], f"fact `{name}`",
-                   {"type", "label", "unit", "choices", "ordered", "min", "max", "length", "derived", "change"},
+                   {"type", "label", "unit", "choices", "ordered", "min", "max", "length", "derived", "change",
+                    "default", "derive"},
                    {"type", "label"})
         typ = r.str("type")
         if typ not in FACT_TYPES:
@@ -156,7 +157,8 @@ def load_vocabulary(path: Path = POLICY_DIR / "vocabulary.yaml", topics_path: Pa
             choices=tuple(r.list("choices")), ordered=bool(r.get("ordered", False)),
             minimum=None if r.get("min") is None else to_fraction(r.get("min"), path, fnode[name], "min", "min"),
             maximum=None if r.get("max") is None else to_fraction(r.get("max"), path, fnode[name], "max", "max"),
-            length=int(r.get("length", 0)), derived=bool(r.get("derived", False)), change=change)
+            length=int(r.get("length", 0)), derived=bool(r.get("derived", False) or r.get("derive") is not None),
+            change=change, default=r.get("default"))
     topics_data = read_yaml(topics_path)
     topics = {}
     for t in topics_data:

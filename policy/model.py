@@ -31,6 +31,7 @@ class FactSpec:
     maximum: Fraction | None = None
     length: int = 0
     derived: bool = False
+    default: object = None  # value used when the profile leaves the fact out
     change: Change = Change("fixed")
 
     @property

@@ -57,6 +57,7 @@ class Facts:
     warnings: list[str] = field(default_factory=list)
     stated: dict[str, object] = field(default_factory=dict)  # the profile as the user wrote it (flattened)
     retirement: dict[str, str] = field(default_factory=dict)
+    defaulted: frozenset[str] = frozenset()  # facts not stated, given their vocabulary default
 
     def with_values(self, changes: dict[str, Fraction]) -> Facts:
         return replace(self, values={**self.values, **changes})
@@ -255,6 +256,11 @@ def facts_from_dict(data, policy: Policy, date: dt.date | None = None, file: str
             dates[name] = conv["__date__"]
         else:
             values.update(conv)
+    defaulted = []
+    for name, spec in vocab.facts.items():
+        if spec.default is not None and name not in flat:
+            values.update(_convert(spec, spec.default, (file, (None, None), name)))
+            defaulted.append(name)
     warnings: list[str] = []
     day = date or dates.get("application.date")
     if day is None:
@@ -266,7 +272,7 @@ def facts_from_dict(data, policy: Policy, date: dt.date | None = None, file: str
     if wage.warning:
         warnings.append(wage.warning)
     facts = Facts(values=values, date=day, wage=wage, file=file, spans=spans, warnings=warnings,
-                  stated=flat)
+                  stated=flat, defaulted=frozenset(defaulted))
     birth = dates.get("applicant.birth_date")
     if birth is not None:
         if birth > day:
