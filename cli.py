@@ -180,7 +180,6 @@ def _json(out: Console, data) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     out = Console(highlight=False, soft_wrap=False)
-    err = Console(stderr=True, highlight=False)
     try:
         args = build_parser().parse_args(argv)
         if args.command == "check":
@@ -194,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         from solver import commands
         return commands.run(args, out)
     except InputError as exc:
-        err.print(f"wrp: error: {exc}", markup=False)
+        sys.stderr.write(f"wrp: error: {exc}\n")  # one line, never wrapped
         return 2
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
@@ -203,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so in one line; WRP_DEBUG=1 shows the traceback
         if os.environ.get("WRP_DEBUG"):
             raise
-        err.print(f"wrp: internal error: {exc.__class__.__name__}: {exc} (set WRP_DEBUG=1 for details)", markup=False)
+        sys.stderr.write(f"wrp: internal error: {exc.__class__.__name__}: {exc} (set WRP_DEBUG=1 for details)\n")
         return 1
 
 
