@@ -137,6 +137,9 @@ def cmd_lint(args, out: Console) -> int:
     else:
         for j in report["jurisdictions"]:
             out.print(f"[green]✓[/] {j['file']}: {j['id']} — {j['clauses']} clauses, {j['pathways']} pathways")
+        for p in report.get("procedures", []):
+            out.print(f"[green]✓[/] procedures/{p['file']}: {p['id']} — {p['clauses']} clauses, "
+                      f"{p['businesses']} business types")
         for w in report["warnings"]:
             out.print(f"[yellow]![/] {w}")
     return 0

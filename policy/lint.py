@@ -32,6 +32,17 @@ def lint(files: list[str] | None = None) -> dict:
                 "notes": sum(1 for c in clauses if c.note), "in_principle": sum(c.strength == "in_principle" for c in clauses)})
             if j.in_force_from is None:
                 out["warnings"].append(f"{j.id}: no in-force date; the rules are applied at any date")
+    from solver.facts import DERIVED_FROM
+    for derived, inputs in DERIVED_FROM.items():
+        if derived in used:
+            used |= set(inputs)
+    from policy.procedures import load_procedures
+    procs = load_procedures(policy)
+    out["procedures"] = [{"id": jid, "file": Path(p.file).name, "businesses": len(p.businesses),
+                          "clauses": len(p.clauses())} for jid, p in procs.by_jurisdiction.items()]
+    for jid in policy.jurisdictions:
+        if jid not in procs.by_jurisdiction:
+            out["warnings"].append(f"{jid}: no procedure file (policy/procedures/{jid}.yaml)")
     unused = [n for n, s in policy.vocabulary.facts.items()
               if n not in used and not s.derived and n.split(".")[0] != "application"]
     if unused:
