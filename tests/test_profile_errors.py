@@ -42,13 +42,6 @@ def _run(argv, capsys) -> tuple[int, str, str]:
     return rc, cap.out, cap.err
 
 
-@pytest.fixture(autouse=True)
-def _wide(monkeypatch):
-    # rich wraps stderr at the console width (80 when not a terminal); the one-line contract is checked with a
-    # wide console here, and the wrapping itself by test_cli.test_long_error_stays_one_line_without_columns.
-    monkeypatch.setenv("COLUMNS", "10000")
-
-
 def test_every_fixture_has_a_case():
     names = {p.name for p in BAD.iterdir()} - {"valid.json", "empty.yaml"}
     assert names == set(CASES)
@@ -150,7 +143,7 @@ def test_profile_errors_subprocess():
     wrp = Path(sys.executable).with_name("wrp")
     path = BAD / "invalid_enum.yaml"
     before = path.read_bytes()
-    env = {**os.environ, "COLUMNS": "10000"}
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}  # 80 columns: no wrapping
     r = subprocess.run([str(wrp), "check", str(path), "--district", "changping"], capture_output=True, text=True,
                        timeout=60, env=env)
     assert r.returncode == 2 and r.stdout == ""
