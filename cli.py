@@ -43,6 +43,9 @@ def _profile_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--district", help="a jurisdiction id or `all`; default: the employer's registered district")
     p.add_argument("--date", type=_date, help="application date (overrides application.date)")
     p.add_argument("--lenient", action="store_true", help="treat 原则上 (in principle) clauses as waived")
+    p.add_argument("--relocate", action="store_true",
+                   help="place the employer in each jurisdiction's own district (registration and tax) before "
+                        "checking: the same person, as if the employer were there")
     p.add_argument("--backend", choices=("datalog", "z3", "reference"), default="datalog", help=argparse.SUPPRESS)
 
 
@@ -100,6 +103,17 @@ def districts_for(policy, facts, district: str | None) -> list[str]:
     return [name]
 
 
+def relocated(policy, facts, jid: str):
+    """The same profile with the employer registered and paying tax in ``jid``'s district."""
+    choices = policy.vocabulary.facts["employer.registered_district"].choices
+    if jid not in choices:
+        return facts  # the city-wide rule: wherever the employer is
+    idx = choices.index(jid)
+    moved = facts.with_values({"employer.registered_district": idx, "employer.tax_district": idx})
+    moved.warnings = [*facts.warnings, f"relocated: the employer is placed in {jid} (registration and tax)"]
+    return moved
+
+
 def cmd_check(args, out: Console, explain: bool = False) -> int:
     from solver.decide import decide
     from solver.explain import comparison_table, decision_json, decision_summary, decision_tree
@@ -107,7 +121,8 @@ def cmd_check(args, out: Console, explain: bool = False) -> int:
     policy = _policy(args)
     facts = load_procedure_profile(args.profile, policy, date=args.date)
     ids = districts_for(policy, facts, args.district)
-    decisions = [decide(policy, j, facts, lenient=args.lenient, backend_name=args.backend) for j in ids]
+    decisions = [decide(policy, j, relocated(policy, facts, j) if args.relocate else facts, lenient=args.lenient,
+                        backend_name=args.backend) for j in ids]
     if explain:
         from solver import commands
         commands.attach_missing(policy, decisions, args)

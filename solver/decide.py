@@ -184,10 +184,11 @@ def _culprits(policy, facts, e: Expr, st: Status, neg: bool = False) -> list[Lea
 def _applicable(k: Expr, siblings: list[Expr], st: Status) -> bool:
     """In a case split ``any(all(g, a), all(not g, b))`` the branch whose guard is false is not
     the applicable case: it explains nothing and is left out of the proof."""
-    if not isinstance(k, All):
-        return True
-    others = [i for s in siblings if s is not k and isinstance(s, All) for i in s.items]
-    for g in k.items:
+    def items(x: Expr) -> tuple[Expr, ...]:
+        return x.items if isinstance(x, All) else (x,)
+
+    others = [i for s in siblings if s is not k for i in items(s)]
+    for g in items(k):
         if st.get(id(g)) is False and any(o == not_of(g) for o in others):
             return False
     return True
@@ -201,7 +202,15 @@ def _all_leaves(policy, facts, e: Expr, st: Status, neg: bool = False) -> list[L
             return []
         case Not(item):
             return _all_leaves(policy, facts, item, st, not neg)
-    return [x for k in e.items for x in _all_leaves(policy, facts, k, st, neg)]
+    kids = list(e.items)
+    if isinstance(e, Any):  # a case split shows the applicable case only, once its guard is known
+        kids = [k for k in kids if _applicable(k, kids, st)] or kids
+    out: list[Leaf] = []
+    for k in kids:
+        for x in _all_leaves(policy, facts, k, st, neg):
+            if not any(x.facts == y.facts and x.required == y.required for y in out):
+                out.append(x)
+    return out
 
 
 def unknown_facts(e: Expr, st: Status, facts: Facts) -> list[str]:
