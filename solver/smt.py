@@ -94,54 +94,76 @@ def check(s: z3.Solver | z3.Optimize, *assumptions: z3.BoolRef) -> bool:
 # --- smart constructors ------------------------------------------------------------------------
 
 TRUE, FALSE = z3.BoolVal(True), z3.BoolVal(False)
+_CTX = z3.main_ctx()
+_TRUE_ID, _FALSE_ID = TRUE.get_id(), FALSE.get_id()
+
+# The constructors below are on every encoding's hot path: they use z3's C API directly (an AST id
+# instead of ``z3.is_true``, the declaration kind instead of ``z3.is_and``, ``Z3_mk_and`` instead of
+# ``z3.And``), which is several times cheaper than the Python-level helpers and builds the same terms.
+
+
+def _kind(x: z3.ExprRef) -> int:
+    ref = _CTX.ref()
+    return z3.Z3_get_decl_kind(ref, z3.Z3_get_app_decl(ref, x.as_ast()))
+
+
+def _args(x: z3.ExprRef) -> list[z3.BoolRef]:
+    ref, a = _CTX.ref(), x.as_ast()
+    return [z3.BoolRef(z3.Z3_get_app_arg(ref, a, k), _CTX) for k in range(z3.Z3_get_app_num_args(ref, a))]
+
+
+def _nary(items: list[z3.BoolRef], and_: bool) -> z3.BoolRef:
+    arr = (z3.Ast * len(items))(*(i.as_ast() for i in items))
+    mk = z3.Z3_mk_and if and_ else z3.Z3_mk_or
+    return z3.BoolRef(mk(_CTX.ref(), len(items), arr), _CTX)
+
+
+def _flat(items: Iterable[z3.BoolRef], and_: bool) -> z3.BoolRef:
+    unit, zero = (_TRUE_ID, _FALSE_ID) if and_ else (_FALSE_ID, _TRUE_ID)
+    op = z3.Z3_OP_AND if and_ else z3.Z3_OP_OR
+    out: list[z3.BoolRef] = []
+    seen: set[int] = set()
+    for i in items:
+        iid = i.get_id()
+        if iid == unit:
+            continue
+        if iid == zero:
+            return FALSE if and_ else TRUE
+        for j in (_args(i) if _kind(i) == op else (i,)):
+            jid = j.get_id()
+            if jid not in seen:
+                seen.add(jid)
+                out.append(j)
+    if not out:
+        return TRUE if and_ else FALSE
+    return out[0] if len(out) == 1 else _nary(out, and_)
 
 
 def mk_and(items: Iterable[z3.BoolRef]) -> z3.BoolRef:
-    out: list[z3.BoolRef] = []
-    seen: set[int] = set()
-    for i in items:
-        if z3.is_true(i):
-            continue
-        if z3.is_false(i):
-            return FALSE
-        for j in (i.children() if z3.is_and(i) else (i,)):
-            if j.get_id() not in seen:
-                seen.add(j.get_id())
-                out.append(j)
-    return TRUE if not out else out[0] if len(out) == 1 else z3.And(out)
+    return _flat(items, True)
 
 
 def mk_or(items: Iterable[z3.BoolRef]) -> z3.BoolRef:
-    out: list[z3.BoolRef] = []
-    seen: set[int] = set()
-    for i in items:
-        if z3.is_false(i):
-            continue
-        if z3.is_true(i):
-            return TRUE
-        for j in (i.children() if z3.is_or(i) else (i,)):
-            if j.get_id() not in seen:
-                seen.add(j.get_id())
-                out.append(j)
-    return FALSE if not out else out[0] if len(out) == 1 else z3.Or(out)
+    return _flat(items, False)
 
 
 def mk_not(x: z3.BoolRef) -> z3.BoolRef:
-    if z3.is_true(x):
+    xid = x.get_id()
+    if xid == _TRUE_ID:
         return FALSE
-    if z3.is_false(x):
+    if xid == _FALSE_ID:
         return TRUE
-    if z3.is_not(x):
-        return x.arg(0)
-    return z3.Not(x)
+    if _kind(x) == z3.Z3_OP_NOT:
+        return _args(x)[0]
+    return z3.BoolRef(z3.Z3_mk_not(_CTX.ref(), x.as_ast()), _CTX)
 
 
 def mk_atleast(k: int, items: list[z3.BoolRef]) -> z3.BoolRef:
     if k <= 0:
         return TRUE
-    rest = [i for i in items if not z3.is_false(i)]
-    k -= sum(1 for i in rest if z3.is_true(i))
-    rest = [i for i in rest if not z3.is_true(i)]
+    rest = [i for i in items if i.get_id() != _FALSE_ID]
+    k -= sum(1 for i in rest if i.get_id() == _TRUE_ID)
+    rest = [i for i in rest if i.get_id() != _TRUE_ID]
     if k <= 0:
         return TRUE
     if k > len(rest):

@@ -58,6 +58,19 @@ def test_never_by_waiting_names_the_birth_date():
     assert "never by waiting" in r.render("en")
 
 
+def test_threshold_text_is_the_binding_comparison_of_the_pathway():
+    """Regression: pathway 5 (service firm, 8× the annual wage in a central district) showed pathway
+    4's "4 × 141,133 = 564,532" — the first comparison on the fact anywhere in the rule that the new
+    value passes, not the one that binds it in the chosen pathway."""
+    facts = load_profile("examples/xicheng_rejected_income.yaml", POLICY)
+    r = missing(POLICY, "xicheng", facts)
+    p5 = next(p for p in r.pathways if p.pathway == "xicheng.pathway.5").suggestion
+    incomes = [c for c in p5.changes if c.fact.startswith("applicant.income.annual_last_3_years")]
+    assert incomes and all(c.after == 1129065 for c in incomes)
+    assert all(c.threshold == "8 × 141,133 (2023 annual average wage) = 1,129,064" for c in incomes)
+    assert "564,532" not in r.render("en")
+
+
 def test_eligible_applicant_needs_nothing():
     r = missing(POLICY, "changping", BASE)
     assert r.status == "eligible" and not r.overall
