@@ -381,7 +381,8 @@ def load_jurisdiction(file: Path, vocab: Vocabulary, params: Params, sources: di
     srcs = m.list("sources", required=True)
     for i, s in enumerate(srcs):
         if s not in sources:
-            raise err(f"unknown source `{s}`", file, srcs, i)
+            raise err(f"unknown source `{s}`; bundled sources: {', '.join(sorted(sources))}", file, srcs, i,
+                      field="sources")
     seen: dict[str, Clause] = {}
 
     def remember(c: Clause, node) -> Clause:

@@ -16,7 +16,7 @@ from fractions import Fraction
 from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, children, evaluate, fmt_num, not_of
 from policy.load import Policy
 from policy.model import Clause, Jurisdiction, Pathway
-from solver.facts import DERIVED_FROM, Facts, display
+from solver.facts import DERIVED_FROM, Facts, display, with_unit
 from solver.program import Program, compile_program
 
 Status = dict[int, bool | None]
@@ -55,10 +55,14 @@ class Leaf:
     status: bool | None
     derivation: str | None = None
     raw_actual: Fraction | None = None
+    value: object = None  # the profile's value for JSON: int/float, choice name, bool or None
+    required_plain: str = ""  # ">= 14111", "== changping", "in [a, b]"
 
     def as_dict(self) -> dict:
-        d = {"fact": self.facts[0] if len(self.facts) == 1 else list(self.facts), "actual": self.actual,
-             "required": self.required}
+        """design.md's contract: ``actual`` the value (a number, a choice or a boolean), ``required``
+        an operator and a value (``">= 14111"``); the display forms beside them."""
+        d = {"fact": self.facts[0] if len(self.facts) == 1 else list(self.facts), "actual": self.value,
+             "required": self.required_plain, "actual_text": self.actual, "required_text": self.required}
         if self.derivation:
             d["threshold"] = self.derivation
         return d
@@ -146,18 +150,50 @@ def _leaf(policy: Policy, facts: Facts, e: Cmp | In, neg: bool, st: Status) -> L
             if label:
                 req += f" ({', '.join(names)})"
         v = facts.values.get(e.fact)
-        return Leaf((e.fact,), req, display(policy, e.fact, v), status, raw_actual=v)
+        plain = (f"{'!=' if neg else '=='} {names[0]}" if len(names) == 1
+                 else f"{'not in' if neg else 'in'} [{', '.join(names)}]")
+        return Leaf((e.fact,), req, display(policy, e.fact, v), status, raw_actual=v,
+                    value=json_value(policy, e.fact, v), required_plain=plain)
     op = NEGATE[e.op] if neg else e.op
     names = tuple(f for _, f in e.terms)
     if len(e.terms) == 1 and e.terms[0][0] == 1:
         spec = vocab.spec(names[0])
         rhs = display(policy, names[0], e.rhs)
         v = facts.values.get(names[0])
-        shown = display(policy, names[0], v) + (" (not stated: default)" if names[0] in facts.defaulted else "")
-        return Leaf(names, f"{SYMBOL[op]} {rhs}", shown, status, e.derivation, v)
+        shown = with_unit(policy, names[0], display(policy, names[0], v))
+        shown += " (not stated: default)" if names[0] in facts.defaulted else ""
+        return Leaf(names, f"{SYMBOL[op]} {with_unit(policy, names[0], rhs)}", shown, status, e.derivation, v,
+                    value=json_value(policy, names[0], v),
+                    required_plain=f"{PLAIN[op]} {_plain(json_value(policy, names[0], e.rhs))}")
     lhs = " + ".join(f"{fmt_num(c)}×{f}" for c, f in e.terms)
     actual = ", ".join(f"{f}={display(policy, f, facts.values.get(f))}" for f in names)
-    return Leaf(names, f"{lhs} {SYMBOL[op]} {fmt_num(e.rhs)}", actual, status, e.derivation)
+    return Leaf(names, f"{lhs} {SYMBOL[op]} {fmt_num(e.rhs)}", actual, status, e.derivation,
+                value={f: json_value(policy, f, facts.values.get(f)) for f in names},
+                required_plain=f"{' + '.join(f'{_plain(_num(c))}*{f}' for c, f in e.terms)} {PLAIN[op]} "
+                               f"{_plain(_num(e.rhs))}")
+
+
+PLAIN = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+
+def _num(x: Fraction) -> int | float:
+    return int(x) if x.denominator == 1 else float(x)
+
+
+def _plain(v) -> str:
+    return "true" if v is True else "false" if v is False else str(v)
+
+
+def json_value(policy: Policy, name: str, v: Fraction | None):
+    """A fact value for JSON: numbers as numbers, choices by name, yes/no as booleans."""
+    if v is None:
+        return None
+    spec = policy.vocabulary.spec(name)
+    if spec.type == "enum":
+        return spec.choices[int(v)]
+    if spec.type == "bool":
+        return bool(v)
+    return _num(v)
 
 
 def _culprits(policy, facts, e: Expr, st: Status, neg: bool = False) -> list[Leaf]:

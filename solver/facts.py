@@ -236,8 +236,9 @@ def load_profile(path: str | Path, policy: Policy, date: dt.date | None = None) 
 
 def facts_from_dict(data, policy: Policy, date: dt.date | None = None, file: str = "<profile>") -> Facts:
     vocab = policy.vocabulary
-    if data is None:
-        data = {}
+    if data is None or data == {}:
+        raise InputError("the profile is empty; it needs `application`, `applicant` and `employer` sections "
+                         "(see examples/ and docs/profile.md)", file=file)
     if not isinstance(data, dict):
         raise InputError("a profile is a mapping with `application`, `applicant` and `employer` sections", file=file)
     flat: dict[str, object] = {}
@@ -341,8 +342,15 @@ def display(policy: Policy, name: str, value: Fraction | None) -> str:
         return "true" if value else "false"
     if name == "applicant.age_months":
         return fmt_age(int(value))
-    unit = f" {spec.unit['en']}" if spec.unit and spec.type in ("int", "decimal") and spec.unit["en"] in ("months", "years") else ""
-    return fmt_num(value) + unit
+    return fmt_num(value)
+
+
+def with_unit(policy: Policy, name: str, text: str) -> str:
+    """``14`` → ``14 months`` for durations (money and counts stay bare)."""
+    spec = policy.vocabulary.spec(name)
+    if spec.unit and spec.type in ("int", "decimal") and spec.unit["en"] in ("months", "years") and text[-1:].isdigit():
+        return f"{text} {spec.unit['en']}"
+    return text
 
 
 __all__ = ["Facts", "Wage", "load_profile", "facts_from_dict", "resolve", "wage_on", "display",

@@ -77,11 +77,11 @@ def test_check_json_rejected_names_the_failed_clause(capsys):
     assert "1.5倍" in f["cite"]["quote"]
 
 
-@pytest.mark.xfail(strict=True, reason="design.md shows `\"actual\": 12000` (a number); check gives the display "
-                                        "string `\"13,000\"`")
 def test_failed_actual_is_a_number_as_in_design(capsys):
     f = check_json(capsys, EX / "changping_rejected_income.yaml")["failed"][0]
     assert f["actual"] == 13000
+    assert f["required"] == ">= 14111"
+    assert (f["actual_text"], f["required_text"]) == ("13,000", "≥ 14,111")
 
 
 def test_check_json_undetermined_lists_the_deciding_facts(capsys):

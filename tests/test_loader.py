@@ -79,10 +79,7 @@ def test_loader_error_points_at_the_line(policy, name):
 
 
 @pytest.mark.parametrize("name", sorted(n for n in CASES if CASES[n][2] is not None))
-def test_loader_error_names_the_field(policy, name, request):
-    if name == "unknown_source_meta.yaml":
-        request.applymarker(pytest.mark.xfail(strict=True, reason="an unknown file in meta.sources is reported "
-                                              "without naming the field `sources` (policy/load.py)"))
+def test_loader_error_names_the_field(policy, name):
     field = CASES[name][2]
     e = _load_error(policy, name)
     if name in NO_FIELD:

@@ -125,8 +125,6 @@ def test_a_directory_is_not_a_profile(capsys):
     assert rc == 2 and err.startswith(f"wrp: error: {BAD}") and err.count("\n") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="an empty profile is read as `all facts unknown` and answered (exit 0, "
-                                        "undetermined, today's date) instead of being refused as bad input")
 def test_empty_profile_is_an_error(capsys):
     rc, out, err = _run(["check", str(BAD / "empty.yaml")], capsys)
     assert rc == 2 and out == ""
