@@ -179,16 +179,18 @@ def cmd_sources(args, out: Console) -> int:
     if args.format == "json":
         _json(out, rows)
         return 0
-    from rich.table import Table
+    from rich.text import Text
     topics = policy.vocabulary.topics
-    tab = Table(show_lines=True)
-    for col in ({"zh": "辖区", "en": "district"}, {"zh": "主题", "en": "topic"}, {"zh": "条款", "en": "clause"},
-                {"zh": "出处", "en": "source"}, {"zh": "原文", "en": "quote"}):
-        tab.add_column(col[args.lang])
-    for r in sorted(rows, key=lambda r: (r["district"], r["topic"])):
-        tab.add_row(r["district"], topics[r["topic"]][args.lang], r["clause"] + (" [原则上]" if r["strength"] == "in_principle" else ""),
-                    f"{r['cite']['source']}\n{r['cite']['section']}", r["cite"]["quote"].strip())
-    out.print(tab)
+    last = None
+    for r in sorted(rows, key=lambda r: (r["district"], r["topic"], r["clause"])):
+        if (r["district"], r["topic"]) != last:
+            last = (r["district"], r["topic"])
+            out.print(Text(f"{r['district']} · {topics[r['topic']][args.lang]} ({r['topic']})", style="bold"))
+        strength = " [原则上]" if r["strength"] == "in_principle" else ""
+        out.print(Text(f"  {r['clause']}{strength} — {r['cite']['source']} {r['cite']['section']}"))
+        out.print(Text(f"    «{r['cite']['quote'].strip()}»", style="blue"))
+        if r["note"]:
+            out.print(Text(f"    note: {r['note'].strip()}", style="dim"))
     return 0
 
 
