@@ -40,13 +40,12 @@ from solver.smt import (
     AGE,
     UNKNOWN_TEXT,
     BudgetExhausted,
+    Session,
     Space,
     check,
-    closest,
     closure,
     indicated,
     minimal_core,
-    mk_and,
     mk_not,
     mk_or,
     month_index,
@@ -262,10 +261,26 @@ def replay(policy: Policy, ref: Facts, values: dict[str, Fraction], jid: str, di
     return prof, decide(policy, jid, facts)
 
 
+Replays = dict[tuple, tuple[dict, Decision]]
+
+
+def _replay(policy: Policy, ref: Facts, values: dict[str, Fraction], jid: str, district: int | None,
+            cache: Replays | None) -> tuple[dict, Decision]:
+    """``replay``, once per distinct witness and jurisdiction (the same applicant often witnesses
+    several topics or pairs)."""
+    if cache is None:
+        return replay(policy, ref, values, jid, district)
+    key = (jid, district, frozenset(values.items()))
+    hit = cache.get(key)
+    if hit is None:
+        hit = cache[key] = replay(policy, ref, values, jid, district)
+    return hit
+
+
 def _witness(policy: Policy, ref: Facts, values: dict[str, Fraction], a: str, b: str, da, db,
-             topic: str | None) -> Witness:
-    prof_a, dec_a = replay(policy, ref, values, a, da)
-    _, dec_b = replay(policy, ref, values, b, db)
+             topic: str | None, cache: Replays | None = None) -> Witness:
+    prof_a, dec_a = _replay(policy, ref, values, a, da, cache)
+    _, dec_b = _replay(policy, ref, values, b, db, cache)
     # INVARIANT: a witness is shown only if the concrete evaluator agrees with the solver.
     if dec_a.status != "eligible" or dec_b.status != "ineligible":
         raise AssertionError(f"conflicts: witness {a} ⊄ {b} (topic {topic}) does not replay: "
@@ -296,81 +311,97 @@ def subsumes(policy: Policy, a: str, b: str, date: dt.date, ref: Facts | None = 
     """Is every applicant eligible under ``a`` also eligible under ``b`` (relocated)? ``None`` when
     proven; otherwise a replayed counterexample close to the reference applicant (Cedar's pair check).
 
-    Example:
+    Example (a fixed date: the answer depends on the rules in force, never on today):
         >>> from policy.load import load_policy
-        >>> subsumes(load_policy(), "chaoyang", "beijing", dt.date(2021, 9, 15)) is None
+        >>> pol = load_policy()
+        >>> subsumes(pol, "chaoyang", "beijing", dt.date(2021, 9, 15)) is None
         True
+        >>> w = subsumes(pol, "xicheng", "beijing", dt.date(2021, 9, 15))
+        >>> w.accepted_by, w.rejected_by, w.rejecting[0].id.startswith("beijing.")
+        ('xicheng', 'beijing', True)
     """
     ref = ref or reference_facts(policy, date)
     da, db = placement(policy, a, b)
     pa, pb = _program(policy, a, date, ref.wage), _program(policy, b, date, ref.wage)
     space = _space(policy, ref, [pa, pb], districts_free=False)
     ea, eb = space.expr(pa.root, override(da)), space.expr(pb.root, override(db))
-    values = _search(space, ref, [ea, mk_not(eb)])
+    values = _search(Session(space), ref, [ea, mk_not(eb)])
     if values is None:
         return None
     return _witness(policy, ref, values, a, b, da, db, None)
 
 
-def _search(space: Space, ref: Facts, goal: list) -> dict[str, Fraction] | None:
+def _search(session: Session, ref: Facts, goal: list) -> dict[str, Fraction] | None:
     """A model of background ∧ goal closest to the reference applicant, or ``None`` if unsat."""
-    return closest(space, goal, {k: v for k, v in ref.values.items() if k not in DISTRICT_FACTS})
+    m = session.closest_model(goal, {k: v for k, v in ref.values.items() if k not in DISTRICT_FACTS})
+    return None if m is None else session.space.values(m)
 
 
-def compare_pair(policy: Policy, a: str, b: str, date: dt.date, ref: Facts, topic: str | None = None) -> PairResult:
+def _pair_programs(policy: Policy, a: str, b: str, date: dt.date, ref: Facts):
+    ja, _ = policy.version(a, date)
+    jb, _ = policy.version(b, date)
+    pa, pb = _program(policy, a, date, ref.wage), _program(policy, b, date, ref.wage)
+    path_topics = {p.topic for p in ja.pathways} | {p.topic for p in jb.pathways}
+    other = sorted({c.topic for c in jb.clauses()} - path_topics)
+    drops = {t: _program(policy, b, date, ref.wage, frozenset(c.id for c in jb.clauses() if c.topic == t))
+             for t in other}
+    return ja, jb, pa, pb, drops
+
+
+def compare_pair(policy: Policy, a: str, b: str, date: dt.date, ref: Facts, topic: str | None = None,
+                 session: Session | None = None, replays: Replays | None = None) -> PairResult:
     """Witnesses eligible under ``a`` and not under ``b``, one per topic that makes the difference.
 
     A pathway topic of A (degree, title, patents …): eligible in A through that pathway, B's base
     requirements met, yet no pathway of B holds. Any other topic of B's clauses: rejected by B, but
     accepted if B's clauses of that topic were dropped — B's rule on that topic is the reason.
+
+    ``session``: a solver shared by many pairs (``conflicts`` passes one whose space covers every
+    jurisdiction); ``replays``: witnesses already replayed, by jurisdiction and values.
     """
     da, db = placement(policy, a, b)
-    ja, _ = policy.version(a, date)
-    jb, _ = policy.version(b, date)
-    pa, pb = _program(policy, a, date, ref.wage), _program(policy, b, date, ref.wage)
-    path_topics = {p.topic for p in ja.pathways} | {p.topic for p in jb.pathways}
+    ja, jb, pa, pb, drops = _pair_programs(policy, a, b, date, ref)
     a_paths = sorted({p.topic for p in ja.pathways})
-    other = sorted({c.topic for c in jb.clauses()} - path_topics)
-    drops = {t: _program(policy, b, date, ref.wage, frozenset(c.id for c in jb.clauses() if c.topic == t))
-             for t in other}
-    space = _space(policy, ref, [pa, pb, *drops.values()], districts_free=False)
+    if session is None:
+        session = Session(_space(policy, ref, [pa, pb, *drops.values()], districts_free=False))
+    space = session.space
     ov_a, ov_b = override(da), override(db)
     ea, eb = space.expr(pa.root, ov_a), space.expr(pb.root, ov_b)
     labels = policy.vocabulary.topics
     diffs: list[TopicDifference] = []
     try:
-        verdict = _verdict(space, ea, eb)
+        verdict = _verdict(session, ea, eb)
     except BudgetExhausted:
         verdict = UNKNOWN_TEXT
     if verdict in ("equivalent", "a ⊆ b"):
         return PairResult(a, b, verdict, diffs)
-    queries = [(t, [ea, mk_not(eb), space.expr(drops[t].root, ov_b)]) for t in other]
+    not_b = mk_not(eb)
+    queries = [(t, lambda t=t: [ea, not_b, space.expr(drops[t].root, ov_b)]) for t in drops]
     base_b = space.expr(pb.base, ov_b)
     for t in a_paths:
-        via = mk_or([space.expr(pa.pathway[p.id], ov_a) for p in ja.pathways if p.topic == t])
-        queries.append((t, [space.expr(pa.base, ov_a), via, base_b, mk_not(eb)]))
+        queries.append((t, lambda t=t: [space.expr(pa.base, ov_a),
+                                        mk_or([space.expr(pa.pathway[p.id], ov_a) for p in ja.pathways if p.topic == t]),
+                                        base_b, not_b]))
     for t, goal in sorted(queries, key=lambda q: q[0]):
         if topic and t != topic:
             continue
         try:
-            values = _search(space, ref, goal)
+            values = _search(session, ref, goal())
         except BudgetExhausted:
             diffs.append(TopicDifference(t, labels.get(t, {}), None, UNKNOWN_TEXT))
             continue
         if values is not None:
-            diffs.append(TopicDifference(t, labels.get(t, {}), _witness(policy, ref, values, a, b, da, db, t)))
+            diffs.append(TopicDifference(t, labels.get(t, {}), _witness(policy, ref, values, a, b, da, db, t, replays)))
     if not diffs and not topic and verdict != UNKNOWN_TEXT:
-        values = _search(space, ref, [ea, mk_not(eb)])
+        values = _search(session, ref, [ea, not_b])
         if values is not None:
-            diffs.append(TopicDifference("(several)", {}, _witness(policy, ref, values, a, b, da, db, None)))
+            diffs.append(TopicDifference("(several)", {}, _witness(policy, ref, values, a, b, da, db, None, replays)))
     return PairResult(a, b, verdict, diffs)
 
 
-def _verdict(space: Space, ea, eb) -> str:
-    s = new_solver()
-    s.add(*space.background())
-    a_in_b = not check(s, mk_and([ea, mk_not(eb)]))
-    b_in_a = not check(s, mk_and([eb, mk_not(ea)]))
+def _verdict(session: Session, ea, eb) -> str:
+    a_in_b = not session.sat([ea, mk_not(eb)])
+    b_in_a = not session.sat([eb, mk_not(ea)])
     return {(True, True): "equivalent", (True, False): "a ⊆ b", (False, True): "b ⊆ a",
             (False, False): "incomparable"}[(a_in_b, b_in_a)]
 
@@ -628,10 +659,17 @@ def conflicts(policy: Policy, jids: list[str] | None = None, topic: str | None =
         raise InputError(f"unknown topic `{topic}`; topics: {', '.join(policy.vocabulary.topics)}", field="--topic")
     ref = reference_facts(policy, date)
     res = ConflictsResult(date, jids, [], [], [], topic, list(ref.warnings))
-    for a in jids:
-        for b in jids:
-            if a != b:
-                res.pairs.append(compare_pair(policy, a, b, date, ref, topic))
+    # One space and one incremental solver for every pair: each jurisdiction's rule (and each
+    # "topic dropped" variant) is encoded once per placement of the employer and shared.
+    pairs = [(a, b) for a in jids for b in jids if a != b]
+    progs: list[Program] = []
+    for a, b in pairs:
+        _, _, pa, pb, drops = _pair_programs(policy, a, b, date, ref)
+        progs += [pa, pb, *drops.values()]
+    session = Session(_space(policy, ref, progs, districts_free=False))
+    replays: Replays = {}
+    for a, b in pairs:
+        res.pairs.append(compare_pair(policy, a, b, date, ref, topic, session, replays))
     for j in jids:
         try:
             res.findings += [f for f in inside(policy, j, date, ref)

@@ -656,39 +656,117 @@ def closest(space: Space, goal: list[z3.BoolRef], ref: Mapping[str, Fraction],
 
 def closest_model(space: Space, goal: list[z3.BoolRef], ref: Mapping[str, Fraction],
                   rlimit: int = RLIMIT) -> z3.ModelRef | None:
-    """A model of background ∧ goal as close to ``ref`` as possible, or ``None`` if there is none.
+    """A model of background ∧ goal as close to ``ref`` as possible, or ``None`` if there is none
+    (a one-query ``Session``; see ``Session.closest_model``)."""
+    return Session(space, rlimit).closest_model(goal, ref)
 
-    Two phases, because one lexicographic objective is several times slower: (1) MaxSMT — the fewest
-    facts different from ``ref``; (2) with the other facts pinned to ``ref``, the smallest changes
-    (Σ |x − ref|) of the facts that had to change.
+
+class Session:
+    """One incremental solver over a ``Space``'s background, for many queries.
+
+    The background is asserted (and internalised by z3) once; each query's goal, and every bound an
+    optimisation tries, is switched on by a literal passed as an assumption (``lit``), so queries
+    share the encoding and what the solver learnt, and nothing is retracted. Identical queries are
+    answered once (``closest_model`` is cached by the goal's AST and the reference).
     """
-    s = new_solver(rlimit)
-    s.add(*space.background(), *goal)
-    if not check(s):
-        return None
-    targets = _targets(space, ref)
-    o = new_optimize(rlimit)
-    o.add(*space.background(), *goal)
-    for _, x, t in targets:
-        o.add_soft(x == t, 1, id="facts_changed")
-    if not check(o):
-        return s.model()
-    m = o.model()
-    changed = [(n, x, t) for n, x, t in targets if model_int(m, x) != t]
-    numeric = [(n, x, t) for n, x, t in changed
-               if space.vocab.spec(n).type in ("money", "money_list", "int", "decimal")]
-    if not numeric:
-        return m
-    o2 = new_optimize(rlimit)
-    o2.add(*space.background(), *goal)
-    moved = {n for n, _, _ in changed}
-    o2.add(*(x == t for n, x, t in targets if n not in moved))
-    o2.minimize(z3.Sum([z3.If(x >= t, x - t, t - x) for _, x, t in numeric]))
-    if not check(o2):
-        return m
-    return o2.model()
+
+    PHASE2 = "optimize"
+
+    def __init__(self, space: Space, rlimit: int = RLIMIT) -> None:
+        self.space, self.rlimit = space, rlimit
+        self.s = new_solver(rlimit)
+        self.s.add(*space.background())
+        self._lits: dict[tuple, z3.BoolRef] = {}
+        self._closest: dict[tuple, z3.ModelRef | None] = {}
+        self._targets: dict[tuple, tuple] = {}
+        self._opt: z3.Optimize | None = None
+
+    def lit(self, key: tuple, make: Callable[[], z3.BoolRef]) -> z3.BoolRef:
+        """A literal that switches ``make()`` on (asserted once as ``lit ⇒ make()``), cached by ``key``."""
+        b = self._lits.get(key)
+        if b is None:
+            b = self._lits[key] = z3.Bool(f"{self.space.tag}on{len(self._lits)}")
+            self.s.add(mk_implies(b, make()))
+        return b
+
+    def on(self, goal: Iterable[z3.BoolRef]) -> z3.BoolRef:
+        g = mk_and(goal)
+        return self.lit(("goal", g.get_id()), lambda: g)
+
+    def sat(self, goal: Iterable[z3.BoolRef]) -> bool:
+        return check(self.s, self.on(goal))
+
+    def _minimise(self, on: list[z3.BoolRef], name: str, bound: Callable[[int], z3.BoolRef],
+                  value: Callable[[z3.ModelRef], int], lo: int, model: z3.ModelRef) -> tuple[z3.ModelRef, int]:
+        """Smallest value ≥ ``lo`` of an integer objective: galloping up from ``lo`` (the optimum is
+        usually small: one or two facts changed), then bisection once a model bounds it."""
+        hi, step, gallop = value(model), 1, True
+        while lo < hi:
+            mid = min(lo + step - 1, hi - 1) if gallop else (lo + hi) // 2
+            if check(self.s, *on, self.lit((name, mid), lambda mid=mid: bound(mid))):
+                model = self.s.model()
+                hi, gallop = value(model), False
+            else:
+                lo, step = mid + 1, step * 2
+        return model, hi
+
+    def closest_model(self, goal: list[z3.BoolRef], ref: Mapping[str, Fraction]) -> z3.ModelRef | None:
+        """A model of background ∧ goal as close to ``ref`` as possible, or ``None`` if there is none.
+
+        Two phases, exact: (1) the fewest facts different from ``ref`` (a cardinality bound over "fact
+        differs" literals, minimised on the incremental solver); (2) with the other facts pinned to
+        ``ref``, the smallest changes (Σ |x − ref|) of the numeric facts that had to change.
+        """
+        g = mk_and(goal)
+        key = (g.get_id(), tuple(sorted(ref.items())))
+        if key in self._closest:
+            return self._closest[key]
+        out = self._closest[key] = self._closest_model(g, ref)
+        return out
+
+    def _closest_model(self, g: z3.BoolRef, ref: Mapping[str, Fraction]) -> z3.ModelRef | None:
+        space, s = self.space, self.s
+        on = [self.on([g])]
+        if not check(s, *on):
+            return None
+        rkey = tuple(sorted(ref.items()))
+        if rkey not in self._targets:
+            ts = _targets(space, ref)
+            diffs = [x != t for _, x, t in ts]
+            self._targets[rkey] = (ts, diffs, z3.Sum([z3.If(d, 1, 0) for d in diffs]) if diffs else None)
+        targets, diffs, count = self._targets[rkey]
+        if not targets:
+            return s.model()
+        model, _ = self._minimise(
+            on, f"changed:{hash(rkey)}", lambda k: z3.AtMost(*diffs, k) if k < len(diffs) else TRUE,
+            lambda m: m.eval(count, model_completion=True).as_long(), 0, s.model())
+        changed = [(n, x, t) for n, x, t in targets if model_int(model, x) != t]
+        numeric = [(n, x, t) for n, x, t in changed
+                   if space.vocab.spec(n).type in ("money", "money_list", "int", "decimal")]
+        if not numeric:
+            return model
+        moved = {n for n, _, _ in changed}
+        pins = [x == t for n, x, t in targets if n not in moved]
+        size = z3.Sum([z3.If(x >= t, x - t, t - x) for _, x, t in numeric])
+        if self.PHASE2 == "optimize":
+            o = self._opt
+            if o is None:
+                o = self._opt = new_optimize(self.rlimit)
+                o.add(*space.background())
+            o.push()
+            try:
+                o.add(g, *pins)
+                o.minimize(size)
+                return o.model() if check(o) else model
+            finally:
+                o.pop()
+        on.append(self.lit(("pins", mk_and(pins).get_id()), lambda: mk_and(pins)))
+        skey = f"size:{z3.simplify(size).get_id()}:{mk_and(pins).get_id()}:{g.get_id()}"
+        model, _ = self._minimise(on, skey, lambda k: size <= k, lambda m: m.eval(size, model_completion=True).as_long(),
+                                  len(numeric), model)
+        return model
 
 
 __all__ = ["Encoder", "Lin", "Space", "node_status", "new_solver", "new_optimize", "check", "BudgetExhausted",
            "UNKNOWN_TEXT", "mk_and", "mk_or", "mk_not", "mk_atleast", "mk_implies", "indicator", "indicated",
-           "minimal_core", "closure", "pair_check", "add_distance", "closest", "closest_model", "to_profile", "Facts"]
+           "minimal_core", "closure", "pair_check", "add_distance", "closest", "closest_model", "Session", "to_profile", "Facts"]
