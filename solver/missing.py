@@ -291,6 +291,7 @@ class _Model:
         self.memo: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}
         self._goals: dict[tuple[str | None, int], z3.BoolRef] = {}
         self._cost: z3.ArithRef | None = None
+        self._assumptions: z3.ArithRef | None = None
         # One incremental solver per question: goals, bounds and pins are switched on by literals
         # passed as assumptions (``lit``), so nothing is re-encoded or re-asserted between queries.
         self.s = new_solver()
@@ -409,7 +410,10 @@ class _Model:
         return self.fx[name].delta != 0
 
     def assumptions(self) -> z3.ArithRef | None:
-        return z3.Sum([z3.If(k, 1, 0) for k in self.assume.values()]) if self.assume else None
+        """The number of unknown facts a suggestion relies on (built once)."""
+        if self._assumptions is None and self.assume:
+            self._assumptions = z3.Sum([z3.If(k, 1, 0) for k in self.assume.values()])
+        return self._assumptions
 
 
 def _domain(enc: Encoder, spec, lin: Lin) -> list[z3.BoolRef]:
@@ -503,12 +507,16 @@ def missing(policy: Policy, jid: str, facts: Facts, keep: Iterable[str] = (), al
         # Overall first: the cheapest answer is also the cheapest for every pathway it satisfies.
         blocks: list[z3.BoolRef] = []
         best: z3.ModelRef | None = None
+        floor: list[int] | None = None
+        first: list[int] | None = None  # no pathway is cheaper than the overall answer
         reachable = True
         for i in range(max(top, 1)):
-            found = _optimum(m, None, blocks)
+            found = _optimum(m, None, blocks, floor)
             if found is None:
                 reachable = i > 0
                 break
+            floor = _values(m, found)  # the next alternative costs at least as much
+            first = first or floor
             model = _smallest(m, found, None, blocks)
             best = best or model
             if i >= top:
@@ -528,7 +536,7 @@ def missing(policy: Policy, jid: str, facts: Facts, keep: Iterable[str] = (), al
                                                          model_completion=True)):
                 model = best
             elif reachable:
-                found = _optimum(m, p.id, [])
+                found = _optimum(m, p.id, [], first)
                 model = _smallest(m, found, p.id, []) if found is not None else None
             if model is None:
                 res.pathways.append(PathwayMissing(p.id, p.title, "blocked", None, _blockers(m, p.id)))
@@ -545,57 +553,88 @@ def _wait(m: _Model, model: z3.ModelRef) -> int:
     return model.eval(m.w, model_completion=True).as_long()
 
 
-def _lexmin(m: _Model, on: list[z3.BoolRef], objectives: list[tuple[str, z3.ArithRef]]) -> z3.ModelRef | None:
+def _lexmin(m: _Model, on: list[z3.BoolRef], objectives: list[tuple[str, z3.ArithRef]],
+            floors: dict[str, int] | None = None, hints: dict[str, list[int]] | None = None,
+            start: z3.ModelRef | None = None, lexfloor: list[int] | None = None) -> z3.ModelRef | None:
     """A model under the assumption literals ``on`` minimising the (non-negative, integer)
     ``objectives`` lexicographically, or ``None`` if there is none.
 
-    Each objective is bisected between 0 and the value of the best model so far, with a bound literal
-    per tried value (``objective ≤ b``) on the one incremental solver; 0 is tried first, the usual
-    answer for the number of assumed facts. Exact, like z3's ``Optimize``, and several times faster
-    here, because nothing is re-asserted and the solver keeps what it learnt between queries.
+    Each objective is narrowed between its floor (0 unless ``floors`` knows better) and the value of
+    the best model so far, with a bound literal per tried value (``objective ≤ b``) on the one
+    incremental solver: the floor is tried first (0 is the usual number of assumed facts), then the
+    ``hints`` (likely optima, e.g. a threshold; a hint that holds is followed by one value less),
+    then bisection. Exact, like z3's ``Optimize``, and several times faster here: nothing is
+    re-asserted and the solver keeps what it learnt between queries. ``start``: a model known to
+    satisfy ``on`` (spares the first check). ``lexfloor``: a lexicographic lower bound on the
+    objectives (the optimum of a less constrained query: the overall answer for a pathway, the
+    previous alternative for the next one).
     """
     s = m.s
-    if not check(s, *on):
+    if start is None and not check(s, *on):
         return None
-    model = s.model()
+    model = start if start is not None else s.model()
     fixed = list(on)
-    for name, expr in objectives:
-        lo, hi = 0, model.eval(expr, model_completion=True).as_long()
-        first = True
+    tight = lexfloor is not None  # every objective so far ended at its lexicographic floor
+    for i, (name, expr) in enumerate(objectives):
+        lo, hi = (floors or {}).get(name, 0), model.eval(expr, model_completion=True).as_long()
+        if tight:
+            lo = max(lo, min(lexfloor[i], hi))
+        probes = [lo, *sorted((hints or {}).get(name, []))]
         while lo < hi:
-            mid = lo if first else (lo + hi) // 2
-            first = False
+            while probes and not lo <= probes[0] < hi:
+                probes.pop(0)
+            mid = probes.pop(0) if probes else (lo + hi) // 2
             if check(s, *fixed, m.at_most(name, expr, mid)):
                 model = s.model()
                 hi = model.eval(expr, model_completion=True).as_long()
+                if mid != lo and (hints or {}).get(name):
+                    probes.insert(0, hi - 1)
             else:
                 lo = mid + 1
+        tight = tight and hi == lexfloor[i]
         fixed.append(m.at_most(name, expr, hi))
     return model
 
 
-def _optimum(m: _Model, pathway: str | None, blocks: list[z3.BoolRef]) -> z3.ModelRef | None:
+def _objectives(m: _Model) -> list[tuple[str, z3.ArithRef]]:
+    return ([("assumed", m.assumptions())] if m.assume else []) + [("cost", m.cost_expr())]
+
+
+def _values(m: _Model, model: z3.ModelRef) -> list[int]:
+    return [model.eval(e, model_completion=True).as_long() for _, e in _objectives(m)]
+
+
+def _optimum(m: _Model, pathway: str | None, blocks: list[z3.BoolRef],
+             lexfloor: list[int] | None = None) -> z3.ModelRef | None:
     """The cheapest model of the goal (fewest assumed unknown facts, then fewest points), or ``None``.
 
     Waiting costs a point a month, so an answer costing C cannot be beaten by waiting past month C:
-    the first query bounds the wait to the current epoch, and the next one (if any) adds only the
-    epochs that start before C — or all of them when nothing was found or the answer relies on an
-    assumed fact (waiting might need fewer).
+    the first query bounds the wait to the current epoch. Then, if a later epoch starting before C
+    exists (or the answer relies on an assumed fact, which waiting might spare), one satisfiability
+    check asks whether those epochs hold anything better; only if so is the optimum searched again
+    over the longer horizon. With nothing found in the current epoch, all epochs are searched.
     """
-    n, k = len(m.epochs), 0
-    objectives = ([("assumed", m.assumptions())] if m.assume else []) + [("cost", m.cost_expr())]
-    while True:
-        model = _lexmin(m, [m.act(pathway, k), *blocks, *m.fix.values()], objectives)
-        if k == n - 1:
-            return model
-        if model is None:
-            k = n - 1
-            continue
-        relied = bool(m.assume) and model.eval(m.assumptions(), model_completion=True).as_long() > 0
-        cost = m.cost_of(model)
-        if not relied and cost <= m.epochs[k + 1][0]:
-            return model
-        k = n - 1 if relied else max(i for i, (lo, _, _) in enumerate(m.epochs) if lo < cost)
+    n = len(m.epochs)
+    objectives = _objectives(m)
+    fixed = [*blocks, *m.fix.values()]
+    model = _lexmin(m, [m.act(pathway, 0), *fixed], objectives, lexfloor=lexfloor)
+    if n == 1:
+        return model
+    if model is None:
+        return _lexmin(m, [m.act(pathway), *fixed], objectives, lexfloor=lexfloor)
+    relied = model.eval(m.assumptions(), model_completion=True).as_long() if m.assume else 0
+    cost = m.cost_expr()
+    best = model.eval(cost, model_completion=True).as_long()
+    den = math.lcm(*(c.denominator for c, _ in m.costs))
+    later = [i for i in range(1, n) if relied or m.epochs[i][0] * den < best]
+    if not later:
+        return model
+    better = m.lit(("better", pathway, relied, best, later[-1]), lambda: mk_and([
+        mk_or([m.goal_in(pathway, i) for i in later]),
+        mk_or([m.assumptions() < relied, mk_and([m.assumptions() == relied, cost < best])]) if relied else cost < best]))
+    if not check(m.s, better, *fixed):
+        return model
+    return _lexmin(m, [m.act(pathway, later[-1]), *fixed], objectives, lexfloor=lexfloor)
 
 
 def _block(m: _Model, names: list[str]) -> z3.BoolRef:
@@ -606,19 +645,42 @@ def _block(m: _Model, names: list[str]) -> z3.BoolRef:
 def _smallest(m: _Model, model: z3.ModelRef, pathway: str | None, blocks: list[z3.BoolRef]) -> z3.ModelRef:
     """Second phase: the same change set, wait, assumptions and cost, with the smallest deltas (the
     income lands on 14,111, not anywhere in the same 1,000-元 step). The wait is pinned, so only the
-    goal of its epoch is needed."""
+    goal of its epoch is needed. One numeric fact moved (the usual case): its step count is then
+    fixed, which bounds the delta from below, and the thresholds it is compared with are the likely
+    answers (``_lexmin`` hints)."""
     ev = lambda x: model.eval(x, model_completion=True)  # noqa: E731
     moved = [f for f in m.fx.values() if f.kind == "effort" and ev(f.delta).as_long() != 0]
-    if not any(m.vocab.spec(f.name).type not in ("bool", "enum") for f in moved):
+    numeric = [f for f in moved if m.vocab.spec(f.name).type not in ("bool", "enum")]
+    if not numeric:
         return model
     wait, cost = ev(m.w).as_long(), ev(m.cost_expr()).as_long()
     pins = [m.w == wait, m.cost_expr() == cost]
     pins += [f.delta == 0 for f in m.fx.values() if f.kind == "effort" and f not in moved]
     pins += [k if z3.is_true(ev(k)) else z3.Not(k) for k in m.assume.values()]
     pin = m.lit(("pin", len(m._lits)), lambda: mk_and(pins))
-    key = "+".join(f.name for f in moved)
+    key = "size:" + "+".join(f.name for f in moved)
     size = z3.Sum([z3.If(f.delta >= 0, f.delta, -f.delta) for f in moved])
-    out = _lexmin(m, [m.act_in(pathway, m.epoch_of(wait)), *blocks, *m.fix.values(), pin], [(f"size:{key}", size)])
+    epoch = m.epoch_of(wait)
+    floors, hints = {}, {}
+    flat = all(f in numeric or m.vocab.spec(f.name).type == "bool" or not m.vocab.spec(f.name).ordered
+               for f in moved)
+    if len(numeric) == 1 and flat:
+        # The cost is pinned and the others moved cost a fixed amount each, so the fact keeps its
+        # n steps: fewer would have been a cheaper answer.
+        f = numeric[0]
+        spec = m.vocab.spec(f.name)
+        sc, unit, n = scale_of(spec), spec.change.unit, ev(f.steps).as_long()
+        floors[key] = max(1, math.floor((n - 1) * unit / sc) + 1) if n else 1
+        prog = m.epochs[epoch][2]
+        exprs = [prog.root] if pathway is None else [prog.base, prog.pathway.get(pathway, TRUE)]
+        cands: set[int] = set()
+        for top in exprs:
+            for c in walk(top):
+                if isinstance(c, Cmp) and len(c.terms) == 1 and c.terms[0][1] == f.name:
+                    t = abs(c.rhs / c.terms[0][0] - f.before) / sc
+                    cands |= {math.ceil(t), math.floor(t) + 1}
+        hints[key] = sorted(cands)
+    out = _lexmin(m, [m.act_in(pathway, epoch), *blocks, *m.fix.values(), pin], [(key, size)], floors, hints, model)
     return out if out is not None else model
 
 
