@@ -146,7 +146,13 @@ def commands_extra(d) -> dict:
 
 def cmd_lint(args, out: Console) -> int:
     from policy.lint import lint
-    report = lint(args.files)
+    files = list(args.files)
+    if args.rules:
+        rdir = Path(args.rules)
+        if not rdir.is_dir():
+            raise InputError("not a directory of jurisdiction YAML files", file=str(rdir), field="--rules")
+        files += [str(p) for p in sorted(rdir.glob("*.yaml"))]
+    report = lint(files)
     if args.format == "json":
         _json(out, report)
     else:

@@ -17,8 +17,12 @@ def lint(files: list[str] | None = None) -> dict:
             from policy.errors import InputError
             raise InputError("no such file", file=str(f))
     jdir = POLICY_DIR / "jurisdictions"
-    shipped = {p.resolve() for p in jdir.glob("*.yaml")}
-    policy = load_policy_from(jdir, [f for f in extra if f.resolve() not in shipped])
+    shipped = {p.name: p for p in jdir.glob("*.yaml")}
+    # a given file replaces the shipped file of the same name (a maintainer's modified copy)
+    for f in extra:
+        shipped.pop(f.name, None) if f.resolve() != shipped.get(f.name, f).resolve() else None
+    extra = [f for f in extra if f.resolve() not in {p.resolve() for p in shipped.values()}]
+    policy = load_policy_from(None, [*sorted(shipped.values()), *extra])
     used: set[str] = set()
     out = {"jurisdictions": [], "warnings": []}
     for versions in policy.jurisdictions.values():

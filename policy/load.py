@@ -416,10 +416,11 @@ def load_sources(sdir: Path = POLICY_DIR / "sources") -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(sdir.glob("*.txt"))}
 
 
-def load_policy_from(jdir: Path, extra_files: list[Path] = ()) -> Policy:
+def load_policy_from(jdir: Path | None, extra_files: list[Path] = ()) -> Policy:
+    """The jurisdiction files of ``jdir`` (if any) and ``extra_files``."""
     vocab, params, sources = load_vocabulary(), load_params(), load_sources()
     jur: dict[str, list[Jurisdiction]] = {}
-    for f in [*sorted(jdir.glob("*.yaml")), *extra_files]:
+    for f in [*(sorted(jdir.glob("*.yaml")) if jdir else []), *extra_files]:
         j = load_jurisdiction(Path(f), vocab, params, sources)
         jur.setdefault(j.id, []).append(j)
     for versions in jur.values():

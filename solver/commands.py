@@ -55,7 +55,8 @@ def register(sub, profile_args, common, date) -> None:
     p = sub.add_parser("materials", help="the checklist of documents for this applicant")
     p.add_argument("profile", help="the applicant profile")
     p.add_argument("--district", help="a jurisdiction id (default: the employer's registered district)")
-    p.add_argument("--business", default="new", help="new, renewal, employer_change, info_change, reissue, ...")
+    p.add_argument("--business", help="new, renewal, employer_change, info_change, reissue, ... "
+                                      "(default: the profile's application.business, else new)")
     p.add_argument("--pathway", help="a pathway id (default: the pathways the applicant meets)")
     p.add_argument("--date", type=date, help="filing date (overrides application.date)")
     common(p)
@@ -178,7 +179,11 @@ def cmd_materials(args, out) -> int:
     jid = cli.districts_for(policy, facts, args.district)[0] if args.district != ALL else None
     if jid is None:
         raise InputError("materials are listed for one jurisdiction; give --district D", field="--district")
-    c = materials(policy, jid, facts, business=args.business, pathway=args.pathway)
+    business = args.business
+    if business is None:
+        stated = facts.stated.get("application.business")
+        business = str(stated) if stated else "new"
+    c = materials(policy, jid, facts, business=business, pathway=args.pathway)
     _emit(out, args, c.as_dict(), c.render(args.lang))
     return 0
 

@@ -164,7 +164,10 @@ def _flatten(node, prefix: str, out: dict, spans: dict, vocab_names: set[str], f
 
 def _unknown(name: str, pos, vocab_names: set[str], file: str):
     groups = sorted({n.rsplit(".", 1)[0] for n in vocab_names} | set(vocab_names))
-    close = difflib.get_close_matches(name, groups, n=3, cutoff=0.6)
+    close = difflib.get_close_matches(name, groups, n=3, cutoff=0.85)
+    if not close:  # compare the last part only: `incme` → `income`
+        tail = {g.rsplit(".", 1)[-1]: g for g in groups if g.rsplit(".", 1)[0] == name.rsplit(".", 1)[0]}
+        close = [tail[t] for t in difflib.get_close_matches(name.rsplit(".", 1)[-1], list(tail), n=3, cutoff=0.6)]
     parent = name.rsplit(".", 1)[0] if "." in name else ""
     siblings = sorted({n[len(parent) + 1:].split(".")[0] for n in vocab_names if n.startswith(parent + ".")}) if parent else \
         sorted({n.split(".")[0] for n in vocab_names})
@@ -349,7 +352,8 @@ def with_unit(policy: Policy, name: str, text: str) -> str:
     """``14`` → ``14 months`` for durations (money and counts stay bare)."""
     spec = policy.vocabulary.spec(name)
     if spec.unit and spec.type in ("int", "decimal") and spec.unit["en"] in ("months", "years") and text[-1:].isdigit():
-        return f"{text} {spec.unit['en']}"
+        unit = spec.unit["en"][:-1] if text == "1" else spec.unit["en"]
+        return f"{text} {unit}"
     return text
 
 
