@@ -750,8 +750,9 @@ def _suggestion(policy: Policy, jid: str, m: _Model, model: z3.ModelRef, lenient
     if d.status != "eligible":
         raise AssertionError(f"missing: suggestion for {jid} does not replay (status {d.status}): "
                              f"wait {wait}, values {sorted((n, v) for n, v in new.items())}")
-    satisfied = [p.pathway.id for p in d.pathways if p.status == "satisfied"]
     prog = m.epochs[m.epoch_of(wait)][2]
+    new, d = _canonical_assumptions(policy, jid, m, prog, new, day, wait, lenient, d)
+    satisfied = [p.pathway.id for p in d.pathways if p.status == "satisfied"]
     via = [pathway] if pathway is not None else satisfied
     exprs = [prog.base, *(prog.pathway[p] for p in via if p in prog.pathway)]
     after_all = {**m.facts.values, **new}
@@ -778,6 +779,48 @@ def _suggestion(policy: Policy, jid: str, m: _Model, model: z3.ModelRef, lenient
             changes.append(FactChange(name, spec.label, "time", f.before, after, display(policy, name, f.before),
                                       display(policy, name, after), Fraction(0), thr, spec.unit))
     return Suggestion(cost, wait, day, changes, assumed, satisfied)
+
+
+_REFERENCE: dict[tuple[int, dt.date], tuple[Policy, dict[str, Fraction]]] = {}
+
+
+def _canonical_assumptions(policy: Policy, jid: str, m: _Model, prog: Program, new: dict[str, Fraction],
+                           day: dt.date, wait: int, lenient: bool, d: Decision) -> tuple[dict[str, Fraction], Decision]:
+    """Values assumed for unknown facts, made canonical: the solver may return any value that works,
+    so each is replaced by the first that still replays eligible among the reference applicant's value
+    and the thresholds the rules compare the fact with (closest to the reference first). The answer
+    then does not depend on the solver's search history."""
+    from solver.conflicts import reference_facts
+    assumed = sorted(n for n in new if m.fx[n].kind == "assumed")
+    if not assumed:
+        return new, d
+    key = (id(policy), m.facts.date)
+    if key not in _REFERENCE:
+        _REFERENCE[key] = (policy, reference_facts(policy, m.facts.date).values)
+    ref = _REFERENCE[key][1]
+    for name in assumed:
+        spec = m.vocab.spec(name)
+        cands = {ref[name]} if name in ref else set()
+        for n in walk(prog.root):
+            if isinstance(n, Cmp) and len(n.terms) == 1 and n.terms[0][1] == name and n.terms[0][0] == 1:
+                cands |= {n.rhs - 1, n.rhs, n.rhs + 1}
+        cands = {c for c in cands if (spec.minimum is None or c >= spec.minimum)
+                 and (spec.maximum is None or c <= spec.maximum) and (spec.type == "decimal" or c.denominator == 1)}
+        anchor = ref.get(name, Fraction(0))
+        for c in sorted(cands, key=lambda c: (abs(c - anchor), c)):
+            if c == new[name]:
+                break
+            trial = {**new, name: c}
+            values = {**m.facts.values, **trial}
+            if any(k.validate and evaluate(k.when, values) is False for k in m.vocab.constraints):
+                continue
+            replay = replace(m.facts, values=values, date=day,
+                             wage=wage_on(policy.params, day) if wait else m.facts.wage)
+            d2 = decide(policy, jid, replay, lenient=lenient)
+            if d2.status == "eligible":
+                new, d = trial, d2
+                break
+    return new, d
 
 
 def _threshold(policy: Policy, exprs: list[Expr], name: str, before: dict, after: dict) -> str | None:

@@ -37,7 +37,7 @@ from solver.conflicts import (
     replay,
     subsumes,
 )
-from solver.smt import UNKNOWN_TEXT, BudgetExhausted, Space, closest_model, closure, mk_not
+from solver.smt import AGE_GROUP, UNKNOWN_TEXT, BudgetExhausted, Space, closest_model, closure, mk_not
 
 PROPERTIES = POLICY_DIR / "properties.yaml"
 KINDS = ("monotone", "at_least_as_strict", "subsumes", "pathways_reachable", "no_contradictions")
@@ -169,19 +169,22 @@ def _monotone(policy: Policy, p: Property, jid: str, date: dt.date, ref) -> Prop
     names = facts_of(prog.root) - set(DISTRICT_FACTS)
     spec = policy.vocabulary.facts[p.fact]
     targets = set(spec.numeric_names)
-    if not targets & names:
+    if not (targets | (set(AGE_GROUP) if targets & set(AGE_GROUP) else set())) & names:
         return PropertyResult(p, jid, "holds", f"{jid} does not read `{p.fact}`")
     free = closure(policy, names | targets)
     one = Space(policy, ref.date, pinned=ref.values, free=free)
     two = Space(policy, ref.date, pinned=ref.values, free=free, tag="more:", enc=one.enc)
     ov = override(home_district(policy, jid))
     tie = []
+    # Facts derived together with the target (age and the months to retirement move as one) follow it;
+    # tying them would make "more age, all else equal" impossible and the property vacuously true.
+    linked = set(AGE_GROUP) if targets & set(AGE_GROUP) else set()
     for n in free:
         x1, x2 = one.term(n), two.term(n)
         v1, v2 = one.enc.var(x1.coefs[0][0]), one.enc.var(x2.coefs[0][0])
         if n in targets:
             tie.append(v2 >= v1 if p.direction == "up" else v2 <= v1)
-        else:
+        elif n not in linked:
             tie.append(v2 == v1)
     goal = [*two.background(), *tie, one.expr(prog.root, ov), mk_not(two.expr(prog.root, ov))]
     m = closest_model(one, goal, {k: v for k, v in ref.values.items() if k not in DISTRICT_FACTS})

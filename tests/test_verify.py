@@ -72,3 +72,16 @@ def test_properties_file_is_data():
     assert {p.kind for p in props} >= {"monotone", "pathways_reachable", "no_contradictions", "at_least_as_strict"}
     assert all(isinstance(p.id, str) for p in props)
     assert Fraction(1)  # exact arithmetic everywhere
+
+
+def test_age_is_not_monotone_where_there_is_an_age_limit(policy):
+    """More age with everything else equal must not be vacuous: the derived age facts move together."""
+    import datetime as dt
+
+    from solver.verify import Property, verify
+    props = [Property("age_chaoyang", "monotone", "chaoyang", "applicant.age_months", "up"),
+             Property("age_changping", "monotone", "changping", "applicant.age_months", "up"),
+             Property("age_beijing", "monotone", "beijing", "applicant.age_months", "up")]
+    res = verify(policy, props, date=dt.date(2021, 9, 15))
+    status = {r.jurisdiction: r.status for r in res.results}
+    assert status == {"chaoyang": "fails", "changping": "fails", "beijing": "holds"}
