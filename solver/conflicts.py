@@ -209,7 +209,10 @@ class ConflictsResult:
 
 
 def reference_facts(policy: Policy, date: dt.date, path: Path = REFERENCE) -> Facts:
-    return load_profile(path, policy, date=date)
+    """The ordinary applicant witnesses stay close to, on ``date`` (the file's own date is irrelevant)."""
+    f = load_profile(path, policy, date=date)
+    f.warnings = [w for w in f.warnings if not w.startswith("--date")]
+    return f
 
 
 def home_district(policy: Policy, jid: str) -> int | None:
