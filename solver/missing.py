@@ -798,6 +798,10 @@ def _canonical_assumptions(policy: Policy, jid: str, m: _Model, prog: Program, n
     if key not in _REFERENCE:
         _REFERENCE[key] = (policy, reference_facts(policy, m.facts.date).values)
     ref = _REFERENCE[key][1]
+    wage = wage_on(policy.params, day) if wait else m.facts.wage
+    j, _ = policy.version(jid, day)
+    root = compile_program(j, wage, lenient).root
+    changed = False
     for name in assumed:
         spec = m.vocab.spec(name)
         cands = {ref[name]} if name in ref else set()
@@ -814,12 +818,15 @@ def _canonical_assumptions(policy: Policy, jid: str, m: _Model, prog: Program, n
             values = {**m.facts.values, **trial}
             if any(k.validate and evaluate(k.when, values) is False for k in m.vocab.constraints):
                 continue
-            replay = replace(m.facts, values=values, date=day,
-                             wage=wage_on(policy.params, day) if wait else m.facts.wage)
-            d2 = decide(policy, jid, replay, lenient=lenient)
-            if d2.status == "eligible":
-                new, d = trial, d2
+            # candidates are screened with the IR interpreter; the one kept is replayed through Datalog below
+            if evaluate(root, values) is True:
+                new, changed = trial, True
                 break
+    if changed:
+        replay = replace(m.facts, values={**m.facts.values, **new}, date=day, wage=wage)
+        d = decide(policy, jid, replay, lenient=lenient)
+        if d.status != "eligible":
+            raise AssertionError(f"missing: canonical assumptions for {jid} do not replay ({d.status})")
     return new, d
 
 
