@@ -25,7 +25,7 @@ import math
 import threading
 from fractions import Fraction
 
-from pyDatalog import Logic, pyDatalog
+from pyDatalog import Logic, pyDatalog, pyEngine, pyParser
 
 from policy.expr import NEGATE, All, Any, AtLeast, Cmp, Const, Expr, In, Not, children, facts_of
 from solver.facts import Facts
@@ -123,6 +123,17 @@ class _Compiled:
         Logic()  # a fresh rule base for this program
         pyDatalog.load(self.text)
         self.logic = Logic(True)
+        self._facts: dict[tuple, object] = {}
+
+    def fact_clause(self, row: tuple[str, int, int]):
+        """The engine clause of fact ``val(row)``, built once (what pyDatalog.assert_fact builds each time)."""
+        cl = self._facts.get(row)
+        if cl is None:
+            if len(self._facts) > 50_000:
+                self._facts.clear()
+            lit = pyParser.Literal.make("val", [pyParser.Expression._pyD_for(a) for a in row])
+            cl = self._facts[row] = pyEngine.Clause(lit.lua, [])
+        return cl
 
 
 _local = threading.local()
@@ -146,15 +157,15 @@ def node_status(prog: Program, facts: Facts) -> dict[int, bool | None]:
     """Truth of every node of the program for this profile (``None``: unknown)."""
     c = _compiled(prog)
     Logic(c.logic)
-    rows = fact_rows(facts, c.facts)
-    for r in rows:
-        pyDatalog.assert_fact("val", *r)
+    clauses = [c.fact_clause(r) for r in fact_rows(facts, c.facts)]
+    for cl in clauses:
+        pyEngine.assert_(cl)
     try:
         true = {a[0] for a in (pyDatalog.ask("t(X)") or _Empty).answers}
         false = {a[0] for a in (pyDatalog.ask("f(X)") or _Empty).answers}
     finally:
-        for r in rows:
-            pyDatalog.retract_fact("val", *r)
+        for cl in clauses:
+            pyEngine.retract(cl)
     return {key: True if nid in true else False if nid in false else None for key, nid in c.ids.items()}
 
 
