@@ -101,7 +101,9 @@ class FactChange:
         return s
 
     def as_dict(self) -> dict:
+        delta = self.after - self.before if isinstance(self.before, Fraction) else None
         return {"fact": self.fact, "kind": self.kind, "before": _num(self.before), "after": _num(self.after),
+                "delta": _num(delta), "unit": (self.unit or {}).get("en"),
                 "before_text": self.before_text, "after_text": self.after_text, "cost": _num(self.cost),
                 "threshold": self.threshold}
 
