@@ -199,9 +199,13 @@ def _monotone(policy: Policy, p: Property, jid: str, date: dt.date, ref) -> Prop
         raise AssertionError(f"verify: monotonicity counterexample for {p.fact} in {jid} does not replay "
                              f"({dec1.status} / {dec2.status})")
     changed = ", ".join(f"{n} {_fmt(values[n])} → {_fmt(more[n])}" for n in sorted(targets) if values[n] != more[n])
+    # what the person looks like: the facts the rejecting clauses read, as the first profile has them
+    from solver.facts import display
+    read = sorted({f for c in dec2.failed() for f in facts_of(c.clause.when)} | targets)
+    shape = ", ".join(f"{n}={display(policy, n, values[n])}" for n in read if n in values)
     return PropertyResult(p, jid, "fails", f"eligible, then ineligible with {changed}",
-                          [{"summary": "eligible", "profile": prof1}, {"summary": f"ineligible ({changed})",
-                                                                       "profile": prof2}],
+                          [{"summary": f"eligible ({shape})", "profile": prof1},
+                           {"summary": f"ineligible ({changed})", "profile": prof2}],
                           [ClauseRef.of(c.clause) for c in dec2.failed()])
 
 
