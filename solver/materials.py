@@ -175,7 +175,10 @@ def materials(policy: Policy, jid: str, facts: Facts, business: str = "new", pat
             detail += _describe(merged, pset, m.validity, facts)
         items.append(Item(m, status, check, detail))
     checks: list[Check] = []
-    rules = [c for c in proc.clauses(business, include_general=True) if c.kind != "requires"]
+    own = proc.clauses(business)
+    # a general rule (e.g. the review time of 六、) is shown only where the business states none of its kind
+    rules = [*(c for c in own if c.kind != "requires"),
+             *(c for c in proc.clauses("general") if c.kind != "requires" and not any(o.kind == c.kind for o in own))]
     for c in proc.clauses(business, include_general=True):
         if c.kind != "requires":
             continue
