@@ -133,7 +133,7 @@ def cmd_check(args, out: Console, explain: bool = False) -> int:
     for d in decisions:
         out.print(decision_tree(policy, d, args.lang) if explain else decision_summary(policy, d, args.lang))
         if explain and d.extra.get("missing_text") is not None:
-            out.print(d.extra["missing_text"])
+            out.print(d.extra["missing_text"], markup=False, highlight=False, soft_wrap=True)
         out.print()
     if len(decisions) > 1:
         out.print(comparison_table(policy, decisions, args.lang))

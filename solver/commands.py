@@ -71,7 +71,8 @@ def _emit(out, args, data, text) -> None:
     if args.format == "json":
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
     else:
-        out.print(text, markup=False, highlight=False) if isinstance(text, str) else out.print(text)
+        # plain text keeps its own indentation: the terminal wraps long lines, rich does not re-flow them
+        out.print(text, markup=False, highlight=False, soft_wrap=True) if isinstance(text, str) else out.print(text)
 
 
 def _jids(policy, spec: str) -> list[str]:
