@@ -84,8 +84,10 @@ def _rules(e: Expr, ids: dict[int, str]) -> list[str]:
     raise TypeError(e)
 
 
-def to_datalog_rules(root: Expr, ids: dict[int, str], seen: set[int] | None = None) -> str:
-    """The rules for ``root`` and its sub-nodes not in ``seen``, one per line (golden-testable)."""
+def to_datalog_rules(root: Expr, ids: dict[int, str], seen: set[int] | None = None,
+                     report: set[int] | None = None) -> str:
+    """The rules for ``root`` and its sub-nodes not in ``seen``, one per line (golden-testable).
+    ``report``: the nodes whose truth is read back (default: all)."""
     lines: list[str] = []
     seen = set() if seen is None else seen
 
@@ -98,17 +100,20 @@ def to_datalog_rules(root: Expr, ids: dict[int, str], seen: set[int] | None = No
         lines.extend(_rules(e, ids))
         n = _nid(e, ids)
         # the answer predicates: which nodes are derived true / false
-        lines.extend([f"t('{n}') <= t_{n}(1)", f"f('{n}') <= f_{n}(1)"])
+        if report is None or id(e) in report:
+            lines.extend([f"t('{n}') <= t_{n}(1)", f"f('{n}') <= f_{n}(1)"])
 
     go(root)
     return "\n".join(lines)
 
 
-def to_datalog(prog: Program) -> tuple[str, dict[int, str]]:
-    """The whole program as pyDatalog text, and the node-id map."""
+def to_datalog(prog: Program, verdict_only: bool = False) -> tuple[str, dict[int, str]]:
+    """The whole program as pyDatalog text, and the node-id map. ``verdict_only``: read back only the
+    rule, its base and its pathways (what a replay needs), not every node of the proof."""
     ids: dict[int, str] = {}
     seen: set[int] = set()
-    text = [to_datalog_rules(n, ids, seen)
+    report = {id(prog.root), id(prog.base), *(id(e) for e in prog.pathway.values())} if verdict_only else None
+    text = [to_datalog_rules(n, ids, seen, report)
             for n in (prog.root, prog.base, *prog.requirement.values(), *prog.pathway.values())]
     # Every predicate must exist even when no rule can derive it.
     text.append("\n".join(f"+ {p}_{n}(0)" for n in ids.values() for p in "tf"))
@@ -117,8 +122,8 @@ def to_datalog(prog: Program) -> tuple[str, dict[int, str]]:
 
 
 class _Compiled:
-    def __init__(self, prog: Program):
-        self.text, self.ids = to_datalog(prog)
+    def __init__(self, prog: Program, verdict_only: bool = False):
+        self.text, self.ids = to_datalog(prog, verdict_only)
         self.facts = frozenset(f for n in prog.nodes for f in facts_of(n))  # only these are asserted
         Logic()  # a fresh rule base for this program
         pyDatalog.load(self.text)
@@ -139,23 +144,30 @@ class _Compiled:
 _local = threading.local()
 
 
-def _compiled(prog: Program) -> _Compiled:
+def _compiled(prog: Program, verdict_only: bool = False) -> _Compiled:
     # pyDatalog keeps one rule base per thread: so do we.
     cache = getattr(_local, "cache", None)
     if cache is None:
         cache = _local.cache = {}
-    if id(prog) not in cache:
-        cache[id(prog)] = (prog, _Compiled(prog))  # keep prog alive so id() stays unique
-    return cache[id(prog)][1]
+    key = (id(prog), verdict_only)
+    if key not in cache:
+        cache[key] = (prog, _Compiled(prog, verdict_only))  # keep prog alive so id() stays unique
+    return cache[key][1]
 
 
 def fact_rows(facts: Facts, used: frozenset[str] | None = None) -> list[tuple[str, int, int]]:
     return [(name, v.numerator, v.denominator) for name, v in facts.values.items() if used is None or name in used]
 
 
-def node_status(prog: Program, facts: Facts) -> dict[int, bool | None]:
+def verdict(prog: Program, facts: Facts) -> dict[int, bool | None]:
+    """Truth of the rule, its base and its pathways only (keyed like ``node_status``): the Datalog
+    verdict a replay needs, without reading back the whole proof."""
+    return node_status(prog, facts, verdict_only=True)
+
+
+def node_status(prog: Program, facts: Facts, verdict_only: bool = False) -> dict[int, bool | None]:
     """Truth of every node of the program for this profile (``None``: unknown)."""
-    c = _compiled(prog)
+    c = _compiled(prog, verdict_only)
     Logic(c.logic)
     clauses = [c.fact_clause(r) for r in fact_rows(facts, c.facts)]
     for cl in clauses:
@@ -166,7 +178,11 @@ def node_status(prog: Program, facts: Facts) -> dict[int, bool | None]:
     finally:
         for cl in clauses:
             pyEngine.retract(cl)
-    return {key: True if nid in true else False if nid in false else None for key, nid in c.ids.items()}
+    out = {key: True if nid in true else False if nid in false else None for key, nid in c.ids.items()}
+    if verdict_only:
+        keep = {id(prog.root), id(prog.base), *(id(e) for e in prog.pathway.values())}
+        out = {k: v for k, v in out.items() if k in keep}
+    return out
 
 
 class _Empty:
@@ -177,4 +193,4 @@ def program_text(prog: Program) -> str:
     return _compiled(prog).text
 
 
-__all__ = ["node_status", "to_datalog", "to_datalog_rules", "program_text", "Fraction"]
+__all__ = ["node_status", "verdict", "to_datalog", "to_datalog_rules", "program_text", "Fraction"]

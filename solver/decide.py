@@ -287,6 +287,24 @@ def _clause_result(policy, facts, prog: Program, strict: Program, c: Clause, st:
                         unknown_facts(e, st_strict, facts) if truth is None else [], would)
 
 
+@dataclass
+class Verdict:
+    """The Datalog answer without the proof: what replays of solver witnesses need."""
+
+    status: str
+    satisfied: list[str]  # pathway ids that hold
+
+
+def verdict(policy: Policy, jid: str, facts: Facts, lenient: bool = False) -> Verdict:
+    """Status and satisfied pathways by the Datalog backend, reading back only those nodes."""
+    from solver.datalog import verdict as datalog_verdict
+    j, _ = policy.version(jid, facts.date)
+    prog = compile_program(j, facts.wage, lenient)
+    st = datalog_verdict(prog, facts)
+    status = {True: "eligible", False: "ineligible", None: "undetermined"}[st[id(prog.root)]]
+    return Verdict(status, [p for p, e in prog.pathway.items() if st[id(e)] is True])
+
+
 def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backend_name: str = "datalog") -> Decision:
     j, warning = policy.version(jid, facts.date)
     run = backend(backend_name)
@@ -313,5 +331,5 @@ def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backen
                     warnings=warnings, facts=facts, backend=backend_name)
 
 
-__all__ = ["decide", "Decision", "ClauseResult", "PathwayResult", "Leaf", "reference_status", "backend",
+__all__ = ["decide", "verdict", "Verdict", "Decision", "ClauseResult", "PathwayResult", "Leaf", "reference_status", "backend",
            "Any", "All"]

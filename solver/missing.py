@@ -37,7 +37,7 @@ import z3
 from policy.expr import SYMBOL, TRUE, Cmp, Expr, evaluate, facts_of, fmt_num, walk
 from policy.load import Policy
 from policy.model import Jurisdiction
-from solver.decide import Decision, decide
+from solver.decide import Verdict, decide, verdict
 from solver.facts import Facts, display, wage_on
 from solver.program import Program, compile_program
 from solver.smt import (
@@ -504,7 +504,7 @@ def missing(policy: Policy, jid: str, facts: Facts, keep: Iterable[str] = (), al
     if now.status == "eligible":
         return res
     m = _Model(policy, j, facts, keep, allow, lenient)
-    replays: dict[frozenset, Decision] = {}
+    replays: dict[frozenset, Verdict] = {}
     try:
         # Overall first: the cheapest answer is also the cheapest for every pathway it satisfies.
         blocks: list[z3.BoolRef] = []
@@ -725,7 +725,7 @@ def _blockers(m: _Model, pathway: str | None) -> list[Blocker]:
 
 
 def _suggestion(policy: Policy, jid: str, m: _Model, model: z3.ModelRef, lenient: bool,
-                replays: dict[frozenset, Decision], pathway: str | None) -> Suggestion:
+                replays: dict[frozenset, Verdict], pathway: str | None) -> Suggestion:
     """The model as changes to the profile, replayed through Datalog (once per distinct change).
 
     The threshold shown with a change is that of the comparison it meets in the pathway the
@@ -748,13 +748,13 @@ def _suggestion(policy: Policy, jid: str, m: _Model, model: z3.ModelRef, lenient
         values = {**m.facts.values, **new}
         replay = replace(m.facts, values=values, date=day,
                          wage=wage_on(policy.params, day) if wait else m.facts.wage)
-        d = replays[key] = decide(policy, jid, replay, lenient=lenient)
+        d = replays[key] = verdict(policy, jid, replay, lenient=lenient)
     if d.status != "eligible":
         raise AssertionError(f"missing: suggestion for {jid} does not replay (status {d.status}): "
                              f"wait {wait}, values {sorted((n, v) for n, v in new.items())}")
     prog = m.epochs[m.epoch_of(wait)][2]
     new, d = _canonical_assumptions(policy, jid, m, prog, new, day, wait, lenient, d)
-    satisfied = [p.pathway.id for p in d.pathways if p.status == "satisfied"]
+    satisfied = list(d.satisfied)
     via = [pathway] if pathway is not None else satisfied
     exprs = [prog.base, *(prog.pathway[p] for p in via if p in prog.pathway)]
     after_all = {**m.facts.values, **new}
@@ -787,7 +787,7 @@ _REFERENCE: dict[tuple[int, dt.date], tuple[Policy, dict[str, Fraction]]] = {}
 
 
 def _canonical_assumptions(policy: Policy, jid: str, m: _Model, prog: Program, new: dict[str, Fraction],
-                           day: dt.date, wait: int, lenient: bool, d: Decision) -> tuple[dict[str, Fraction], Decision]:
+                           day: dt.date, wait: int, lenient: bool, d: Verdict) -> tuple[dict[str, Fraction], Verdict]:
     """Values assumed for unknown facts, made canonical: the solver may return any value that works,
     so each is replaced by the first that still replays eligible among the reference applicant's value
     and the thresholds the rules compare the fact with (closest to the reference first). The answer
@@ -826,7 +826,7 @@ def _canonical_assumptions(policy: Policy, jid: str, m: _Model, prog: Program, n
                 break
     if changed:
         replay = replace(m.facts, values={**m.facts.values, **new}, date=day, wage=wage)
-        d = decide(policy, jid, replay, lenient=lenient)
+        d = verdict(policy, jid, replay, lenient=lenient)
         if d.status != "eligible":
             raise AssertionError(f"missing: canonical assumptions for {jid} do not replay ({d.status})")
     return new, d
