@@ -156,19 +156,20 @@ def _flatten(node, prefix: str, out: dict, spans: dict, vocab_names: set[str], f
                              file=file, line=spans[name][0], col=spans[name][1], field=name)
         if isinstance(v, dict) and name not in vocab_names:
             if not any(n.startswith(name + ".") for n in vocab_names):
-                _unknown(name, spans[name], vocab_names, file)
+                _unknown(name, spans[name], vocab_names, file, parent=prefix)
             _flatten(v, name, out, spans, vocab_names, file)
         else:
             out[name] = v
 
 
-def _unknown(name: str, pos, vocab_names: set[str], file: str):
+def _unknown(name: str, pos, vocab_names: set[str], file: str, parent: str | None = None):
     groups = sorted({n.rsplit(".", 1)[0] for n in vocab_names} | set(vocab_names))
     close = difflib.get_close_matches(name, groups, n=3, cutoff=0.85)
     if not close:  # compare the last part only: `incme` → `income`
         tail = {g.rsplit(".", 1)[-1]: g for g in groups if g.rsplit(".", 1)[0] == name.rsplit(".", 1)[0]}
         close = [tail[t] for t in difflib.get_close_matches(name.rsplit(".", 1)[-1], list(tail), n=3, cutoff=0.6)]
-    parent = name.rsplit(".", 1)[0] if "." in name else ""
+    if parent is None:
+        parent = name.rsplit(".", 1)[0] if "." in name else ""
     siblings = sorted({n[len(parent) + 1:].split(".")[0] for n in vocab_names if n.startswith(parent + ".")}) if parent else \
         sorted({n.split(".")[0] for n in vocab_names})
     hint = f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
