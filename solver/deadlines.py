@@ -412,9 +412,9 @@ def render(t: Timeline, lang: str = "en") -> str:
             continue
         out.append("")
         out.append(f"== {BUSINESSES[b][lang]} ==")
-        out.append(f"{h['jurisdiction']:<13}" + "".join(f"{h[c]:<14}" for c in COLUMNS))
+        out.append((_pad(h["jurisdiction"], 13) + "".join(_pad(h[c], 14) for c in COLUMNS)).rstrip())
         for j, p in rows:
-            out.append(f"{j:<13}" + "".join(f"{str(p.get(c) or '—'):<14}" for c in COLUMNS))
+            out.append((_pad(j, 13) + "".join(_pad(str(p.get(c) or "—"), 14) for c in COLUMNS)).rstrip())
         for j, p in rows:
             out.append(f"  {j}:")
             for e in p.events:
@@ -429,6 +429,12 @@ def render(t: Timeline, lang: str = "en") -> str:
     for w in t.warnings:
         out.append(("警告: " if lang == "zh" else "warning: ") + w)
     return "\n".join(out)
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align in terminal cells (a Chinese character takes two), at least one space after."""
+    from rich.cells import cell_len
+    return text + " " * max(1, width - cell_len(text))
 
 
 def _fold(line: str) -> str:
