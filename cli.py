@@ -181,7 +181,8 @@ def cmd_sources(args, out: Console) -> int:
                 if args.topic and c.topic != args.topic:
                     continue
                 rows.append({"district": j.id, "clause": c.id, "kind": c.kind, "topic": c.topic,
-                             "strength": c.strength, "pathway": c.pathway, "cite": c.cite.as_dict(), "note": c.note})
+                             "strength": c.strength, "pathway": c.pathway, "cite": c.cite.as_dict(),
+                             "note": c.note_in(args.lang)})
     if args.format == "json":
         _json(out, rows)
         return 0

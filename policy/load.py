@@ -334,7 +334,7 @@ def _comparison(file, node, op, terms, spec: FactSpec | None, vocab, params, spa
 
 # --- jurisdictions -----------------------------------------------------------------------------
 
-CLAUSE_KEYS = {"id", "topic", "cite", "quote", "strength", "note", "when", "title"}
+CLAUSE_KEYS = {"id", "topic", "cite", "quote", "strength", "note", "note_zh", "when", "title"}
 
 
 def _clause(file: Path, node, kind: str, vocab: Vocabulary, params: Params, sources: dict[str, str],
@@ -352,6 +352,7 @@ def _clause(file: Path, node, kind: str, vocab: Vocabulary, params: Params, sour
     title = r.text("title", required=False) or {"zh": cite.quote[:40], "en": cid}
     return Clause(id=cid, topic=topic, kind=kind, cite=cite, strength=strength,
                   when=parse_cond(file, node, "when", vocab, params), title=title, note=r.str("note"),
+                  note_zh=r.str("note_zh"),
                   pathway=pathway, span=Span(file.name, line or 0, col or 0))
 
 

@@ -90,6 +90,10 @@ class Clause:
     note: str | None = None
     pathway: str | None = None
     span: Span | None = field(default=None, compare=False)
+    note_zh: str | None = None  # the same interpretation in Chinese (explanations with --lang zh)
+
+    def note_in(self, lang: str) -> str | None:
+        return (self.note_zh or self.note) if lang == "zh" else (self.note or self.note_zh)
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,8 @@ def _failed_entries(c: ClauseResult) -> list[dict]:
         base["pathway"] = c.clause.pathway
     if c.clause.note:
         base["note"] = c.clause.note
+    if c.clause.note_zh:
+        base["note_zh"] = c.clause.note_zh
     leaves = [lf for lf in c.leaves if lf.status is False] or c.leaves
     if not leaves:
         return [{**base, "fact": None, "actual": None, "required": None}]
@@ -89,6 +91,8 @@ def _clause_json(c: ClauseResult) -> dict:
         d["pathway"] = c.clause.pathway
     if c.clause.note:
         d["note"] = c.clause.note
+    if c.clause.note_zh:
+        d["note_zh"] = c.clause.note_zh
     if c.waived_would:
         d["waived_would_be"] = c.waived_would
     if c.unknown_facts:
@@ -163,8 +167,8 @@ def _clause_node(policy: Policy, parent: Tree, c: ClauseResult, lang: str, exclu
     for lf in c.all_leaves:
         node.add(_leaf_text(policy, lf, lang))
     node.add(Text(f"«{c.clause.cite.quote.strip()}» — {c.clause.cite.source} {c.clause.cite.section}", style="blue"))
-    if c.clause.note:
-        node.add(Text(f"{t('note', lang)}: {c.clause.note.strip()}", style="dim italic"))
+    if c.clause.note_in(lang):
+        node.add(Text(f"{t('note', lang)}: {' '.join(c.clause.note_in(lang).split())}", style="dim italic"))
 
 
 def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
