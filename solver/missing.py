@@ -504,7 +504,7 @@ def missing(policy: Policy, jid: str, facts: Facts, keep: Iterable[str] = (), al
     if now.status == "eligible":
         return res
     m = _Model(policy, j, facts, keep, allow, lenient)
-    replays: dict[frozenset, Verdict] = {}
+    replays: dict[frozenset, Verdict | tuple[dict[str, Fraction], Verdict]] = {}
     try:
         # Overall first: the cheapest answer is also the cheapest for every pathway it satisfies.
         blocks: list[z3.BoolRef] = []
@@ -725,7 +725,7 @@ def _blockers(m: _Model, pathway: str | None) -> list[Blocker]:
 
 
 def _suggestion(policy: Policy, jid: str, m: _Model, model: z3.ModelRef, lenient: bool,
-                replays: dict[frozenset, Verdict], pathway: str | None) -> Suggestion:
+                replays: dict, pathway: str | None) -> Suggestion:
     """The model as changes to the profile, replayed through Datalog (once per distinct change).
 
     The threshold shown with a change is that of the comparison it meets in the pathway the
@@ -742,18 +742,24 @@ def _suggestion(policy: Policy, jid: str, m: _Model, model: z3.ModelRef, lenient
     new = {n: v for n, v in new.items() if m.fx[n].kind != "assumed" or n in relied}
     key = frozenset((n, v) for n, v in new.items()) | {(WAIT, wait)}
     day = add_months(m.facts.date, wait)
-    # Replay: the profile with every change applied, on the later date, through Datalog.
-    d = replays.get(key)
-    if d is None:
-        values = {**m.facts.values, **new}
-        replay = replace(m.facts, values=values, date=day,
-                         wage=wage_on(policy.params, day) if wait else m.facts.wage)
-        d = replays[key] = verdict(policy, jid, replay, lenient=lenient)
-    if d.status != "eligible":
-        raise AssertionError(f"missing: suggestion for {jid} does not replay (status {d.status}): "
-                             f"wait {wait}, values {sorted((n, v) for n, v in new.items())}")
     prog = m.epochs[m.epoch_of(wait)][2]
-    new, d = _canonical_assumptions(policy, jid, m, prog, new, day, wait, lenient, d)
+    hit = replays.get(key)
+    if hit is None:
+        # The assumed values made canonical first (screened with the IR interpreter), then the
+        # suggestion as shown — the profile with every change applied, on the later date — is
+        # replayed through Datalog, once per distinct change.
+        new = _canonical_assumptions(policy, jid, m, prog, new, day, wait, lenient)
+        fkey = frozenset((n, v) for n, v in new.items()) | {(WAIT, wait)}
+        d = replays.get(fkey)
+        if d is None:
+            replay = replace(m.facts, values={**m.facts.values, **new}, date=day,
+                             wage=wage_on(policy.params, day) if wait else m.facts.wage)
+            d = replays[fkey] = verdict(policy, jid, replay, lenient=lenient)
+        if d.status != "eligible":
+            raise AssertionError(f"missing: suggestion for {jid} does not replay (status {d.status}): "
+                                 f"wait {wait}, values {sorted((n, v) for n, v in new.items())}")
+        hit = replays[key] = (new, d)
+    new, d = hit
     satisfied = list(d.satisfied)
     via = [pathway] if pathway is not None else satisfied
     exprs = [prog.base, *(prog.pathway[p] for p in via if p in prog.pathway)]
@@ -787,15 +793,15 @@ _REFERENCE: dict[tuple[int, dt.date], tuple[Policy, dict[str, Fraction]]] = {}
 
 
 def _canonical_assumptions(policy: Policy, jid: str, m: _Model, prog: Program, new: dict[str, Fraction],
-                           day: dt.date, wait: int, lenient: bool, d: Verdict) -> tuple[dict[str, Fraction], Verdict]:
+                           day: dt.date, wait: int, lenient: bool) -> dict[str, Fraction]:
     """Values assumed for unknown facts, made canonical: the solver may return any value that works,
     so each is replaced by the first that still replays eligible among the reference applicant's value
     and the thresholds the rules compare the fact with (closest to the reference first). The answer
-    then does not depend on the solver's search history."""
+    then does not depend on the solver's search history. The caller replays the result through Datalog."""
     from solver.conflicts import reference_facts
     assumed = sorted(n for n in new if m.fx[n].kind == "assumed")
     if not assumed:
-        return new, d
+        return new
     key = (id(policy), m.facts.date)
     if key not in _REFERENCE:
         _REFERENCE[key] = (policy, reference_facts(policy, m.facts.date).values)
@@ -803,7 +809,6 @@ def _canonical_assumptions(policy: Policy, jid: str, m: _Model, prog: Program, n
     wage = wage_on(policy.params, day) if wait else m.facts.wage
     j, _ = policy.version(jid, day)
     root = compile_program(j, wage, lenient).root
-    changed = False
     for name in assumed:
         spec = m.vocab.spec(name)
         cands = {ref[name]} if name in ref else set()
@@ -822,14 +827,9 @@ def _canonical_assumptions(policy: Policy, jid: str, m: _Model, prog: Program, n
                 continue
             # candidates are screened with the IR interpreter; the one kept is replayed through Datalog below
             if evaluate(root, values) is True:
-                new, changed = trial, True
+                new = trial
                 break
-    if changed:
-        replay = replace(m.facts, values={**m.facts.values, **new}, date=day, wage=wage)
-        d = verdict(policy, jid, replay, lenient=lenient)
-        if d.status != "eligible":
-            raise AssertionError(f"missing: canonical assumptions for {jid} do not replay ({d.status})")
-    return new, d
+    return new
 
 
 def _threshold(policy: Policy, exprs: list[Expr], name: str, before: dict, after: dict) -> str | None:
