@@ -538,7 +538,8 @@ def missing(policy: Policy, jid: str, facts: Facts, keep: Iterable[str] = (), al
                                                          model_completion=True)):
                 model = best
             elif reachable:
-                found = _optimum(m, p.id, [], first)
+                # the overall cost is the likely optimum of a pathway that needs assumed facts
+                found = _optimum(m, p.id, [], first, {"cost": [first[-1]]})
                 model = _smallest(m, found, p.id, []) if found is not None else None
             if model is None:
                 res.pathways.append(PathwayMissing(p.id, p.title, "blocked", None, _blockers(m, p.id)))
@@ -582,14 +583,16 @@ def _lexmin(m: _Model, on: list[z3.BoolRef], objectives: list[tuple[str, z3.Arit
         if tight:
             lo = max(lo, min(lexfloor[i], hi))
         probes = [lo, *sorted((hints or {}).get(name, []))]
+        mid_is_hint = (lambda p, lo: p != lo) if (hints or {}).get(name) else (lambda p, lo: False)
         while lo < hi:
             while probes and not lo <= probes[0] < hi:
                 probes.pop(0)
+            hinted = bool(probes) and mid_is_hint(probes[0], lo)
             mid = probes.pop(0) if probes else (lo + hi) // 2
             if check(s, *fixed, m.at_most(name, expr, mid)):
                 model = s.model()
                 hi = model.eval(expr, model_completion=True).as_long()
-                if mid != lo and (hints or {}).get(name):
+                if hinted:
                     probes.insert(0, hi - 1)
             else:
                 lo = mid + 1
@@ -607,7 +610,7 @@ def _values(m: _Model, model: z3.ModelRef) -> list[int]:
 
 
 def _optimum(m: _Model, pathway: str | None, blocks: list[z3.BoolRef],
-             lexfloor: list[int] | None = None) -> z3.ModelRef | None:
+             lexfloor: list[int] | None = None, hints: dict[str, list[int]] | None = None) -> z3.ModelRef | None:
     """The cheapest model of the goal (fewest assumed unknown facts, then fewest points), or ``None``.
 
     Waiting costs a point a month, so an answer costing C cannot be beaten by waiting past month C:
@@ -619,11 +622,11 @@ def _optimum(m: _Model, pathway: str | None, blocks: list[z3.BoolRef],
     n = len(m.epochs)
     objectives = _objectives(m)
     fixed = [*blocks, *m.fix.values()]
-    model = _lexmin(m, [m.act(pathway, 0), *fixed], objectives, lexfloor=lexfloor)
+    model = _lexmin(m, [m.act(pathway, 0), *fixed], objectives, hints=hints, lexfloor=lexfloor)
     if n == 1:
         return model
     if model is None:
-        return _lexmin(m, [m.act(pathway), *fixed], objectives, lexfloor=lexfloor)
+        return _lexmin(m, [m.act(pathway), *fixed], objectives, hints=hints, lexfloor=lexfloor)
     relied = model.eval(m.assumptions(), model_completion=True).as_long() if m.assume else 0
     cost = m.cost_expr()
     best = model.eval(cost, model_completion=True).as_long()
@@ -636,7 +639,7 @@ def _optimum(m: _Model, pathway: str | None, blocks: list[z3.BoolRef],
         mk_or([m.assumptions() < relied, mk_and([m.assumptions() == relied, cost < best])]) if relied else cost < best]))
     if not check(m.s, better, *fixed):
         return model
-    return _lexmin(m, [m.act(pathway, later[-1]), *fixed], objectives, lexfloor=lexfloor)
+    return _lexmin(m, [m.act(pathway, later[-1]), *fixed], objectives, hints=hints, lexfloor=lexfloor)
 
 
 def _block(m: _Model, names: list[str]) -> z3.BoolRef:
