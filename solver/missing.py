@@ -685,6 +685,24 @@ def _smallest(m: _Model, model: z3.ModelRef, pathway: str | None, blocks: list[z
                     t = abs(c.rhs / c.terms[0][0] - f.before) / sc
                     cands |= {math.ceil(t), math.floor(t) + 1}
         hints[key] = sorted(cands)
+    else:
+        # Several facts moved: each likely lands on a threshold it is compared with (the closest one
+        # at or below its move in the model found), so their sum is the likely optimum.
+        prog = m.epochs[epoch][2]
+        exprs = [prog.root] if pathway is None else [prog.base, prog.pathway.get(pathway, TRUE)]
+        total = 0
+        for f in moved:
+            now = abs(ev(f.delta).as_long())
+            below: set[int] = set()
+            if f in numeric:
+                sc = scale_of(m.vocab.spec(f.name))
+                for top in exprs:
+                    for c in walk(top):
+                        if isinstance(c, Cmp) and len(c.terms) == 1 and c.terms[0][1] == f.name:
+                            t = abs(c.rhs / c.terms[0][0] - f.before) / sc
+                            below |= {x for x in (math.ceil(t), math.floor(t) + 1) if 0 < x <= now}
+            total += max(below, default=now)
+        hints[key] = [total]
     out = _lexmin(m, [m.act_in(pathway, epoch), *blocks, *m.fix.values(), pin], [(key, size)], floors, hints, model)
     return out if out is not None else model
 
