@@ -2,7 +2,8 @@
 
     /work/venv/bin/python benchmarks/bench.py [--quick]
 
-* check (Datalog, warm) — target ≤ 2 ms;
+* check (Datalog, warm) — target ≤ 2 ms; beside it the peers inside wrp (the same decision and proof
+  from the reference interpreter and from z3) with their ratios, and the Datalog verdict alone;
 * missing per profile × jurisdiction (and the share spent replaying suggestions through Datalog) —
   target ≤ 100 ms median per jurisdiction;
 * full conflicts over all jurisdictions (and the share spent replaying witnesses) — target ≤ 10 s;
@@ -88,6 +89,29 @@ def main(quick: bool = False) -> None:
             decide(policy, j, base)
             xs.append(time.perf_counter() - t)
     print(line("check (datalog, warm)", xs, 0.002))
+    # the peers inside wrp: the same decision with its proof from the other backends of the same IR
+    med = {"datalog": statistics.median(xs)}
+    for name in ("reference", "z3"):
+        for j in jids:
+            decide(policy, j, base, backend_name=name)
+        ys = []
+        for _ in range(5 if quick else 20):
+            for j in jids:
+                t = time.perf_counter()
+                decide(policy, j, base, backend_name=name)
+                ys.append(time.perf_counter() - t)
+        med[name] = statistics.median(ys)
+        print(line(f"check ({name} backend, warm)", ys, None))
+    print("  ratios: datalog / reference interpreter = {:.1f}×, datalog / z3 = {:.1f}×".format(
+        med["datalog"] / med["reference"], med["datalog"] / med["z3"]))
+    from solver.decide import verdict
+    zs = []
+    for _ in range(5 if quick else 20):
+        for j in jids:
+            t = time.perf_counter()
+            verdict(policy, j, base)
+            zs.append(time.perf_counter() - t)
+    print(line("verdict only (datalog: status and pathways, no proof)", zs, None))
 
     # missing: profile variants × jurisdictions
     import solver.missing as missing_mod
