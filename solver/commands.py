@@ -52,6 +52,14 @@ def register(sub, profile_args, common, date) -> None:
     p.add_argument("--ics", help="write the dates as calendar events to this file")
     common(p)
 
+    p = sub.add_parser("batch", help="check many profiles at once (files or directories): one row per profile "
+                                     "and jurisdiction; exit 2 if any profile is bad (the others are still checked)")
+    p.add_argument("profiles", nargs="+", help="profile files, or directories of *.yaml / *.json profiles")
+    p.add_argument("--district", help="a jurisdiction id or `all`; default: each employer's registered district")
+    p.add_argument("--date", type=date, help="application date for every profile")
+    p.add_argument("--lenient", action="store_true", help="treat 原则上 (in principle) clauses as waived")
+    common(p, ("text", "json", "csv"))
+
     p = sub.add_parser("materials", help="the checklist of documents for this applicant")
     p.add_argument("profile", help="the applicant profile")
     p.add_argument("--district", help="a jurisdiction id (default: the employer's registered district)")
@@ -189,7 +197,65 @@ def cmd_materials(args, out) -> int:
     return 0
 
 
-COMMANDS = {"missing": cmd_missing, "conflicts": cmd_conflicts, "compare": cmd_compare, "verify": cmd_verify,
+def cmd_batch(args, out) -> int:
+    import csv
+    import io
+
+    import cli
+    from solver.decide import decide
+    from solver.procedure_facts import load_procedure_profile
+    policy = _policy(args)
+    files: list[Path] = []
+    for name in args.profiles:
+        path = Path(name)
+        if path.is_dir():
+            files += sorted(f for f in path.iterdir() if f.suffix in (".yaml", ".yml", ".json"))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise InputError("no such file or directory", file=name)
+    rows, errors = [], 0
+    for f in files:
+        try:
+            facts = load_procedure_profile(f, policy, date=args.date)
+            ids = cli.districts_for(policy, facts, args.district)
+        except InputError as exc:
+            errors += 1
+            rows.append({"profile": str(f), "district": None, "status": "error", "failed": [], "unknown": [],
+                         "error": str(exc)})
+            continue
+        for j in ids:
+            d = decide(policy, j, facts, lenient=args.lenient)
+            rows.append({"profile": str(f), "district": j, "status": d.status, "date": d.date.isoformat(),
+                         "failed": list(dict.fromkeys(c.clause.id for c in d.failed())),
+                         "waivable": [c.clause.id for c in d.waivable()], "unknown": d.unknown, "error": None})
+    if args.format == "json":
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["profile", "district", "status", "failed", "unknown", "error"])
+        for r in rows:
+            w.writerow([r["profile"], r["district"] or "", r["status"], " ".join(r["failed"]), " ".join(r["unknown"]),
+                        r["error"] or ""])
+        sys.stdout.write(buf.getvalue())
+    else:
+        from rich.table import Table
+        tab = Table()
+        for col in ("profile", "district", "status", "failed / unknown / error"):
+            tab.add_column(col)
+        for r in rows:
+            unknown = r["unknown"][:4] + (["…"] if len(r["unknown"]) > 4 else [])
+            detail = r["error"] or " ".join(r["failed"]) or (("? " + " ".join(unknown)) if unknown else "—")
+            tab.add_row(Path(r["profile"]).name, r["district"] or "—", r["status"], detail)
+        out.print(tab)
+    if errors:
+        sys.stderr.write(f"wrp: error: {errors} of {len(files)} profiles could not be read (see the `error` rows)\n")
+        return 2
+    return 0
+
+
+COMMANDS = {"batch": cmd_batch, "missing": cmd_missing, "conflicts": cmd_conflicts, "compare": cmd_compare, "verify": cmd_verify,
             "deadlines": cmd_deadlines, "materials": cmd_materials}
 
 

@@ -1,4 +1,4 @@
-"""The shipped examples give the answers examples/EXPECTED.yaml records, through the CLI's JSON
+"""The shipped examples give the answers tests/examples_expected.yaml records, through the CLI's JSON
 contract; the generated doc pages are up to date."""
 
 import json
@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 import cli
 
 ROOT = Path(__file__).resolve().parent.parent
-EXPECTED = YAML(typ="safe").load((ROOT / "examples" / "EXPECTED.yaml").read_text("utf-8"))
+EXPECTED = YAML(typ="safe").load((ROOT / "tests" / "examples_expected.yaml").read_text("utf-8"))
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
