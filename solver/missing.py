@@ -255,6 +255,50 @@ class _Fact:
     before: Fraction | None
     delta: z3.ArithRef | None = None  # effort: the change, in scaled units
     steps: z3.ArithRef | None = None
+    sym: Lin | None = None  # time/effort: ``lin`` with the value now a variable (``_Goals``)
+    unit: Fraction | None = None  # the value now = that variable × unit
+
+
+class _Goals:
+    """The goal formulas of one family of questions, shared across calls.
+
+    A time or effort fact's value now enters the goals as a variable ``v:<fact>`` (× a unit), so the
+    formulas depend only on the epochs (policy, jurisdiction version, date, wage, mode) and on each
+    fact's kind; each question substitutes its own values (``z3.substitute``, folded by z3's rewriter
+    when asserted) into a fresh solver, so answers do not depend on the call history.
+    """
+
+    def __init__(self, epochs: list[tuple[int, int, Program]], terms: dict[str, Lin], assumed: frozenset[str]):
+        self.epochs, self.terms = epochs, terms
+        self.enc = Encoder()
+        self.known = {n: z3.Bool(f"k:{n}") for n in assumed}
+        self.memo: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}
+        self.goals: dict[tuple[str | None, int], z3.BoolRef] = {}
+        self.w = self.enc.var(WAIT)
+
+    def _known(self, name: str) -> z3.BoolRef:
+        return self.known.get(name, TRUE_Z3)
+
+    def holds(self, e: Expr) -> z3.BoolRef:
+        return self.enc.to_kleene(e, self.terms.__getitem__, self._known, self.memo)[0]
+
+    def goal_in(self, pathway: str | None, i: int) -> z3.BoolRef:
+        key = (pathway, i)
+        g = self.goals.get(key)
+        if g is None:
+            lo, hi, p = self.epochs[i]
+            if pathway is None:
+                g = self.holds(p.root)
+            elif pathway in p.pathway:
+                g = mk_and([self.holds(p.base), self.holds(p.pathway[pathway])])
+            else:
+                g = z3.BoolVal(False)
+            g = self.goals[key] = mk_and([self.w >= lo, self.w <= hi, g])
+        return g
+
+
+TRUE_Z3 = z3.BoolVal(True)
+_GOALS: dict[tuple, _Goals] = {}
 
 
 class _Model:
@@ -290,6 +334,21 @@ class _Model:
                 self.hard.append(self.enc.to_smt(c.when, self.term))
         if MTR in self.fx and MTR_MIN in self.fx:
             self.hard.append(self.enc.relation(self.fx[MTR].lin.plus(self.fx[MTR_MIN].lin, Fraction(-1)), "ge", 0))
+        shape = tuple((n, f.kind, f.unit) for n, f in self.fx.items())
+        gkey = (id(policy), id(j), facts.date, facts.wage, lenient, shape)
+        gs = _GOALS.get(gkey)
+        if gs is None or gs.epochs is not self.epochs:
+            if len(_GOALS) > 256:
+                _GOALS.clear()
+            gs = _GOALS[gkey] = _Goals(self.epochs, {n: f.sym if f.sym is not None else f.lin
+                                                     for n, f in self.fx.items()},
+                                       frozenset(self.assume))
+        self.gs = gs
+        pairs = [(self.enc.var(f"v:{n}"), z3.IntVal(int(f.before / f.unit)))
+                 for n, f in self.fx.items() if f.sym is not None]
+        self._subst_keep = pairs  # the arrays below point into these ASTs
+        self.subst = (len(pairs), (z3.Ast * len(pairs))(*(a.as_ast() for a, _ in pairs)),
+                      (z3.Ast * len(pairs))(*(b.as_ast() for _, b in pairs)))
         self.memo: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}
         self._goals: dict[tuple[str | None, int], z3.BoolRef] = {}
         self._cost: z3.ArithRef | None = None
@@ -329,7 +388,9 @@ class _Model:
                 lin.plus(Lin.var(WAIT, spec.change.per_month), Fraction(-1)), "eq", v)))
             return _Fact(name, "age", lin, v)
         if kind == "time" and name not in keep:
-            return _Fact(name, "time", Lin.of(v).plus(Lin.var(WAIT, spec.change.per_month)), v)
+            u = _unit(v, sc)
+            return _Fact(name, "time", Lin.of(v).plus(Lin.var(WAIT, spec.change.per_month)), v,
+                         sym=Lin.var(f"v:{name}", u).plus(Lin.var(WAIT, spec.change.per_month)), unit=u)
         movable = kind == "effort" and name not in keep and (spec.scope != "employer" or name in allow or
                                                             spec.name in allow)
         if not movable:
@@ -352,24 +413,26 @@ class _Model:
                           self.enc.relation(Lin.var(f"n:{name}", ch.unit).plus(Lin.var(f"d:{name}", sc)), "ge", 0)]
         self.costs.append((ch.cost, steps))
         self.mags.append(z3.If(d >= 0, d, -d))
-        return _Fact(name, "effort", lin, v, d, steps)
+        u = _unit(v, sc)
+        return _Fact(name, "effort", lin, v, d, steps,
+                     sym=Lin.var(f"v:{name}", u).plus(Lin.var(f"d:{name}", sc)), unit=u)
 
     def epoch_of(self, wait: int) -> int:
         return next(i for i, (lo, hi, _) in enumerate(self.epochs) if lo <= wait <= hi)
 
     def goal_in(self, pathway: str | None, i: int) -> z3.BoolRef:
-        """Eligible (through ``pathway``, or any) after a wait inside epoch ``i``."""
+        """Eligible (through ``pathway``, or any) after a wait inside epoch ``i``: the shared formula
+        (``_Goals``) with this question's values now substituted."""
         key = (pathway, i)
         g = self._goals.get(key)
         if g is None:
-            lo, hi, p = self.epochs[i]
-            if pathway is None:
-                g = self.holds(p.root)
-            elif pathway in p.pathway:
-                g = mk_and([self.holds(p.base), self.holds(p.pathway[pathway])])
-            else:
-                g = z3.BoolVal(False)
-            g = self._goals[key] = mk_and([self.w >= lo, self.w <= hi, g])
+            g = self.gs.goal_in(pathway, i)
+            n, src, dst = self.subst
+            if n:
+                # z3.substitute's Python layer re-checks every pair's sort: the C API directly
+                ctx = g.ctx
+                g = z3.BoolRef(z3.Z3_substitute(ctx.ref(), g.as_ast(), n, src, dst), ctx)
+            self._goals[key] = g
         return g
 
     def goal(self, pathway: str | None, upto: int | None = None) -> z3.BoolRef:
@@ -416,6 +479,11 @@ class _Model:
         if self._assumptions is None and self.assume:
             self._assumptions = z3.Sum([z3.If(k, 1, 0) for k in self.assume.values()])
         return self._assumptions
+
+
+def _unit(v: Fraction, sc: Fraction) -> Fraction:
+    """The unit of the variable standing for the value now: the fact's scale when it divides it."""
+    return sc if (v / sc).denominator == 1 else Fraction(1, v.denominator)
 
 
 def _domain(enc: Encoder, spec, lin: Lin) -> list[z3.BoolRef]:
