@@ -37,7 +37,7 @@ import z3
 from policy.expr import SYMBOL, TRUE, Cmp, Expr, evaluate, facts_of, fmt_num, walk
 from policy.load import Policy
 from policy.model import Jurisdiction
-from solver.decide import Verdict, decide, verdict
+from solver.decide import Verdict, decide, verdict  # noqa: F401  (decide: benchmarks/bench.py times it here)
 from solver.facts import Facts, display, wage_on
 from solver.program import Program, compile_program
 from solver.smt import (
@@ -566,9 +566,12 @@ def missing(policy: Policy, jid: str, facts: Facts, keep: Iterable[str] = (), al
         (Fraction(11288, 1), '1.2 × 9,407 (2020 monthly average wage) = 11,288.4 → 11,288 (rounded to whole 元)')
     """
     keep, allow = _names(policy, keep), _names(policy, allow)
-    now = decide(policy, jid, facts, lenient=lenient)
-    j = now.jurisdiction
-    res = MissingResult(jid, j.name, facts.date, now.status, lenient, [], [], [], list(now.warnings))
+    # The decision now, by the Datalog backend: its status and satisfied pathways (``verdict``; the
+    # proof that ``decide`` would build is not shown here), with ``decide``'s warnings.
+    j, warning = policy.version(jid, facts.date)
+    now = verdict(policy, jid, facts, lenient=lenient)
+    res = MissingResult(jid, j.name, facts.date, now.status, lenient, [], [], [],
+                        list(facts.warnings) + ([warning] if warning else []))
     if now.status == "eligible":
         return res
     m = _Model(policy, j, facts, keep, allow, lenient)
@@ -600,7 +603,7 @@ def missing(policy: Policy, jid: str, facts: Facts, keep: Iterable[str] = (), al
         if not reachable:
             res.blocked_by = _blockers(m, None)
         for p in j.pathways:
-            st = next(x.status for x in now.pathways if x.pathway.id == p.id)
+            st = "satisfied" if p.id in now.satisfied else "not satisfied"
             model = None
             if best is not None and z3.is_true(best.eval(m.goal_in(p.id, m.epoch_of(_wait(m, best))),
                                                          model_completion=True)):
@@ -651,6 +654,8 @@ def _lexmin(m: _Model, on: list[z3.BoolRef], objectives: list[tuple[str, z3.Arit
         if tight:
             lo = max(lo, min(lexfloor[i], hi))
         probes = [lo, *sorted((hints or {}).get(name, []))]
+        if hi in probes[1:]:
+            probes.insert(0, hi - 1)  # the model found sits on a likely optimum: one check proves it
         mid_is_hint = (lambda p, lo: p != lo) if (hints or {}).get(name) else (lambda p, lo: False)
         while lo < hi:
             while probes and not lo <= probes[0] < hi:
