@@ -52,6 +52,7 @@ from solver.smt import (
     mk_and,
     mk_implies,
     mk_or,
+    model_int,
     new_solver,
     scale_of,
 )
@@ -753,10 +754,9 @@ def _smallest(m: _Model, model: z3.ModelRef, pathway: str | None, blocks: list[z
         exprs = [prog.root] if pathway is None else [prog.base, prog.pathway.get(pathway, TRUE)]
         cands: set[int] = set()
         for top in exprs:
-            for c in walk(top):
-                if isinstance(c, Cmp) and len(c.terms) == 1 and c.terms[0][1] == f.name:
-                    t = abs(c.rhs / c.terms[0][0] - f.before) / sc
-                    cands |= {math.ceil(t), math.floor(t) + 1}
+            for c in _cmps(top, f.name):
+                t = abs(c.rhs / c.terms[0][0] - f.before) / sc
+                cands |= {math.ceil(t), math.floor(t) + 1}
         hints[key] = sorted(cands)
     else:
         # Several facts moved: each likely lands on a threshold it is compared with (the closest one
@@ -770,14 +770,31 @@ def _smallest(m: _Model, model: z3.ModelRef, pathway: str | None, blocks: list[z
             if f in numeric:
                 sc = scale_of(m.vocab.spec(f.name))
                 for top in exprs:
-                    for c in walk(top):
-                        if isinstance(c, Cmp) and len(c.terms) == 1 and c.terms[0][1] == f.name:
-                            t = abs(c.rhs / c.terms[0][0] - f.before) / sc
-                            below |= {x for x in (math.ceil(t), math.floor(t) + 1) if 0 < x <= now}
+                    for c in _cmps(top, f.name):
+                        t = abs(c.rhs / c.terms[0][0] - f.before) / sc
+                        below |= {x for x in (math.ceil(t), math.floor(t) + 1) if 0 < x <= now}
             total += max(below, default=now)
         hints[key] = [total]
     out = _lexmin(m, [m.act_in(pathway, epoch), *blocks, *m.fix.values(), pin], [(key, size)], floors, hints, model)
     return out if out is not None else model
+
+
+_CMPS: dict[int, tuple[Expr, dict[str, list[Cmp]]]] = {}
+
+
+def _cmps(top: Expr, name: str) -> list[Cmp]:
+    """The comparisons of one fact alone (``k × fact op rhs``) under ``top``, in ``walk`` order
+    (indexed once per expression: programs are cached, so the same trees come back)."""
+    hit = _CMPS.get(id(top))
+    if hit is None or hit[0] is not top:
+        idx: dict[str, list[Cmp]] = {}
+        for c in walk(top):
+            if isinstance(c, Cmp) and len(c.terms) == 1:
+                idx.setdefault(c.terms[0][1], []).append(c)
+        if len(_CMPS) > 4096:
+            _CMPS.clear()
+        hit = _CMPS[id(top)] = (top, idx)
+    return hit[1].get(name, [])
 
 
 def _names(policy: Policy, names: Iterable[str]) -> set[str]:
@@ -826,11 +843,16 @@ def _suggestion(policy: Policy, jid: str, m: _Model, model: z3.ModelRef, lenient
     suggestion is for (``pathway``, or those the replay finds satisfied) or in the base requirements.
     """
     wait = _wait(m, model)
+    ints: dict[str, int] = {}  # each variable read once (the time facts share the wait)
     new: dict[str, Fraction] = {}
     for name, f in m.fx.items():
         lin = f.lin
-        val = lin.const + sum((c * model.eval(m.enc.var(n), model_completion=True).as_long()
-                               for n, c in lin.coefs), Fraction(0))
+        val = lin.const
+        for n, c in lin.coefs:
+            x = ints.get(n)
+            if x is None:
+                x = ints[n] = model_int(model, m.enc.var(n))
+            val += c * x
         new[name] = val
     relied = {n for n, k in m.assume.items() if z3.is_true(model.eval(k, model_completion=True))}
     new = {n: v for n, v in new.items() if m.fx[n].kind != "assumed" or n in relied}
@@ -906,8 +928,8 @@ def _canonical_assumptions(policy: Policy, jid: str, m: _Model, prog: Program, n
     for name in assumed:
         spec = m.vocab.spec(name)
         cands = {ref[name]} if name in ref else set()
-        for n in walk(prog.root):
-            if isinstance(n, Cmp) and len(n.terms) == 1 and n.terms[0][1] == name and n.terms[0][0] == 1:
+        for n in _cmps(prog.root, name):
+            if n.terms[0][0] == 1:
                 cands |= {n.rhs - 1, n.rhs, n.rhs + 1}
         cands = {c for c in cands if (spec.minimum is None or c >= spec.minimum)
                  and (spec.maximum is None or c <= spec.maximum) and (spec.type == "decimal" or c.denominator == 1)}
@@ -932,13 +954,12 @@ def _threshold(policy: Policy, exprs: list[Expr], name: str, before: dict, after
     to the new value (8 × the annual wage, not the 4 × of another pathway the value also passes)."""
     best: tuple[Fraction, Cmp] | None = None
     for top in exprs:
-        for n in walk(top):
-            if isinstance(n, Cmp) and len(n.terms) == 1 and n.terms[0][1] == name:
-                b, a = evaluate(n, before), evaluate(n, after)
-                if b is not True and a is True:
-                    gap = abs(n.terms[0][0] * after[name] - n.rhs)
-                    if best is None or gap < best[0]:
-                        best = (gap, n)
+        for n in _cmps(top, name):
+            b, a = evaluate(n, before), evaluate(n, after)
+            if b is not True and a is True:
+                gap = abs(n.terms[0][0] * after[name] - n.rhs)
+                if best is None or gap < best[0]:
+                    best = (gap, n)
     if best is None:
         return None
     n = best[1]

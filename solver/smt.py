@@ -337,7 +337,9 @@ class Encoder:
 
 
 def model_int(m: z3.ModelRef, v: z3.ArithRef) -> int:
-    return m.eval(v, model_completion=True).as_long()
+    r = m.eval(v, model_completion=True)
+    # ``as_long`` re-checks the sort through the Python layer: the numeral is read directly
+    return int(z3.Z3_get_numeral_string(r.ctx_ref(), r.as_ast()))
 
 
 def lin_value(m: z3.ModelRef, enc: Encoder, lin: Lin) -> Fraction:
