@@ -357,6 +357,9 @@ class _Model:
         # One incremental solver per question: goals, bounds and pins are switched on by literals
         # passed as assumptions (``lit``), so nothing is re-encoded or re-asserted between queries.
         self.s = new_solver()
+        # Only the values of the variables are read back: z3 need not compact each model (~30% of
+        # the time of ``model()``, asked after every sat check).
+        self.s.set("model.compact", False)
         self.s.add(*self.hard)
         self._lits: dict[tuple, z3.BoolRef] = {}
 
