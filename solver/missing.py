@@ -716,7 +716,11 @@ def _optimum(m: _Model, pathway: str | None, blocks: list[z3.BoolRef],
         mk_or([m.assumptions() < relied, mk_and([m.assumptions() == relied, cost < best])]) if relied else cost < best]))
     if not check(m.s, better, *fixed):
         return model
-    return _lexmin(m, [m.act(pathway, later[-1]), *fixed], objectives, hints=hints, lexfloor=lexfloor)
+    # The optimum over the longer horizon beats the current epoch's, so it satisfies ``better``:
+    # the search starts from the model just found.
+    start = m.s.model()
+    return _lexmin(m, [m.act(pathway, later[-1]), better, *fixed], objectives, hints=hints, lexfloor=lexfloor,
+                   start=start)
 
 
 def _block(m: _Model, names: list[str]) -> z3.BoolRef:
