@@ -458,7 +458,9 @@ class _Model:
         b = self._lits.get(key)
         if b is None:
             b = self._lits[key] = z3.Bool(f"on{len(self._lits)}")
-            self.s.add(mk_implies(b, make()))
+            imp = mk_implies(b, make())
+            # ``Solver.add`` re-casts through the Python layer: the C API directly (same assertion)
+            z3.Z3_solver_assert(imp.ctx_ref(), self.s.solver, imp.as_ast())
         return b
 
     def act(self, pathway: str | None, upto: int | None = None) -> z3.BoolRef:
@@ -469,7 +471,11 @@ class _Model:
         return self.lit(("goal_in", pathway, i), lambda: self.goal_in(pathway, i))
 
     def at_most(self, name: str, expr: z3.ArithRef, bound: int) -> z3.BoolRef:
-        return self.lit(("le", name, bound), lambda: expr <= bound)
+        def make() -> z3.BoolRef:  # ``expr <= bound`` without z3's Python-level coercions
+            ctx = expr.ctx
+            k = z3.IntVal(bound, ctx)
+            return z3.BoolRef(z3.Z3_mk_le(ctx.ref(), expr.as_ast(), k.as_ast()), ctx)
+        return self.lit(("le", name, bound), make)
 
     def changed(self, name: str) -> z3.BoolRef:
         if name == WAIT:
