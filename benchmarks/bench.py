@@ -79,39 +79,32 @@ def main(quick: bool = False) -> None:
     jids = policy.ids()
 
     # check, warm
-    from solver.decide import decide
-    for j in jids:
-        decide(policy, j, base)
-    xs = []
-    for _ in range(5 if quick else 20):
+    from solver.decide import decide, verdict
+    runs = 5 if quick else 20
+
+    def warm_per_jurisdiction(fn) -> list[float]:
+        """Time ``fn(jid)`` for every jurisdiction, ``runs`` times, after one warm-up call each."""
         for j in jids:
-            t = time.perf_counter()
-            decide(policy, j, base)
-            xs.append(time.perf_counter() - t)
-    print(line("check (datalog, warm)", xs, 0.002))
-    # the peers inside wrp: the same decision with its proof from the other backends of the same IR
-    med = {"datalog": statistics.median(xs)}
-    for name in ("reference", "z3"):
-        for j in jids:
-            decide(policy, j, base, backend_name=name)
-        ys = []
-        for _ in range(5 if quick else 20):
+            fn(j)
+        xs = []
+        for _ in range(runs):
             for j in jids:
                 t = time.perf_counter()
-                decide(policy, j, base, backend_name=name)
-                ys.append(time.perf_counter() - t)
-        med[name] = statistics.median(ys)
-        print(line(f"check ({name} backend, warm)", ys, None))
+                fn(j)
+                xs.append(time.perf_counter() - t)
+        return xs
+
+    med = {}
+    for name in ("datalog", "reference", "z3"):
+        xs = warm_per_jurisdiction(lambda j, name=name: decide(policy, j, base, backend_name=name))
+        med[name] = statistics.median(xs)
+        # the peers inside wrp: the same decision with its proof from the other backends of the same IR
+        print(line("check (datalog, warm)" if name == "datalog" else f"check ({name} backend, warm)", xs,
+                   0.002 if name == "datalog" else None))
     print("  ratios: datalog / reference interpreter = {:.1f}×, datalog / z3 = {:.1f}×".format(
         med["datalog"] / med["reference"], med["datalog"] / med["z3"]))
-    from solver.decide import verdict
-    zs = []
-    for _ in range(5 if quick else 20):
-        for j in jids:
-            t = time.perf_counter()
-            verdict(policy, j, base)
-            zs.append(time.perf_counter() - t)
-    print(line("verdict only (datalog: status and pathways, no proof)", zs, None))
+    print(line("verdict only (datalog: status and pathways, no proof)",
+               warm_per_jurisdiction(lambda j: verdict(policy, j, base)), None))
 
     # missing: profile variants × jurisdictions
     import solver.missing as missing_mod

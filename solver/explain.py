@@ -68,15 +68,15 @@ def localize(text: str, lang: str) -> str:
 # --- JSON ----------------------------------------------------------------------------------------
 
 
+def _optional(c: ClauseResult) -> dict:
+    """The keys a clause has only sometimes: its pathway and its interpretation notes."""
+    cl = c.clause
+    return {k: v for k, v in (("pathway", cl.pathway), ("note", cl.note), ("note_zh", cl.note_zh)) if v}
+
+
 def _failed_entries(c: ClauseResult) -> list[dict]:
     base = {"clause": c.clause.id, "topic": c.clause.topic, "strength": c.clause.strength,
-            "cite": c.clause.cite.as_dict()}
-    if c.clause.pathway:
-        base["pathway"] = c.clause.pathway
-    if c.clause.note:
-        base["note"] = c.clause.note
-    if c.clause.note_zh:
-        base["note_zh"] = c.clause.note_zh
+            "cite": c.clause.cite.as_dict(), **_optional(c)}
     leaves = [lf for lf in c.leaves if lf.status is False] or c.leaves
     if not leaves:
         return [{**base, "fact": None, "actual": None, "required": None}]
@@ -86,13 +86,7 @@ def _failed_entries(c: ClauseResult) -> list[dict]:
 def _clause_json(c: ClauseResult) -> dict:
     d = {"id": c.clause.id, "kind": c.clause.kind, "topic": c.clause.topic, "status": c.status,
          "strength": c.clause.strength, "leaves": [lf.as_dict() | {"status": _s(lf)} for lf in c.all_leaves],
-         "cite": c.clause.cite.as_dict()}
-    if c.clause.pathway:
-        d["pathway"] = c.clause.pathway
-    if c.clause.note:
-        d["note"] = c.clause.note
-    if c.clause.note_zh:
-        d["note_zh"] = c.clause.note_zh
+         "cite": c.clause.cite.as_dict(), **_optional(c)}
     if c.waived_would:
         d["waived_would_be"] = c.waived_would
     if c.unknown_facts:
