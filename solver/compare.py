@@ -21,7 +21,19 @@ from solver.smt import UNKNOWN_TEXT, BudgetExhausted, Space, check, closure, mk_
 
 WORDS = {"and": {"zh": "且", "en": "and"}, "or": {"zh": "或", "en": "or"}, "not": {"zh": "非", "en": "not"},
          "at_least": {"zh": "至少满足{k}项", "en": "at least {k} of"}, "true": {"zh": "恒成立", "en": "always"},
-         "false": {"zh": "不可能", "en": "never"}}
+         "false": {"zh": "不可能", "en": "never"},
+         "each": {"zh": "{label}", "en": "{label}"}}  # list labels already say "each of the last 3 years"
+
+
+def _each(items) -> Cmp | None:
+    """The comparison an `each:` expanded into (same op and threshold on x[0], x[1], …), or None."""
+    if len(items) < 2 or not all(isinstance(i, Cmp) and len(i.terms) == 1 and i.terms[0][0] == 1 for i in items):
+        return None
+    names = [i.terms[0][1] for i in items]
+    base = names[0].split("[", 1)[0]
+    if names != [f"{base}[{k}]" for k in range(len(items))] or len({(i.op, i.rhs) for i in items}) != 1:
+        return None
+    return items[0]
 
 
 def describe(policy: Policy, e: Expr, lang: str = "en") -> str:
@@ -56,6 +68,14 @@ def describe(policy: Policy, e: Expr, lang: str = "en") -> str:
                 else:
                     names = ", ".join(spec.choices[i] for i in sorted(values))
                 return f"{label(fact)} ∈ {{{names}}}" if len(values) > 1 else f"{label(fact)} = {names}"
+            case All(items) if (each := _each(items)) is not None:
+                # `each:` over a list fact: one phrase, not one comparison per item
+                c = each
+                f = c.terms[0][1].split("[", 1)[0]
+                spec = vocab.spec(f)
+                unit = f" {spec.unit.get(lang, spec.unit['en'])}" if spec.unit else ""
+                head = WORDS["each"][lang].format(label=spec.label.get(lang, spec.label["en"]))
+                return f"{head} {SYMBOL[c.op]} {fmt_num(c.rhs)}{unit}" + (f" [{c.derivation}]" if c.derivation else "")
             case All(items):
                 s = f" {WORDS['and'][lang]} ".join(go(i) for i in items)
                 return s if top else f"({s})"
@@ -65,8 +85,10 @@ def describe(policy: Policy, e: Expr, lang: str = "en") -> str:
             case Not(item):
                 if isinstance(item, In):
                     spec = vocab.spec(item.fact)
-                    names = ", ".join(spec.choices[i] for i in sorted(item.values))
-                    return f"{label(item.fact)} ∉ {{{names}}}"
+                    names = (policy.params.district_set_labels.get(item.set_name, {}).get(lang, item.set_name)
+                             if item.set_name else ", ".join(spec.choices[i] for i in sorted(item.values)))
+                    return f"{label(item.fact)} ∉ {{{names}}}" if len(item.values) > 1 else \
+                        f"{label(item.fact)} ≠ {names}"
                 return f"{WORDS['not'][lang]} {go(item)}"
             case AtLeast(k, items):
                 return WORDS["at_least"][lang].format(k=k) + " (" + "; ".join(go(i) for i in items) + ")"
