@@ -161,7 +161,8 @@ def fact_rows(facts: Facts, used: frozenset[str] | None = None) -> list[tuple[st
 
 def verdict(prog: Program, facts: Facts) -> dict[int, bool | None]:
     """Truth of the rule, its base and its pathways only (keyed like ``node_status``): the Datalog
-    verdict a replay needs, without reading back the whole proof."""
+    verdict a replay needs, without reading back the whole proof. When the rule holds, only what is
+    true is asked for (one query): the other entries then read ``None``."""
     return node_status(prog, facts, verdict_only=True)
 
 
@@ -174,7 +175,10 @@ def node_status(prog: Program, facts: Facts, verdict_only: bool = False) -> dict
         pyEngine.assert_(cl)
     try:
         true = {a[0] for a in (pyDatalog.ask("t(X)") or _Empty).answers}
-        false = {a[0] for a in (pyDatalog.ask("f(X)") or _Empty).answers}
+        if verdict_only and c.ids[id(prog.root)] in true:
+            false: set = set()  # eligible: what holds is all a replay needs
+        else:
+            false = {a[0] for a in (pyDatalog.ask("f(X)") or _Empty).answers}
     finally:
         for cl in clauses:
             pyEngine.retract(cl)

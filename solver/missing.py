@@ -585,7 +585,7 @@ def missing(policy: Policy, jid: str, facts: Facts, keep: Iterable[str] = (), al
     if now.status == "eligible":
         return res
     m = _Model(policy, j, facts, keep, allow, lenient)
-    replays: dict[frozenset, Verdict | tuple[dict[str, Fraction], Verdict]] = {}
+    replays: dict[tuple[str, frozenset], Verdict | tuple[dict[str, Fraction], Verdict]] = {}
     try:
         # Overall first: the cheapest answer is also the cheapest for every pathway it satisfies.
         blocks: list[z3.BoolRef] = []
@@ -872,22 +872,24 @@ def _suggestion(policy: Policy, jid: str, m: _Model, model: z3.ModelRef, lenient
     key = frozenset((n, v) for n, v in new.items()) | {(WAIT, wait)}
     day = add_months(m.facts.date, wait)
     prog = m.epochs[m.epoch_of(wait)][2]
-    hit = replays.get(key)
+    # Two caches in one dict, kept apart by a tag: the raw model values → (canonical values, verdict),
+    # and the canonical values → their Datalog verdict (several raw models can canonicalise alike).
+    hit = replays.get(("raw", key))
     if hit is None:
         # The assumed values made canonical first (screened with the IR interpreter), then the
         # suggestion as shown — the profile with every change applied, on the later date — is
         # replayed through Datalog, once per distinct change.
         new = _canonical_assumptions(policy, jid, m, prog, new, day, wait, lenient)
         fkey = frozenset((n, v) for n, v in new.items()) | {(WAIT, wait)}
-        d = replays.get(fkey)
+        d = replays.get(("final", fkey))
         if d is None:
             replay = replace(m.facts, values={**m.facts.values, **new}, date=day,
                              wage=wage_on(policy.params, day) if wait else m.facts.wage)
-            d = replays[fkey] = verdict(policy, jid, replay, lenient=lenient)
+            d = replays[("final", fkey)] = verdict(policy, jid, replay, lenient=lenient)
         if d.status != "eligible":
             raise AssertionError(f"missing: suggestion for {jid} does not replay (status {d.status}): "
                                  f"wait {wait}, values {sorted((n, v) for n, v in new.items())}")
-        hit = replays[key] = (new, d)
+        hit = replays[("raw", key)] = (new, d)
     new, d = hit
     satisfied = list(d.satisfied)
     via = [pathway] if pathway is not None else satisfied
