@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -80,19 +79,9 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--check", action="store_true", help="exit 1 if the page is stale instead of writing it")
-    ap.add_argument("--output", type=Path, default=OUT, help="where the page lives (default: docs/interpretations.md)")
-    args = ap.parse_args(argv)
-    text = render()
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else None
-        if current != text:
-            print(f"{args.output} is stale: run python docs/gen_interpretations.py", file=sys.stderr)
-            return 1
-        return 0
-    args.output.write_text(text, encoding="utf-8")
-    return 0
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _pages import page_main
+    return page_main(render, OUT, "gen_interpretations.py", __doc__.split("\n")[0], argv)
 
 
 if __name__ == "__main__":

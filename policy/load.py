@@ -51,6 +51,20 @@ class Policy:
                          f"{nearest.in_force_from} ({nearest.document})")
 
 
+def as_date(v) -> dt.date | None:
+    """A YAML date, datetime or ISO string as a date; ``None`` if it is none of these."""
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v)
+        except ValueError:
+            return None
+    return None
+
+
 # --- small typed readers ---------------------------------------------------------------------
 
 
@@ -92,16 +106,10 @@ class Reader:
         v = self.node.get(key)
         if v is None:
             return None
-        if isinstance(v, dt.datetime):
-            return v.date()
-        if isinstance(v, dt.date):
-            return v
-        if isinstance(v, str):
-            try:
-                return dt.date.fromisoformat(v)
-            except ValueError:
-                pass
-        raise self.err(key, f"`{key}` must be a date YYYY-MM-DD")
+        d = as_date(v)
+        if d is None:
+            raise self.err(key, f"`{key}` must be a date YYYY-MM-DD")
+        return d
 
     def list(self, key, required: bool = False) -> CommentedSeq:
         v = self.node.get(key)

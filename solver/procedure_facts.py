@@ -16,7 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from policy.errors import InputError
-from policy.load import Policy
+from policy.load import Policy, as_date
 from policy.procedures import ProcedureSet, load_procedures, with_procedure_facts
 from policy.yamlio import read_yaml
 from solver.facts import Facts, facts_from_dict
@@ -33,19 +33,6 @@ def procedure_policy(policy: Policy) -> Policy:
     if hit is None or hit[0] is not policy:
         hit = _MERGED[id(policy)] = (policy, with_procedure_facts(policy))
     return hit[1]
-
-
-def as_date(v) -> dt.date | None:
-    if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    if isinstance(v, str):
-        try:
-            return dt.date.fromisoformat(v)
-        except ValueError:
-            return None
-    return None
 
 
 def stated_date(facts: Facts, name: str) -> dt.date | None:
