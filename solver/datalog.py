@@ -129,6 +129,10 @@ class _Compiled:
         pyDatalog.load(self.text)
         self.logic = Logic(True)
         self._facts: dict[tuple, object] = {}
+        # The two queries, built once as engine literals: asking them directly spares pyDatalog's
+        # parser (ast, compile, eval) and the temporary query clause it adds and deletes per ask.
+        self.ask_true = pyEngine.Literal("t", [pyEngine.Var("X")])
+        self.ask_false = pyEngine.Literal("f", [pyEngine.Var("X")])
 
     def fact_clause(self, row: tuple[str, int, int]):
         """The engine clause of fact ``val(row)``, built once (what pyDatalog.assert_fact builds each time)."""
@@ -152,7 +156,17 @@ def _compiled(prog: Program, verdict_only: bool = False) -> _Compiled:
     key = (id(prog), verdict_only)
     if key not in cache:
         cache[key] = (prog, _Compiled(prog, verdict_only))  # keep prog alive so id() stays unique
+        _local.current = cache[key][1]  # compiling left its rule base installed
     return cache[key][1]
+
+
+def _install(c: _Compiled) -> None:
+    """Make ``c``'s rule base the thread's current one. Switching copies pyDatalog's registries, so it
+    is skipped when ``c`` is installed already (the usual case: many checks of one program). Sound
+    because every check retracts the facts it asserted, and pyDatalog is used by this module only."""
+    if getattr(_local, "current", None) is not c:
+        Logic(c.logic)
+        _local.current = c
 
 
 def fact_rows(facts: Facts, used: frozenset[str] | None = None) -> list[tuple[str, int, int]]:
@@ -169,16 +183,16 @@ def verdict(prog: Program, facts: Facts) -> dict[int, bool | None]:
 def node_status(prog: Program, facts: Facts, verdict_only: bool = False) -> dict[int, bool | None]:
     """Truth of every node of the program for this profile (``None``: unknown)."""
     c = _compiled(prog, verdict_only)
-    Logic(c.logic)
+    _install(c)
     clauses = [c.fact_clause(r) for r in fact_rows(facts, c.facts)]
     for cl in clauses:
         pyEngine.assert_(cl)
     try:
-        true = {a[0] for a in (pyDatalog.ask("t(X)") or _Empty).answers}
+        true = {a[0] for a in c.ask_true.ask()}
         if verdict_only and c.ids[id(prog.root)] in true:
             false: set = set()  # eligible: what holds is all a replay needs
         else:
-            false = {a[0] for a in (pyDatalog.ask("f(X)") or _Empty).answers}
+            false = {a[0] for a in c.ask_false.ask()}
     finally:
         for cl in clauses:
             pyEngine.retract(cl)
@@ -187,10 +201,6 @@ def node_status(prog: Program, facts: Facts, verdict_only: bool = False) -> dict
         keep = {id(prog.root), id(prog.base), *(id(e) for e in prog.pathway.values())}
         out = {k: v for k, v in out.items() if k in keep}
     return out
-
-
-class _Empty:
-    answers: list = []
 
 
 def program_text(prog: Program) -> str:
