@@ -28,13 +28,29 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import z3
 
-from policy.expr import SYMBOL, TRUE, Cmp, Expr, evaluate, facts_of, fmt_num, walk
+from policy.expr import (
+    SYMBOL,
+    TRUE,
+    All,
+    Any,
+    AtLeast,
+    Cmp,
+    Expr,
+    In,
+    all_of,
+    children,
+    compare,
+    evaluate,
+    facts_of,
+    fmt_num,
+    walk,
+)
 from policy.load import Policy
 from policy.model import Jurisdiction
 from solver.decide import Verdict, decide, verdict  # noqa: F401  (decide: benchmarks/bench.py times it here)
@@ -639,15 +655,16 @@ def _wait(m: _Model, model: z3.ModelRef) -> int:
 
 def _lexmin(m: _Model, on: list[z3.BoolRef], objectives: list[tuple[str, z3.ArithRef]],
             floors: dict[str, int] | None = None, hints: dict[str, list[int]] | None = None,
-            start: z3.ModelRef | None = None, lexfloor: list[int] | None = None) -> z3.ModelRef | None:
+            start: z3.ModelRef | None = None, lexfloor: list[int] | None = None,
+            guess: Callable[[str, dict[str, int]], list[int]] | None = None) -> z3.ModelRef | None:
     """A model under the assumption literals ``on`` minimising the (non-negative, integer)
     ``objectives`` lexicographically, or ``None`` if there is none.
 
     Each objective is narrowed between its floor (0 unless ``floors`` knows better) and the value of
     the best model so far, with a bound literal per tried value (``objective ≤ b``) on the one
-    incremental solver: the floor is tried first (0 is the usual number of assumed facts), then the
-    ``hints`` (likely optima, e.g. a threshold; a hint that holds is followed by one value less),
-    then bisection. Exact, like z3's ``Optimize``, and several times faster here: nothing is
+    incremental solver: first what ``guess`` proposes, then a binary search over the other likely
+    optima — the floor and the ``hints`` (e.g. a threshold) —, then one check just under the best
+    value found, then bisection. Exact, like z3's ``Optimize``, and several times faster here: nothing is
     re-asserted and the solver keeps what it learnt between queries. ``start``: a model known to
     satisfy ``on`` (spares the first check). ``lexfloor``: a lexicographic lower bound on the
     objectives (the optimum of a less constrained query: the overall answer for a pathway, the
@@ -659,27 +676,43 @@ def _lexmin(m: _Model, on: list[z3.BoolRef], objectives: list[tuple[str, z3.Arit
     model = start if start is not None else s.model()
     fixed = list(on)
     tight = lexfloor is not None  # every objective so far ended at its lexicographic floor
+    done: dict[str, int] = {}
     for i, (name, expr) in enumerate(objectives):
         lo, hi = (floors or {}).get(name, 0), model.eval(expr, model_completion=True).as_long()
         if tight:
             lo = max(lo, min(lexfloor[i], hi))
-        probes = [lo, *sorted((hints or {}).get(name, []))]
-        if hi in probes[1:]:
-            probes.insert(0, hi - 1)  # the model found sits on a likely optimum: one check proves it
-        mid_is_hint = (lambda p, lo: p != lo) if (hints or {}).get(name) else (lambda p, lo: False)
+        # The guessed optimum first; else a binary search over the other likely optima (the floor,
+        # the hints). Under an answer that sits on one of them, one check (usually proves it
+        # optimal); if that holds too, a gallop down (2, 4, 8 … under); then bisection. z3 proves
+        # every answer: a guess only chooses the next bound to try.
+        pending = guess(name, done) if guess and lo < hi else []
+        likely = sorted({lo, *(hints or {}).get(name, [])})
+        # step > 0: galloping down from an answer that sits on a likely optimum
+        under, step = hi in likely[1:], int(hi in likely[1:])
         while lo < hi:
-            while probes and not lo <= probes[0] < hi:
-                probes.pop(0)
-            hinted = bool(probes) and mid_is_hint(probes[0], lo)
-            mid = probes.pop(0) if probes else (lo + hi) // 2
+            if pending:
+                mid, kind = pending.pop(0), "likely"
+                if not lo <= mid < hi:
+                    continue
+            elif step:
+                mid, kind = max(lo, hi - step), "down"
+            else:
+                inside = [g for g in likely if lo <= g < hi]
+                if inside:
+                    mid, kind = inside[(len(inside) - 1) // 2], "likely"
+                else:
+                    mid, kind = (lo + hi) // 2, "bisect"
             if check(s, *fixed, m.at_most(name, expr, mid)):
                 model = s.model()
                 hi = model.eval(expr, model_completion=True).as_long()
-                if hinted:
-                    probes.insert(0, hi - 1)
+                if kind == "likely" and not under:
+                    under, step = True, 1
+                elif kind == "down":
+                    step = max(2, 2 * step)
             else:
-                lo = mid + 1
+                lo, step = mid + 1, 0
         tight = tight and hi == lexfloor[i]
+        done[name] = hi
         fixed.append(m.at_most(name, expr, hi))
     return model
 
@@ -705,11 +738,12 @@ def _optimum(m: _Model, pathway: str | None, blocks: list[z3.BoolRef],
     n = len(m.epochs)
     objectives = _objectives(m)
     fixed = [*blocks, *m.fix.values()]
-    model = _lexmin(m, [m.act(pathway, 0), *fixed], objectives, hints=hints, lexfloor=lexfloor)
+    guess = lambda name, done: _cost_guess(m, pathway, done.get("assumed", 0)) if name == "cost" else []  # noqa: E731
+    model = _lexmin(m, [m.act(pathway, 0), *fixed], objectives, hints=hints, lexfloor=lexfloor, guess=guess)
     if n == 1:
         return model
     if model is None:
-        return _lexmin(m, [m.act(pathway), *fixed], objectives, hints=hints, lexfloor=lexfloor)
+        return _lexmin(m, [m.act(pathway), *fixed], objectives, hints=hints, lexfloor=lexfloor, guess=guess)
     relied = model.eval(m.assumptions(), model_completion=True).as_long() if m.assume else 0
     cost = m.cost_expr()
     best = model.eval(cost, model_completion=True).as_long()
@@ -726,7 +760,78 @@ def _optimum(m: _Model, pathway: str | None, blocks: list[z3.BoolRef],
     # the search starts from the model just found.
     start = m.s.model()
     return _lexmin(m, [m.act(pathway, later[-1]), better, *fixed], objectives, hints=hints, lexfloor=lexfloor,
-                   start=start)
+                   start=start, guess=guess)
+
+
+def _cost_guess(m: _Model, pathway: str | None, assumed: int) -> list[int]:
+    """A likely optimum of the cost (in the units of ``cost_expr``), read off the rules in one pass:
+    each failing comparison of an effort or time fact is met alone (the steps of the fact to the
+    threshold, the months of waiting until it is reached); a conjunction needs all of its parts (per
+    fact the largest move, and one wait for all time facts), a disjunction its cheapest part. Most
+    answers cost exactly this; ``_lexmin`` tries it first and proves the answer with z3 either way.
+    ``assumed``: how many unknown facts the answer relies on (with none, an unknown fact blocks)."""
+    prog = m.epochs[0][2]
+    top = prog.root if pathway is None else all_of([prog.base, prog.pathway.get(pathway, TRUE)])
+    values = m.facts.values
+
+    def single(name: str, targets: list[Fraction]) -> dict[str, Fraction] | None:
+        f = m.fx.get(name)
+        if f is None or f.kind == "assumed":
+            return {} if assumed else None  # unknown now: assumed at no cost, if any may be
+        if f.kind not in ("effort", "time") or f.before is None:
+            return None
+        spec = m.vocab.spec(name)
+        best: Fraction | None = None
+        for t in targets:
+            if f.kind == "time":
+                pm = spec.change.per_month
+                c = Fraction(math.ceil((t - f.before) / pm)) if pm > 0 and t > f.before else None
+            elif spec.type == "bool" or (spec.type == "enum" and not spec.ordered):
+                c = spec.change.cost
+            else:
+                c = spec.change.cost * math.ceil(abs(t - f.before) / spec.change.unit)
+            if c is not None and (best is None or c < best):
+                best = c
+        return None if best is None else {(WAIT if f.kind == "time" else name): best}
+
+    def total(need: dict[str, Fraction]) -> Fraction:
+        return sum(need.values(), Fraction(0))
+
+    def go(e: Expr) -> dict[str, Fraction] | None:
+        if evaluate(e, values) is True:
+            return {}
+        match e:
+            case Cmp(terms=((c, name),)):
+                t, sc = e.rhs / c, scale_of(m.vocab.spec(name))
+                return single(name, [x for x in (t - sc, t, t + sc) if compare(c * x, e.op, e.rhs)])
+            case In(fact=name):
+                return single(name, [Fraction(v) for v in e.values])
+            case All():
+                out: dict[str, Fraction] = {}
+                for k in children(e):
+                    n = go(k)
+                    if n is None:
+                        return None
+                    for f, c in n.items():
+                        out[f] = max(out.get(f, c), c)
+                return out
+            case Any() | AtLeast():
+                ns = sorted((n for n in map(go, children(e)) if n is not None), key=total)
+                k = e.k if isinstance(e, AtLeast) else 1
+                if len(ns) < k:
+                    return None
+                out = {}
+                for n in ns[:k]:
+                    for f, c in n.items():
+                        out[f] = max(out.get(f, c), c)
+                return out
+        return {}  # a negation or a sum of facts: not guessed
+
+    need = go(top)
+    if need is None:
+        return []
+    den = math.lcm(*(c.denominator for c, _ in m.costs))
+    return [int(total(need) * den)]
 
 
 def _block(m: _Model, names: list[str]) -> z3.BoolRef:
@@ -848,17 +953,22 @@ def _blockers(m: _Model, pathway: str | None) -> list[Blocker]:
     return out
 
 
-def _suggestion(policy: Policy, jid: str, m: _Model, model: z3.ModelRef, lenient: bool,
-                replays: dict, pathway: str | None) -> Suggestion:
-    """The model as changes to the profile, replayed through Datalog (once per distinct change).
-
-    The threshold shown with a change is that of the comparison it meets in the pathway the
-    suggestion is for (``pathway``, or those the replay finds satisfied) or in the base requirements.
-    """
+def _read(m: _Model, model: z3.ModelRef) -> tuple[int, dict[str, Fraction]]:
+    """The wait and every fact's value in ``model`` (assumed facts only where the model relies on
+    them). Every query keeps the ``fix_`` literals on, so a fixed fact keeps its value and one bound
+    to the birth date moves with the wait: only the other variables are read from the model."""
     wait = _wait(m, model)
-    ints: dict[str, int] = {}  # each variable read once (the time facts share the wait)
+    ints: dict[str, int] = {WAIT: wait}  # each variable read once (the time facts share the wait)
     new: dict[str, Fraction] = {}
     for name, f in m.fx.items():
+        if f.kind == "fixed":
+            new[name] = f.before
+            continue
+        if f.kind == "age":
+            new[name] = f.before + m.vocab.spec(name).change.per_month * wait
+            continue
+        if f.kind == "assumed" and not z3.is_true(model.eval(m.assume[name], model_completion=True)):
+            continue
         lin = f.lin
         val = lin.const
         for n, c in lin.coefs:
@@ -867,8 +977,17 @@ def _suggestion(policy: Policy, jid: str, m: _Model, model: z3.ModelRef, lenient
                 x = ints[n] = model_int(model, m.enc.var(n))
             val += c * x
         new[name] = val
-    relied = {n for n, k in m.assume.items() if z3.is_true(model.eval(k, model_completion=True))}
-    new = {n: v for n, v in new.items() if m.fx[n].kind != "assumed" or n in relied}
+    return wait, new
+
+
+def _suggestion(policy: Policy, jid: str, m: _Model, model: z3.ModelRef, lenient: bool,
+                replays: dict, pathway: str | None) -> Suggestion:
+    """The model as changes to the profile, replayed through Datalog (once per distinct change).
+
+    The threshold shown with a change is that of the comparison it meets in the pathway the
+    suggestion is for (``pathway``, or those the replay finds satisfied) or in the base requirements.
+    """
+    wait, new = _read(m, model)
     key = frozenset((n, v) for n, v in new.items()) | {(WAIT, wait)}
     day = add_months(m.facts.date, wait)
     prog = m.epochs[m.epoch_of(wait)][2]
