@@ -753,7 +753,9 @@ def _optimum(m: _Model, pathway: str | None, blocks: list[z3.BoolRef],
         return model
     better = m.lit(("better", pathway, relied, best, later[-1]), lambda: mk_and([
         mk_or([m.goal_in(pathway, i) for i in later]),
-        mk_or([m.assumptions() < relied, mk_and([m.assumptions() == relied, cost < best])]) if relied else cost < best]))
+        # lexicographically better: fewer assumed facts, or as many and fewer points
+        mk_or([m.assumptions() < relied, mk_and([m.assumptions() == relied, cost < best])]) if m.assume
+        else cost < best]))
     if not check(m.s, better, *fixed):
         return model
     # The optimum over the longer horizon beats the current epoch's, so it satisfies ``better``:

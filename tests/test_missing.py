@@ -96,6 +96,22 @@ def test_suggestions_replay(data):
     for s in r.overall:
         assert s.cost >= 0
     assert len({s.change_set for s in r.overall}) == len(r.overall)  # distinct change sets
+    # the order is lexicographic: fewest assumed facts, then fewest points; the overall answer is the
+    # best of all pathways', and each alternative is no better than the one before
+    rank = [(len(s.assumed), s.cost) for s in r.overall]
+    assert rank == sorted(rank)
+    for p in r.pathways:
+        if p.suggestion is not None and rank:
+            assert rank[0] <= (len(p.suggestion.assumed), p.suggestion.cost), (p.pathway, r.render())
+
+
+def test_fewer_assumptions_first_even_when_waiting_is_cheaper():
+    """Without a degree (and with talent programmes unknown) the answer is to earn one (24 points), not
+    to wait 11 months assuming a talent programme (11 points, but resting on an unknown fact). A later
+    epoch of waiting once displaced it through a cost-only comparison."""
+    r = missing(POLICY, "changping", BASE.with_values({"applicant.degree": F(0)}))
+    assert (len(r.overall[0].assumed), r.overall[0].cost) == (0, 24), r.render()
+    assert [c.fact for c in r.overall[0].changes] == ["applicant.degree"]
 
 
 # --- minimality by brute force ------------------------------------------------------------------
