@@ -264,7 +264,7 @@ class MissingResult:
 # --- the model -----------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)  # shared between models (``_FACT_ENC``): never changed
 class _Fact:
     name: str
     kind: str  # fixed | time | effort | assumed | age
@@ -392,50 +392,34 @@ class _Model:
     def _fact(self, name: str, keep: set[str], allow: set[str]) -> _Fact:
         spec = self.vocab.spec(name)
         v = self.facts.values.get(name)
-        sc = scale_of(spec)
-        if v is None:
-            x = f"x:{name}"
-            self.hard += _domain(self.enc, spec, Lin.var(x, sc))
-            self.assume[name] = z3.Bool(f"k:{name}")
-            return _Fact(name, "assumed", Lin.var(x, sc), None)
         kind = spec.change.kind
-        if name in (AGE, MTR, MTR_MIN):
-            # Bound to the birth date (fixed): then they move with the wait, like every time fact.
-            lit = self.fix.setdefault(BIRTH, z3.Bool(f"fix_{BIRTH}"))
-            x = f"x:{name}"
-            lin = Lin.var(x)
-            self.hard.append(mk_implies(lit, self.enc.relation(
-                lin.plus(Lin.var(WAIT, spec.change.per_month), Fraction(-1)), "eq", v)))
-            return _Fact(name, "age", lin, v)
-        if kind == "time" and name not in keep:
-            u = _unit(v, sc)
-            return _Fact(name, "time", Lin.of(v).plus(Lin.var(WAIT, spec.change.per_month)), v,
-                         sym=Lin.var(f"v:{name}", u).plus(Lin.var(WAIT, spec.change.per_month)), unit=u)
-        movable = kind == "effort" and name not in keep and (spec.scope != "employer" or name in allow or
-                                                            spec.name in allow)
-        if not movable:
-            x = f"x:{name}"
-            lit = self.fix.setdefault(name, z3.Bool(f"fix_{name}"))
-            self.hard.append(mk_implies(lit, self.enc.relation(Lin.var(x, sc), "eq", v)))
-            return _Fact(name, "fixed", Lin.var(x, sc), v)
-        d = self.enc.var(f"d:{name}")
-        lin = Lin.of(v).plus(Lin.var(f"d:{name}", sc))
-        self.hard += _domain(self.enc, spec, lin)
-        ch = spec.change
-        if spec.type == "bool" or (spec.type == "enum" and not spec.ordered):
-            steps = z3.If(d == 0, 0, 1)
+        if v is None:
+            mode = "assumed"
+        elif name in (AGE, MTR, MTR_MIN):
+            mode = "age"
+        elif kind == "time" and name not in keep:
+            mode = "time"
+        elif kind == "effort" and name not in keep and (spec.scope != "employer" or name in allow or
+                                                         spec.name in allow):
+            mode = "effort"
         else:
-            steps = self.enc.var(f"n:{name}")
-            # n steps of `unit` cover the change: n × unit ≥ |delta| (delta in units of `scale`)
-            self.hard += [steps >= 0,
-                          self.enc.relation(Lin.var(f"n:{name}", ch.unit).plus(Lin.var(f"d:{name}", sc), -1),
-                                            "ge", 0),
-                          self.enc.relation(Lin.var(f"n:{name}", ch.unit).plus(Lin.var(f"d:{name}", sc)), "ge", 0)]
-        self.costs.append((ch.cost, steps))
-        self.mags.append(z3.If(d >= 0, d, -d))
-        u = _unit(v, sc)
-        return _Fact(name, "effort", lin, v, d, steps,
-                     sym=Lin.var(f"v:{name}", u).plus(Lin.var(f"d:{name}", sc)), unit=u)
+            mode = "fixed"
+        key = (id(self.vocab), name, v, mode)
+        hit = _FACT_ENC.get(key)
+        if hit is None or hit[0] is not self.vocab:
+            if len(_FACT_ENC) > 20_000:
+                _FACT_ENC.clear()
+            hit = _FACT_ENC[key] = (self.vocab, _encode_fact(self.enc, spec, name, v, mode))
+        enc = hit[1]
+        self.hard += enc.hard
+        if enc.fix is not None:
+            self.fix.setdefault(*enc.fix)
+        if enc.cost is not None:
+            self.costs.append(enc.cost)
+            self.mags.append(enc.mag)
+        if enc.assume is not None:
+            self.assume[name] = enc.assume
+        return enc.fact
 
     def epoch_of(self, wait: int) -> int:
         return next(i for i, (lo, hi, _) in enumerate(self.epochs) if lo <= wait <= hi)
@@ -505,6 +489,63 @@ class _Model:
         if self._assumptions is None and self.assume:
             self._assumptions = z3.Sum([z3.If(k, 1, 0) for k in self.assume.values()])
         return self._assumptions
+
+
+@dataclass
+class _FactEncoding:
+    """What one fact adds to a ``_Model``: built once per (fact, value, mode) and shared (z3 terms are
+    immutable, and every model lives in z3's one context)."""
+
+    fact: _Fact
+    hard: list[z3.BoolRef]
+    fix: tuple[str, z3.BoolRef] | None = None  # the fact whose value pins it, and its literal
+    cost: tuple[Fraction, z3.ArithRef] | None = None  # effort: points per step, the steps
+    mag: z3.ArithRef | None = None
+    assume: z3.BoolRef | None = None  # unknown: "the suggestion relies on a value for it"
+
+
+_FACT_ENC: dict[tuple, tuple[object, _FactEncoding]] = {}
+
+
+def _encode_fact(enc: Encoder, spec, name: str, v: Fraction | None, mode: str) -> _FactEncoding:
+    """One fact as z3 terms: fixed, bound to the birth date (age), moving with the wait (time),
+    changed at a cost (effort) or unknown (assumed) — see the module docstring."""
+    sc = scale_of(spec)
+    if mode == "assumed":
+        x = f"x:{name}"
+        return _FactEncoding(_Fact(name, "assumed", Lin.var(x, sc), None), _domain(enc, spec, Lin.var(x, sc)),
+                             assume=z3.Bool(f"k:{name}"))
+    if mode == "age":
+        # Bound to the birth date (fixed): then they move with the wait, like every time fact.
+        lit = z3.Bool(f"fix_{BIRTH}")
+        x = f"x:{name}"
+        lin = Lin.var(x)
+        hard = [mk_implies(lit, enc.relation(lin.plus(Lin.var(WAIT, spec.change.per_month), Fraction(-1)), "eq", v))]
+        return _FactEncoding(_Fact(name, "age", lin, v), hard, fix=(BIRTH, lit))
+    if mode == "time":
+        u = _unit(v, sc)
+        return _FactEncoding(_Fact(name, "time", Lin.of(v).plus(Lin.var(WAIT, spec.change.per_month)), v,
+                                   sym=Lin.var(f"v:{name}", u).plus(Lin.var(WAIT, spec.change.per_month)), unit=u), [])
+    if mode == "fixed":
+        x = f"x:{name}"
+        lit = z3.Bool(f"fix_{name}")
+        return _FactEncoding(_Fact(name, "fixed", Lin.var(x, sc), v),
+                             [mk_implies(lit, enc.relation(Lin.var(x, sc), "eq", v))], fix=(name, lit))
+    d = enc.var(f"d:{name}")
+    lin = Lin.of(v).plus(Lin.var(f"d:{name}", sc))
+    hard = _domain(enc, spec, lin)
+    ch = spec.change
+    if spec.type == "bool" or (spec.type == "enum" and not spec.ordered):
+        steps = z3.If(d == 0, 0, 1)
+    else:
+        steps = enc.var(f"n:{name}")
+        # n steps of `unit` cover the change: n × unit ≥ |delta| (delta in units of `scale`)
+        hard += [steps >= 0,
+                 enc.relation(Lin.var(f"n:{name}", ch.unit).plus(Lin.var(f"d:{name}", sc), -1), "ge", 0),
+                 enc.relation(Lin.var(f"n:{name}", ch.unit).plus(Lin.var(f"d:{name}", sc)), "ge", 0)]
+    u = _unit(v, sc)
+    return _FactEncoding(_Fact(name, "effort", lin, v, d, steps, sym=Lin.var(f"v:{name}", u).plus(Lin.var(f"d:{name}", sc)),
+                               unit=u), hard, cost=(ch.cost, steps), mag=z3.If(d >= 0, d, -d))
 
 
 def _unit(v: Fraction, sc: Fraction) -> Fraction:
@@ -799,37 +840,37 @@ def _cost_guess(m: _Model, pathway: str | None, assumed: int) -> list[int]:
     def total(need: dict[str, Fraction]) -> Fraction:
         return sum(need.values(), Fraction(0))
 
-    def go(e: Expr) -> dict[str, Fraction] | None:
-        if evaluate(e, values) is True:
-            return {}
+    def merge(needs: list[dict[str, Fraction]]) -> dict[str, Fraction]:
+        out: dict[str, Fraction] = {}
+        for n in needs:
+            for f, c in n.items():
+                out[f] = max(out.get(f, c), c)
+        return out
+
+    def go(e: Expr) -> tuple[bool, dict[str, Fraction] | None]:
+        """(true now, what making it true needs — ``None``: impossible), bottom-up in one pass."""
         match e:
             case Cmp(terms=((c, name),)):
+                if evaluate(e, values) is True:
+                    return True, {}
                 t, sc = e.rhs / c, scale_of(m.vocab.spec(name))
-                return single(name, [x for x in (t - sc, t, t + sc) if compare(c * x, e.op, e.rhs)])
+                return False, single(name, [x for x in (t - sc, t, t + sc) if compare(c * x, e.op, e.rhs)])
             case In(fact=name):
-                return single(name, [Fraction(v) for v in e.values])
-            case All():
-                out: dict[str, Fraction] = {}
-                for k in children(e):
-                    n = go(k)
-                    if n is None:
-                        return None
-                    for f, c in n.items():
-                        out[f] = max(out.get(f, c), c)
-                return out
-            case Any() | AtLeast():
-                ns = sorted((n for n in map(go, children(e)) if n is not None), key=total)
-                k = e.k if isinstance(e, AtLeast) else 1
-                if len(ns) < k:
-                    return None
-                out = {}
-                for n in ns[:k]:
-                    for f, c in n.items():
-                        out[f] = max(out.get(f, c), c)
-                return out
-        return {}  # a negation or a sum of facts: not guessed
+                if evaluate(e, values) is True:
+                    return True, {}
+                return False, single(name, [Fraction(v) for v in e.values])
+            case All() | Any() | AtLeast():
+                kids = [go(k) for k in children(e)]
+                k = len(kids) if isinstance(e, All) else e.k if isinstance(e, AtLeast) else 1
+                if sum(t for t, _ in kids) >= k:
+                    return True, {}
+                ns = sorted((n for _, n in kids if n is not None), key=total)
+                if isinstance(e, All):
+                    return False, None if len(ns) < len(kids) else merge(ns)
+                return False, None if len(ns) < k else merge(ns[:k])
+        return evaluate(e, values) is True, {}  # a negation or a sum of facts: not guessed
 
-    need = go(top)
+    need = go(top)[1]
     if need is None:
         return []
     den = math.lcm(*(c.denominator for c, _ in m.costs))
