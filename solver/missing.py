@@ -370,6 +370,7 @@ class _Model:
         self._goals: dict[tuple[str | None, int], z3.BoolRef] = {}
         self._cost: z3.ArithRef | None = None
         self._assumptions: z3.ArithRef | None = None
+        self._mask: z3.ArithRef | None = None
         # One incremental solver per question: goals, bounds and pins are switched on by literals
         # passed as assumptions (``lit``), so nothing is re-encoded or re-asserted between queries.
         self.s = new_solver()
@@ -483,6 +484,16 @@ class _Model:
         if name in self.assume:
             return self.assume[name]
         return self.fx[name].delta != 0
+
+    def relied(self, model: z3.ModelRef) -> set[str]:
+        """The unknown facts ``model`` assumes a value for, read in one evaluation (a bit each)."""
+        if not self.assume:
+            return set()
+        names = list(self.assume)
+        if self._mask is None:
+            self._mask = z3.Sum([z3.If(self.assume[n], 2 ** i, 0) for i, n in enumerate(names)])
+        bits = model_int(model, self._mask)
+        return {n for i, n in enumerate(names) if bits >> i & 1}
 
     def assumptions(self) -> z3.ArithRef | None:
         """The number of unknown facts a suggestion relies on (built once)."""
@@ -1001,6 +1012,7 @@ def _read(m: _Model, model: z3.ModelRef) -> tuple[int, dict[str, Fraction]]:
     them). Every query keeps the ``fix_`` literals on, so a fixed fact keeps its value and one bound
     to the birth date moves with the wait: only the other variables are read from the model."""
     wait = _wait(m, model)
+    relied = m.relied(model)
     ints: dict[str, int] = {WAIT: wait}  # each variable read once (the time facts share the wait)
     new: dict[str, Fraction] = {}
     for name, f in m.fx.items():
@@ -1010,7 +1022,7 @@ def _read(m: _Model, model: z3.ModelRef) -> tuple[int, dict[str, Fraction]]:
         if f.kind == "age":
             new[name] = f.before + m.vocab.spec(name).change.per_month * wait
             continue
-        if f.kind == "assumed" and not z3.is_true(model.eval(m.assume[name], model_completion=True)):
+        if f.kind == "assumed" and name not in relied:
             continue
         lin = f.lin
         val = lin.const
