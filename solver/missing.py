@@ -43,7 +43,6 @@ from policy.expr import (
     Cmp,
     Expr,
     In,
-    all_of,
     children,
     compare,
     evaluate,
@@ -371,6 +370,7 @@ class _Model:
         self._cost: z3.ArithRef | None = None
         self._assumptions: z3.ArithRef | None = None
         self._mask: z3.ArithRef | None = None
+        self.needs: dict[bool, dict[int, tuple]] = {}  # ``_cost_guess``'s memo, per "may assume"
         # One incremental solver per question: goals, bounds and pins are switched on by literals
         # passed as assumptions (``lit``), so nothing is re-encoded or re-asserted between queries.
         self.s = new_solver()
@@ -825,7 +825,7 @@ def _cost_guess(m: _Model, pathway: str | None, assumed: int) -> list[int]:
     answers cost exactly this; ``_lexmin`` tries it first and proves the answer with z3 either way.
     ``assumed``: how many unknown facts the answer relies on (with none, an unknown fact blocks)."""
     prog = m.epochs[0][2]
-    top = prog.root if pathway is None else all_of([prog.base, prog.pathway.get(pathway, TRUE)])
+    tops = [prog.root] if pathway is None else [prog.base, prog.pathway.get(pathway, TRUE)]
     values = m.facts.values
 
     def single(name: str, targets: list[Fraction]) -> dict[str, Fraction] | None:
@@ -858,7 +858,15 @@ def _cost_guess(m: _Model, pathway: str | None, assumed: int) -> list[int]:
                 out[f] = max(out.get(f, c), c)
         return out
 
+    memo = m.needs.setdefault(assumed > 0, {})  # the base and shared clauses, once per question
+
     def go(e: Expr) -> tuple[bool, dict[str, Fraction] | None]:
+        hit = memo.get(id(e))
+        if hit is None:
+            hit = memo[id(e)] = need_of(e)
+        return hit
+
+    def need_of(e: Expr) -> tuple[bool, dict[str, Fraction] | None]:
         """(true now, what making it true needs — ``None``: impossible), bottom-up in one pass."""
         match e:
             case Cmp(terms=((c, name),)):
@@ -881,9 +889,10 @@ def _cost_guess(m: _Model, pathway: str | None, assumed: int) -> list[int]:
                 return False, None if len(ns) < k else merge(ns[:k])
         return evaluate(e, values) is True, {}  # a negation or a sum of facts: not guessed
 
-    need = go(top)[1]
-    if need is None:
+    parts = [go(t)[1] for t in tops]  # (memo keyed by node: the program's nodes live as long as it)
+    if any(n is None for n in parts):
         return []
+    need = merge(parts)
     den = math.lcm(*(c.denominator for c, _ in m.costs))
     return [int(total(need) * den)]
 
