@@ -1,12 +1,14 @@
 """IR → pyDatalog. The only module that talks to pyDatalog.
 
 Every IR node ``n`` gets two predicates, ``t_n(1)`` (derived true) and ``f_n(1)`` (derived false),
-reported through ``t('n')`` / ``f('n')``; a node with neither is unknown — Kleene logic, the same as ``policy.expr.evaluate``. Facts are
+reported through ``v('n', 1)`` / ``v('n', 0)``; a node with neither is unknown — Kleene logic, the
+same as ``policy.expr.evaluate``. Facts are
 ``val(name, P, Q)``: the value P/Q as integers (Q > 0), so every comparison is exact integer
 arithmetic (pyDatalog rounds floats to 8 digits; we never give it one).
 
 One program per (jurisdiction version, wage year, mode) is loaded into its own ``Logic`` once;
-a check asserts the profile's facts (those the program reads), asks ``t(X)`` and ``f(X)``, and retracts them.
+a check asserts the profile's facts (those the program reads), asks ``v(X, B)`` once (the true and
+the false nodes share their subgoals in one query), and retracts them.
 
 Example:
     >>> from fractions import Fraction
@@ -14,8 +16,8 @@ Example:
     >>> print(to_datalog_rules(Cmp(((Fraction(1), "x"),), "ge", Fraction(29, 2)), {}))
     t_n0(1) <= val('x', P0, Q0) & (2*P0 >= 29*Q0)
     f_n0(1) <= val('x', P0, Q0) & (2*P0 < 29*Q0)
-    t('n0') <= t_n0(1)
-    f('n0') <= f_n0(1)
+    v('n0', 1) <= t_n0(1)
+    v('n0', 0) <= f_n0(1)
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ def to_datalog_rules(root: Expr, ids: dict[int, str], seen: set[int] | None = No
         n = _nid(e, ids)
         # the answer predicates: which nodes are derived true / false
         if report is None or id(e) in report:
-            lines.extend([f"t('{n}') <= t_{n}(1)", f"f('{n}') <= f_{n}(1)"])
+            lines.extend([f"v('{n}', 1) <= t_{n}(1)", f"v('{n}', 0) <= f_{n}(1)"])
 
     go(root)
     return "\n".join(lines)
@@ -117,7 +119,7 @@ def to_datalog(prog: Program, verdict_only: bool = False) -> tuple[str, dict[int
             for n in (prog.root, prog.base, *prog.requirement.values(), *prog.pathway.values())]
     # Every predicate must exist even when no rule can derive it.
     text.append("\n".join(f"+ {p}_{n}(0)" for n in ids.values() for p in "tf"))
-    text.append("+ t('none')\n+ f('none')")
+    text.append("+ v('none', 2)")
     return "\n".join(t for t in text if t), ids
 
 
@@ -131,8 +133,8 @@ class _Compiled:
         self._facts: dict[tuple, object] = {}
         # The two queries, built once as engine literals: asking them directly spares pyDatalog's
         # parser (ast, compile, eval) and the temporary query clause it adds and deletes per ask.
-        self.ask_true = pyEngine.Literal("t", [pyEngine.Var("X")])
-        self.ask_false = pyEngine.Literal("f", [pyEngine.Var("X")])
+        self.ask_all = pyEngine.Literal("v", [pyEngine.Var("X"), pyEngine.Var("B")])
+        self.ask_true = pyEngine.Literal("v", [pyEngine.Var("X"), pyEngine.Const(1)])
 
     def fact_clause(self, row: tuple[str, int, int]):
         """The engine clause of fact ``val(row)``, built once (what pyDatalog.assert_fact builds each time)."""
@@ -188,15 +190,18 @@ def node_status(prog: Program, facts: Facts, verdict_only: bool = False) -> dict
     for cl in clauses:
         pyEngine.assert_(cl)
     try:
-        true = {a[0] for a in c.ask_true.ask()}
-        if verdict_only and c.ids[id(prog.root)] in true:
-            false: set = set()  # eligible: what holds is all a replay needs
+        if verdict_only:
+            # what holds first: when the rule holds, that is all a replay needs
+            true = {a[0] for a in c.ask_true.ask()}
+            truth = dict.fromkeys(true, 1)
+            if c.ids[id(prog.root)] not in true:
+                truth = {a[0]: a[1] for a in c.ask_all.ask()}
         else:
-            false = {a[0] for a in c.ask_false.ask()}
+            truth = {a[0]: a[1] for a in c.ask_all.ask()}  # one query: t and f share their subgoals
     finally:
         for cl in clauses:
             pyEngine.retract(cl)
-    out = {key: True if nid in true else False if nid in false else None for key, nid in c.ids.items()}
+    out = {key: {1: True, 0: False}.get(truth.get(nid)) for key, nid in c.ids.items()}
     if verdict_only:
         keep = {id(prog.root), id(prog.base), *(id(e) for e in prog.pathway.values())}
         out = {k: v for k, v in out.items() if k in keep}
