@@ -3,7 +3,8 @@
     /work/venv/bin/python benchmarks/bench.py [--quick]
 
 * check (Datalog, warm) — target ≤ 2 ms; beside it the peers inside wrp (the same decision and proof
-  from the reference interpreter and from z3) with their ratios, and the Datalog verdict alone;
+  from the reference interpreter and from z3) with their ratios, the Datalog verdict alone, and the
+  Datalog proof per jurisdiction with its size (IR nodes) and cost per node;
 * missing per profile × jurisdiction (and the share spent replaying suggestions through Datalog) —
   target ≤ 100 ms median per jurisdiction;
 * full conflicts over all jurisdictions (and the share spent replaying witnesses) — target ≤ 10 s;
@@ -105,6 +106,21 @@ def main(quick: bool = False) -> None:
         med["datalog"] / med["reference"], med["datalog"] / med["z3"]))
     print(line("verdict only (datalog: status and pathways, no proof)",
                warm_per_jurisdiction(lambda j: verdict(policy, j, base)), None))
+    # Where the check's time goes: pyDatalog derives every node of the proof (true / false) as a
+    # tabled subgoal, at a near-constant cost per node — so the check grows with the jurisdiction.
+    from solver.datalog import node_status
+    from solver.program import compile_program
+    for j in jids:
+        prog = compile_program(policy.version(j, base.date)[0], base.wage, False)
+        node_status(prog, base)
+        xs = []
+        for _ in range(runs * 4):
+            t = time.perf_counter()
+            node_status(prog, base)
+            xs.append(time.perf_counter() - t)
+        med = statistics.median(xs)
+        print(f"  check {j:10s} {len(prog.nodes):3d} IR nodes: Datalog proof {med * 1e3:5.2f} ms "
+              f"= {med / len(prog.nodes) * 1e6:4.0f} µs a node")
 
     # missing: profile variants × jurisdictions
     import solver.missing as missing_mod
