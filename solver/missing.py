@@ -370,7 +370,7 @@ class _Model:
         self._cost: z3.ArithRef | None = None
         self._assumptions: z3.ArithRef | None = None
         self._mask: z3.ArithRef | None = None
-        self.needs: dict[bool, dict[int, tuple]] = {}  # ``_cost_guess``'s memo, per "may assume"
+        self.needs: dict[int, tuple] = {}  # ``_guess``'s memo
         # One incremental solver per question: goals, bounds and pins are switched on by literals
         # passed as assumptions (``lit``), so nothing is re-encoded or re-asserted between queries.
         self.s = new_solver()
@@ -723,9 +723,23 @@ def _lexmin(m: _Model, on: list[z3.BoolRef], objectives: list[tuple[str, z3.Arit
     previous alternative for the next one).
     """
     s = m.s
-    if start is None and not check(s, *on):
-        return None
-    model = start if start is not None else s.model()
+    model = start
+    if model is None and guess is not None:
+        # The first model asked for at the guessed optima, if they are known: when they hold, the
+        # search below only has to prove them (and the check that merely finds a model is spared).
+        pins, done = [], {}
+        for name, expr in objectives:
+            g = guess(name, done)
+            if not g:
+                break
+            pins.append(m.at_most(name, expr, g[0]))
+            done[name] = g[0]
+        if pins and check(s, *on, *pins):
+            model = s.model()
+    if model is None:
+        if not check(s, *on):
+            return None
+        model = s.model()
     fixed = list(on)
     tight = lexfloor is not None  # every objective so far ended at its lexicographic floor
     done: dict[str, int] = {}
@@ -740,7 +754,8 @@ def _lexmin(m: _Model, on: list[z3.BoolRef], objectives: list[tuple[str, z3.Arit
         pending = guess(name, done) if guess and lo < hi else []
         likely = sorted({lo, *(hints or {}).get(name, [])})
         # step > 0: galloping down from an answer that sits on a likely optimum
-        under, step = hi in likely[1:], int(hi in likely[1:])
+        on_likely = hi in likely[1:] or hi in pending
+        under, step = on_likely, int(on_likely)
         while lo < hi:
             if pending:
                 mid, kind = pending.pop(0), "likely"
@@ -786,28 +801,58 @@ def _optimum(m: _Model, pathway: str | None, blocks: list[z3.BoolRef],
     exists (or the answer relies on an assumed fact, which waiting might spare), one satisfiability
     check asks whether those epochs hold anything better; only if so is the optimum searched again
     over the longer horizon. With nothing found in the current epoch, all epochs are searched.
+
+    First, though, the optimum guessed from the rules (``_guess``) is tried: a model at it, then one
+    check that no epoch holds anything lexicographically better, is the usual whole search.
     """
     n = len(m.epochs)
     objectives = _objectives(m)
     fixed = [*blocks, *m.fix.values()]
-    guess = lambda name, done: _cost_guess(m, pathway, done.get("assumed", 0)) if name == "cost" else []  # noqa: E731
+    likely = _guess(m, pathway)
+
+    def guess(name: str, done: dict[str, int]) -> list[int]:
+        """The guessed optimum of an objective, while the objectives before it met their guesses."""
+        if likely is None or done.get("assumed", likely[0]) != likely[0]:
+            return []
+        return [likely[0]] if name == "assumed" else [likely[1]]
+
+    den = math.lcm(*(c.denominator for c, _ in m.costs))
+    cost = m.cost_expr()
+
+    def better_than(relied: int, best: int, epochs: list[int]) -> z3.BoolRef:
+        """A literal for "eligible after a wait in ``epochs``, lexicographically better than (relied,
+        best)": fewer assumed facts, or as many and fewer points."""
+        return m.lit(("better", pathway, relied, best, tuple(epochs)), lambda: mk_and([
+            mk_or([m.goal_in(pathway, i) for i in epochs]),
+            mk_or([m.assumptions() < relied, mk_and([m.assumptions() == relied, cost < best])]) if m.assume
+            else cost < best]))
+
+    def horizon(relied: int, best: int) -> list[int]:
+        # waiting costs a point a month: an epoch starting at month ≥ best cannot do better, unless
+        # the answer relies on an assumed fact (which waiting might spare)
+        return [i for i in range(1, n) if relied or m.epochs[i][0] * den < best]
+
+    if likely is not None and not blocks:
+        # The guessed optimum, when it holds, is proved in one check over every epoch that might beat
+        # it (none is needed when it meets the lexicographic floor).
+        pins = [m.at_most(name, expr, g[0]) for name, expr in objectives for g in [guess(name, {})] if g]
+        if check(m.s, m.act(pathway, 0), *fixed, *pins):
+            model = m.s.model()
+            vals = _values(m, model)
+            relied, best = (vals[0] if m.assume else 0), vals[-1]
+            if vals == lexfloor or not check(m.s, better_than(relied, best, [0, *horizon(relied, best)]), *fixed):
+                return model
     model = _lexmin(m, [m.act(pathway, 0), *fixed], objectives, hints=hints, lexfloor=lexfloor, guess=guess)
     if n == 1:
         return model
     if model is None:
         return _lexmin(m, [m.act(pathway), *fixed], objectives, hints=hints, lexfloor=lexfloor, guess=guess)
     relied = model.eval(m.assumptions(), model_completion=True).as_long() if m.assume else 0
-    cost = m.cost_expr()
     best = model.eval(cost, model_completion=True).as_long()
-    den = math.lcm(*(c.denominator for c, _ in m.costs))
-    later = [i for i in range(1, n) if relied or m.epochs[i][0] * den < best]
+    later = horizon(relied, best)
     if not later:
         return model
-    better = m.lit(("better", pathway, relied, best, later[-1]), lambda: mk_and([
-        mk_or([m.goal_in(pathway, i) for i in later]),
-        # lexicographically better: fewer assumed facts, or as many and fewer points
-        mk_or([m.assumptions() < relied, mk_and([m.assumptions() == relied, cost < best])]) if m.assume
-        else cost < best]))
+    better = better_than(relied, best, later)
     if not check(m.s, better, *fixed):
         return model
     # The optimum over the longer horizon beats the current epoch's, so it satisfies ``better``:
@@ -817,21 +862,23 @@ def _optimum(m: _Model, pathway: str | None, blocks: list[z3.BoolRef],
                    start=start, guess=guess)
 
 
-def _cost_guess(m: _Model, pathway: str | None, assumed: int) -> list[int]:
-    """A likely optimum of the cost (in the units of ``cost_expr``), read off the rules in one pass:
-    each failing comparison of an effort or time fact is met alone (the steps of the fact to the
-    threshold, the months of waiting until it is reached); a conjunction needs all of its parts (per
-    fact the largest move, and one wait for all time facts), a disjunction its cheapest part. Most
-    answers cost exactly this; ``_lexmin`` tries it first and proves the answer with z3 either way.
-    ``assumed``: how many unknown facts the answer relies on (with none, an unknown fact blocks)."""
+def _guess(m: _Model, pathway: str | None) -> tuple[int, int] | None:
+    """The likely optimum (assumed facts, cost in the units of ``cost_expr``) of the goal, read off
+    the rules in one pass: each failing comparison of an effort or time fact is met alone (the steps
+    of the fact to the threshold, the months of waiting until it is reached; an unknown fact is
+    assumed, at no cost); a conjunction needs all of its parts (per fact the largest move, one wait
+    for all time facts), a disjunction its best part, fewest assumptions first. Most answers are
+    exactly this; ``_lexmin`` tries it first and proves the answer with z3 either way. ``None``: the
+    guess finds no way (z3 may still find one)."""
     prog = m.epochs[0][2]
     tops = [prog.root] if pathway is None else [prog.base, prog.pathway.get(pathway, TRUE)]
     values = m.facts.values
+    Need = dict[tuple[str, str], Fraction]  # (kind, fact) -> points; kind "?" = an assumed fact
 
-    def single(name: str, targets: list[Fraction]) -> dict[str, Fraction] | None:
+    def single(name: str, targets: list[Fraction]) -> Need | None:
         f = m.fx.get(name)
         if f is None or f.kind == "assumed":
-            return {} if assumed else None  # unknown now: assumed at no cost, if any may be
+            return {("?", name): Fraction(0)}  # unknown now: assumed, at no cost
         if f.kind not in ("effort", "time") or f.before is None:
             return None
         spec = m.vocab.spec(name)
@@ -846,27 +893,27 @@ def _cost_guess(m: _Model, pathway: str | None, assumed: int) -> list[int]:
                 c = spec.change.cost * math.ceil(abs(t - f.before) / spec.change.unit)
             if c is not None and (best is None or c < best):
                 best = c
-        return None if best is None else {(WAIT if f.kind == "time" else name): best}
+        return None if best is None else {("wait", WAIT) if f.kind == "time" else ("effort", name): best}
 
-    def total(need: dict[str, Fraction]) -> Fraction:
-        return sum(need.values(), Fraction(0))
+    def total(need: Need) -> tuple[int, Fraction]:
+        return sum(k == "?" for k, _ in need), sum(need.values(), Fraction(0))
 
-    def merge(needs: list[dict[str, Fraction]]) -> dict[str, Fraction]:
-        out: dict[str, Fraction] = {}
+    def merge(needs: list[Need]) -> Need:
+        out: Need = {}
         for n in needs:
             for f, c in n.items():
                 out[f] = max(out.get(f, c), c)
         return out
 
-    memo = m.needs.setdefault(assumed > 0, {})  # the base and shared clauses, once per question
+    memo = m.needs  # the base and shared clauses, once per question
 
-    def go(e: Expr) -> tuple[bool, dict[str, Fraction] | None]:
+    def go(e: Expr) -> tuple[bool, Need | None]:
         hit = memo.get(id(e))
         if hit is None:
             hit = memo[id(e)] = need_of(e)
         return hit
 
-    def need_of(e: Expr) -> tuple[bool, dict[str, Fraction] | None]:
+    def need_of(e: Expr) -> tuple[bool, Need | None]:
         """(true now, what making it true needs — ``None``: impossible), bottom-up in one pass."""
         match e:
             case Cmp(terms=((c, name),)):
@@ -891,10 +938,9 @@ def _cost_guess(m: _Model, pathway: str | None, assumed: int) -> list[int]:
 
     parts = [go(t)[1] for t in tops]  # (memo keyed by node: the program's nodes live as long as it)
     if any(n is None for n in parts):
-        return []
-    need = merge(parts)
-    den = math.lcm(*(c.denominator for c, _ in m.costs))
-    return [int(total(need) * den)]
+        return None
+    assumed, cost = total(merge(parts))
+    return assumed, int(cost * math.lcm(*(c.denominator for c, _ in m.costs)))
 
 
 def _block(m: _Model, names: list[str]) -> z3.BoolRef:
