@@ -18,6 +18,7 @@ from rich.console import Console
 from policy.errors import InputError
 
 FORMATS = ("text", "json")
+PIPE_WIDTH = 1000  # output not to a terminal: lines are not wrapped (COLUMNS still wins)
 
 
 class ArgParser(argparse.ArgumentParser):
@@ -207,6 +208,10 @@ def _json(out: Console, data) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     out = Console(highlight=False, soft_wrap=False)
+    if not out.is_terminal and "COLUMNS" not in os.environ:
+        # Piped or redirected: rich would wrap at 80 columns, breaking quotes and citations across
+        # lines of a saved report; a line stays whole unless COLUMNS asks otherwise.
+        out = Console(highlight=False, soft_wrap=False, width=PIPE_WIDTH)
     try:
         args = build_parser().parse_args(argv)
         if args.command == "check":

@@ -281,3 +281,12 @@ def test_entry_point_bad_input_is_one_unwrapped_line():
     assert "Traceback" not in r.stderr
     assert r.stderr.count("\n") == 1 and len(r.stderr) > 200, r.stderr
     assert r.stderr.startswith("wrp: error: tests/fixtures/bad_profiles/unknown_field.yaml:8:3: `applicant.degre`: ")
+
+
+def test_piped_text_is_not_wrapped():
+    """Redirected to a file, a quote stays on one line (rich would wrap at 80 columns)."""
+    r = _wrp("explain", "examples/changping_rejected_income.yaml", "--lang", "zh")
+    assert r.returncode == 0, r.stderr
+    quote = "高新技术企业、本区重点企业、事业单位人员月均应税收入额不低于上一年度本市全口径城镇单位就业人员平均工资的1.2倍，其他单位人员不低于1.5倍"
+    assert any(quote in line for line in r.stdout.splitlines()), r.stdout
+    assert "要求 ≥ 1 年" in r.stdout and "1 year" not in r.stdout  # units in Chinese, singular too
