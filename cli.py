@@ -16,6 +16,7 @@ from pathlib import Path
 from rich.console import Console
 
 from policy.errors import InputError
+from policy.i18n import Msg
 
 FORMATS = ("text", "json")
 PIPE_WIDTH = 1000  # output not to a terminal: lines are not wrapped (COLUMNS still wins)
@@ -95,11 +96,13 @@ def districts_for(policy, facts, district: str | None) -> list[str]:
     spec = policy.vocabulary.facts["employer.registered_district"]
     v = facts.values.get("employer.registered_district")
     if v is None:
-        facts.warnings.append("employer.registered_district is unknown; using the city-wide rule (beijing)")
+        facts.warnings.append(Msg("employer.registered_district is unknown; using the city-wide rule (beijing)",
+                                  "单位注册地（employer.registered_district）未知；按全市规定（beijing）判断"))
         return ["beijing"]
     name = spec.choices[int(v)]
     if name not in policy.jurisdictions:
-        facts.warnings.append(f"no district rules are encoded for `{name}`; using the city-wide rule (beijing)")
+        facts.warnings.append(Msg(f"no district rules are encoded for `{name}`; using the city-wide rule (beijing)",
+                                  f"尚未编码 `{name}` 的区级规定；按全市规定（beijing）判断"))
         return ["beijing"]
     return [name]
 
@@ -111,7 +114,8 @@ def relocated(policy, facts, jid: str):
         return facts  # the city-wide rule: wherever the employer is
     idx = choices.index(jid)
     moved = facts.with_values({"employer.registered_district": idx, "employer.tax_district": idx})
-    moved.warnings = [*facts.warnings, f"relocated: the employer is placed in {jid} (registration and tax)"]
+    moved.warnings = [*facts.warnings, Msg(f"relocated: the employer is placed in {jid} (registration and tax)",
+                                           f"假设迁移：单位注册和纳税均在 {jid}")]
     return moved
 
 

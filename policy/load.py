@@ -14,6 +14,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from policy.errors import InputError
 from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, all_of, any_of, not_of
+from policy.i18n import Msg
 from policy.model import Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway, Vocabulary, WageYear
 from policy.yamlio import err, key_pos, node_pos, read_yaml
 
@@ -47,8 +48,10 @@ class Policy:
             if v.in_force(day):
                 return v, None
         nearest = min(versions, key=lambda v: abs(((v.in_force_from or day) - day).days))
-        return nearest, (f"{jid}: no version in force on {day}; evaluated with the version in force from "
-                         f"{nearest.in_force_from} ({nearest.document})")
+        return nearest, Msg(f"{jid}: no version in force on {day}; evaluated with the version in force from "
+                            f"{nearest.in_force_from} ({nearest.document})",
+                            f"{jid}：{day} 没有有效的规定版本；按 {nearest.in_force_from} 起施行的版本"
+                            f"（{nearest.document}）判断")
 
 
 def as_date(v) -> dt.date | None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from policy.expr import evaluate
+from policy.i18n import Msg, say
 from policy.load import Policy
 from policy.procedures import (
     BUSINESSES,
@@ -72,6 +73,7 @@ KINDS = {
     "extended_to": {"zh": "自动延续至（最长）", "en": "validity extends automatically to (at most)"},
     "promptly": {"zh": "应及时办理（无具体期限）", "en": "to be done promptly (no fixed period)"},
 }
+ACTION_ZH = {"file": "申请", "delink": "解除关联", "cancel": "申请注销"}
 
 
 def shift(day: dt.date, d: Duration, sign: int, warnings: list[str]) -> dt.date:
@@ -95,11 +97,12 @@ class Event:
     kind: str
     date: dt.date | None
     clauses: tuple[ProcClause, ...]
-    note: str | None = None
+    note: str | None = None  # a ``Msg``: English, with its Chinese wording
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "date": self.date.isoformat() if self.date else None,
                 "label": KINDS[self.kind], "note": self.note,
+                **({"note_zh": say(self.note, "zh")} if self.note else {}),
                 "clauses": [{"id": c.id, "cite": c.cite.as_dict(), "strength": c.strength} for c in self.clauses]}
 
 
@@ -110,7 +113,7 @@ class Plan:
     jurisdiction: str
     business: str
     events: list[Event] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # ``Msg``s: English, with their Chinese wording
     review: Duration | None = None
 
     def get(self, kind: str) -> dt.date | None:
@@ -153,7 +156,8 @@ class Plan:
                 "review": {self.review.unit: self.review.n} if self.review else None,
                 **{k: (self.get(k).isoformat() if self.get(k) else None)
                    for k in ("earliest", "deadline", "last_safe", "lapse", "suspended")},
-                "events": [e.as_dict() for e in self.events], "notes": self.notes}
+                "events": [e.as_dict() for e in self.events], "notes": self.notes,
+                "notes_zh": [say(n, "zh") for n in self.notes]}
 
 
 @dataclass
@@ -218,7 +222,7 @@ def build_plan(proc: Procedures, business: str, anchors: dict[str, dt.date | Non
     def need(event: str, c: ProcClause) -> dt.date | None:
         day = anchors.get(event)
         if day is None:
-            msg = f"{c.id}: needs the date of {EVENTS[event]['en']}"
+            msg = Msg(f"{c.id}: needs the date of {EVENTS[event]['en']}", f"{c.id}：需要{EVENTS[event]['zh']}的日期")
             if msg not in plan.notes:
                 plan.notes.append(msg)
         return day
@@ -242,19 +246,22 @@ def build_plan(proc: Procedures, business: str, anchors: dict[str, dt.date | Non
                 if anchor is None:
                     continue
                 if d.within is None and d.at_least is None:
-                    plan.events.append(Event("promptly", anchor, (c,), f"{d.action} promptly after "
-                                                                        f"{EVENTS[d.event]['en']}"))
+                    plan.events.append(Event("promptly", anchor, (c,), Msg(
+                        f"{d.action} promptly after {EVENTS[d.event]['en']}",
+                        f"{EVENTS[d.event]['zh']}后及时{ACTION_ZH[d.action]}")))
                     if d.action == "delink" and _suspends(clauses):
-                        plan.events.append(Event("suspended", None, (c, *_suspends(clauses)),
-                                                 "on de-linking, which has no fixed deadline"))
+                        plan.events.append(Event("suspended", None, (c, *_suspends(clauses)), Msg(
+                            "on de-linking, which has no fixed deadline", "解除关联时挂起（解除关联无固定期限）")))
                     continue
                 if d.side == "after":
                     last = shift(anchor, d.within, 1, warnings)
                     if not is_workday(last, warnings):
-                        plan.notes.append(
+                        nxt = workday_on_or_after(last, warnings)
+                        plan.notes.append(Msg(
                             f"{c.id}: the period ends on {last}, not a working day; 民法典 第二百零三条 moves the "
-                            f"end to the next working day, {workday_on_or_after(last, warnings)}; the last safe "
-                            f"day stays on the working day before")
+                            f"end to the next working day, {nxt}; the last safe day stays on the working day before",
+                            f"{c.id}：期间届满日 {last} 不是工作日，依《民法典》第二百零三条顺延至下一个工作日 {nxt}；"
+                            f"最晚安全申请日仍取此前的工作日"))
                 elif d.at_least.unit == "working_days":
                     last = last_filing_day(anchor, d.at_least.n, warnings)
                 else:
@@ -262,8 +269,8 @@ def build_plan(proc: Procedures, business: str, anchors: dict[str, dt.date | Non
                 if d.action == "delink":
                     plan.events.append(Event("delink_by", last, (c,)))
                     if _suspends(clauses):
-                        plan.events.append(Event("suspended", last, (c, *_suspends(clauses)),
-                                                 "suspended when de-linked, at the latest on this day"))
+                        plan.events.append(Event("suspended", last, (c, *_suspends(clauses)), Msg(
+                            "suspended when de-linked, at the latest on this day", "解除关联即挂起，最迟于当日")))
                 elif d.action == "cancel":
                     plan.events.append(Event("cancel_by", last, (c,)))
                 elif deadline[0] is None or last < deadline[0]:
@@ -275,8 +282,8 @@ def build_plan(proc: Procedures, business: str, anchors: dict[str, dt.date | Non
     if business == "employer_change" and anchors.get("left_employer") and earliest[0] is None:
         left = anchors["left_employer"]
         earliest = (left, [])
-        plan.notes.append("a change of employer can be filed from the day the holder leaves, once the new "
-                          "employer is linked")
+        plan.notes.append(Msg("a change of employer can be filed from the day the holder leaves, once the new "
+                              "employer is linked", "自离职之日起，新单位完成关联后即可申请变更单位"))
     if earliest[0]:
         plan.events.append(Event("earliest", earliest[0], tuple(earliest[1])))
     if deadline[0]:
@@ -289,16 +296,17 @@ def build_plan(proc: Procedures, business: str, anchors: dict[str, dt.date | Non
         anchor = need(lp.event, lapse_clause)
         if anchor is not None:
             end = shift(anchor, lp.grace, 1, warnings) if lp.grace else anchor
-            plan.events.append(Event("lapse", end + dt.timedelta(days=1), (lapse_clause,),
-                                     f"unless {'approved' if lp.unless == 'approved' else 'filed'} by {end}"))
+            plan.events.append(Event("lapse", end + dt.timedelta(days=1), (lapse_clause,), Msg(
+                f"unless {'approved' if lp.unless == 'approved' else 'filed'} by {end}",
+                f"除非在 {end} 前{'获批' if lp.unless == 'approved' else '提交申请'}")))
             if lp.unless == "approved":
                 approval_by = (end, [lapse_clause])
             elif lp.grace:
                 plan.events.append(Event("late_until", end, (lapse_clause,)))
     elif validity is not None and expiry is not None and business == "renewal":
-        plan.events.append(Event("lapse", expiry + dt.timedelta(days=1), (validity,),
-                                 "the validity ends; no lapse rule is stated, so approval by the expiry "
-                                 "date is assumed necessary"))
+        plan.events.append(Event("lapse", expiry + dt.timedelta(days=1), (validity,), Msg(
+            "the validity ends; no lapse rule is stated, so approval by the expiry date is assumed necessary",
+            "有效期届满；未规定失效规则，故假定须在有效期届满前获批")))
         approval_by = (expiry, [validity])
     last_safe = deadline
     if approval_by[0] is not None and plan.review is not None:
@@ -312,16 +320,19 @@ def build_plan(proc: Procedures, business: str, anchors: dict[str, dt.date | Non
             last_safe = (by_review, [*last_safe[1], review_clause])
     elif approval_by[0] is not None and last_safe[0] is None:
         last_safe = approval_by
-        plan.notes.append("no review time is stated; the filing must be approved by the lapse date")
+        plan.notes.append(Msg("no review time is stated; the filing must be approved by the lapse date",
+                              "未规定审核时限；须在失效日前获批"))
     if plan.review is None and last_safe[0] is not None:
-        plan.notes.append("no review time is stated: the last safe day is the rule's own deadline")
+        plan.notes.append(Msg("no review time is stated: the last safe day is the rule's own deadline",
+                              "未规定审核时限：最晚安全申请日即规定的最后申请日"))
     if last_safe[0] is not None:
         # INVARIANT: a last safe day is a working day (offices accept on working days).
         plan.events.append(Event("last_safe", workday_on_or_before(last_safe[0], warnings),
                                  tuple(dict.fromkeys(last_safe[1]))))
     if plan.earliest and plan.last_safe and plan.earliest > plan.last_safe:
-        plan.notes.append(f"the window opens on {plan.earliest}, after the last safe day {plan.last_safe}: "
-                          "no filing day satisfies both rules")
+        plan.notes.append(Msg(f"the window opens on {plan.earliest}, after the last safe day {plan.last_safe}: "
+                              "no filing day satisfies both rules",
+                              f"申请窗口 {plan.earliest} 才开启，晚于最晚安全申请日 {plan.last_safe}：没有同时满足两条规定的申请日"))
     plan.events.sort(key=lambda e: (e.date or dt.date.max, list(KINDS).index(e.kind)))
     return plan
 
@@ -338,18 +349,23 @@ def _auto_extend(plan: Plan, c: ProcClause, expiry: dt.date | None, facts: Facts
     if applies is False:
         return
     if expiry is None:
-        plan.notes.append(f"{c.id}: needs the expiry date")
+        plan.notes.append(Msg(f"{c.id}: needs the expiry date", f"{c.id}：需要证件有效期届满日"))
         return
     limit = shift(expiry, ax.max, 1, [])
     contract_end = stated_date(facts, "applicant.contract.end_date") if facts is not None else None
     to = min(limit, contract_end) if (ax.until == "contract_end" and contract_end) else limit
     cond = "" if applies else "if this is the holder's first permit (permit.first_permit) and still eligible: "
-    how = (f"until the labour contract ends ({contract_end})" if contract_end and to == contract_end
-           else f"at most {ax.max.text()} past expiry, bounded by the labour contract")
-    plan.events.append(Event("extended_to", to, (c,), f"{cond}no renewal needed; {how}"))
+    cond_zh = "" if applies else "如为首次办理（permit.first_permit）且仍符合条件："
+    if contract_end and to == contract_end:
+        how, how_zh = f"until the labour contract ends ({contract_end})", f"至劳动合同期满（{contract_end}）"
+    else:
+        how = f"at most {ax.max.text()} past expiry, bounded by the labour contract"
+        how_zh = f"有效期届满后最长{ax.max.text('zh')}，以劳动合同期限为限"
+    plan.events.append(Event("extended_to", to, (c,), Msg(f"{cond}no renewal needed; {how}",
+                                                           f"{cond_zh}无需续办；{how_zh}")))
     if applies:
-        plan.notes.append(f"{c.id}: a first permit extends automatically; the renewal dates below apply to "
-                          "later permits")
+        plan.notes.append(Msg(f"{c.id}: a first permit extends automatically; the renewal dates below apply to "
+                              "later permits", f"{c.id}：首次办理的证件自动延续；以下续办日期适用于此后的证件"))
 
 
 def deadlines(policy: Policy, jurisdictions: list[str] | None = None, expiry: dt.date | None = None,
@@ -367,8 +383,10 @@ def deadlines(policy: Policy, jurisdictions: list[str] | None = None, expiry: dt
         left_employer = left_employer or stated_date(facts, "permit.left_employer_date")
     warnings: list[str] = list(facts.warnings) if facts is not None else []
     if expiry is None and left_employer is None:
-        warnings.append("no expiry date and no date of leaving the employer: give --expiry and/or "
-                        "--left-employer (or permit.expiry_date / permit.left_employer_date in the profile)")
+        warnings.append(Msg("no expiry date and no date of leaving the employer: give --expiry and/or "
+                            "--left-employer (or permit.expiry_date / permit.left_employer_date in the profile)",
+                            "没有证件有效期届满日，也没有离职日期：请给出 --expiry 和/或 --left-employer"
+                            "（或在档案中填写 permit.expiry_date / permit.left_employer_date）"))
     anchors = {"expiry": expiry, "left_employer": left_employer, "info_changed": info_changed}
     if info_changed is not None and "info_change" not in businesses:
         businesses = (*businesses, "info_change")
@@ -419,15 +437,15 @@ def render(t: Timeline, lang: str = "en") -> str:
             out.append(f"  {j}:")
             for e in p.events:
                 date = e.date.isoformat() if e.date else "—"
-                note = f" ({e.note})" if e.note and lang == "en" else ""
+                note = ("（{}）" if lang == "zh" else " ({})").format(say(e.note, lang)) if e.note else ""
                 out.append(f"    {date}  {KINDS[e.kind][lang]}{note}")
                 for c in e.clauses:
                     out.append(f"        [{c.id}] {c.cite.source} {c.cite.section}：“{c.cite.quote}”"
                                + (" (原则上)" if c.strength == "in_principle" else ""))
             for n in p.notes:
-                out.append(f"    note: {n}")
+                out.append(("    注：" if lang == "zh" else "    note: ") + say(n, lang))
     for w in t.warnings:
-        out.append(("警告: " if lang == "zh" else "warning: ") + w)
+        out.append(("警告: " if lang == "zh" else "warning: ") + say(w, lang))
     return "\n".join(out)
 
 
@@ -467,7 +485,7 @@ def to_ics(t: Timeline) -> tuple[str, int]:
                 n += 1
                 summary = f"{j} {BUSINESSES[b]['zh']}: {KINDS[e.kind]['zh']} / {KINDS[e.kind]['en']}"
                 desc = "\n".join([*(f"[{c.id}] {c.cite.source} {c.cite.section}: {c.cite.quote}" for c in e.clauses),
-                                  *([e.note] if e.note else [])])
+                                  *dict.fromkeys([e.note, say(e.note, "zh")] if e.note else [])])
                 lines += ["BEGIN:VEVENT", f"UID:{j}-{b}-{e.kind}-{e.date:%Y%m%d}@wrp", f"DTSTAMP:{stamp}",
                           f"DTSTART;VALUE=DATE:{e.date:%Y%m%d}",
                           f"DTEND;VALUE=DATE:{e.date + dt.timedelta(days=1):%Y%m%d}",

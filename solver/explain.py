@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from policy.i18n import say
 from policy.load import Policy
 from solver.decide import ClauseResult, Decision, Leaf
 
@@ -205,7 +206,7 @@ def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
     if d.waivable():
         parts.append(Text(f"{t('waivable', lang)}: " + ", ".join(c.clause.id for c in d.waivable()), style="magenta"))
     for wmsg in d.warnings:
-        parts.append(Text(f"{t('warnings', lang)}: {wmsg}", style="yellow"))
+        parts.append(Text(f"{t('warnings', lang)}: {say(wmsg, lang)}", style="yellow"))
     return Group(*parts)
 
 
@@ -233,7 +234,7 @@ def decision_summary(policy: Policy, d: Decision, lang: str = "en") -> Group:
     if d.unknown:
         lines.append(Text(f"  ? {t('unknown_facts', lang)}: {', '.join(d.unknown)}", style="yellow"))
     for w in d.warnings:
-        lines.append(Text(f"  ! {w}", style="yellow"))
+        lines.append(Text(f"  ! {say(w, lang)}", style="yellow"))
     return Group(*lines)
 
 

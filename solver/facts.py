@@ -20,6 +20,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from policy.errors import InputError
 from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, Threshold, evaluate, fmt_num, round_half_up
+from policy.i18n import Msg
 from policy.load import Policy
 from policy.model import FactSpec, Params, WageYear
 from policy.yamlio import key_pos, read_yaml
@@ -73,8 +74,10 @@ def wage_on(params: Params, day: dt.date) -> Wage:
     if not usable:
         first = params.wage_years[0]
         return _wage(first, f"no average-wage figure published by {day}; using {first.year}'s",
-                     warning=f"no average-wage figure is published by {day}; the earliest known ({first.year}: "
-                             f"{first.monthly} 元/月) is used")
+                     warning=Msg(f"no average-wage figure is published by {day}; the earliest known ({first.year}: "
+                                 f"{first.monthly} 元/月) is used",
+                                 f"{day} 前尚未公布任何年度平均工资；采用已知最早的 {first.year} 年度数据"
+                                 f"（{first.monthly} 元/月）"))
     w = usable[-1]
     known = {x.year: x for x in params.wage_years}
     if w.year == target:
@@ -82,8 +85,9 @@ def wage_on(params: Params, day: dt.date) -> Wage:
     if target in known:
         return _wage(w, f"the {target} figure was not yet published on {day} (published {known[target].published}); "
                         f"the previous year's applies (001 注：未公布…前，参照上一年度执行)")
-    return _wage(w, f"no {target} figure is known", warning=(
-        f"the {target} average wage is not in policy/params/wage.yaml; {w.year}'s figure ({w.monthly} 元/月) is used"))
+    return _wage(w, f"no {target} figure is known", warning=Msg(
+        f"the {target} average wage is not in policy/params/wage.yaml; {w.year}'s figure ({w.monthly} 元/月) is used",
+        f"policy/params/wage.yaml 中没有 {target} 年度平均工资；采用 {w.year} 年度数据（{w.monthly} 元/月）"))
 
 
 def _wage(w: WageYear, note: str, warning: str | None = None) -> Wage:
@@ -270,9 +274,11 @@ def facts_from_dict(data, policy: Policy, date: dt.date | None = None, file: str
     day = date or dates.get("application.date")
     if day is None:
         day = dt.date.today()
-        warnings.append(f"no application date given (application.date or --date); using today, {day}")
+        warnings.append(Msg(f"no application date given (application.date or --date); using today, {day}",
+                            f"未给出申请日期（application.date 或 --date）；按今天 {day} 计算"))
     elif date is not None and "application.date" in dates and dates["application.date"] != date:
-        warnings.append(f"--date {date} overrides application.date {dates['application.date']} of the profile")
+        warnings.append(Msg(f"--date {date} overrides application.date {dates['application.date']} of the profile",
+                            f"--date {date} 取代了档案中的 application.date {dates['application.date']}"))
     wage = wage_on(policy.params, day)
     if wage.warning:
         warnings.append(wage.warning)

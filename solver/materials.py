@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from policy.errors import InputError
 from policy.expr import SYMBOL, Cmp, Expr, In, Not, evaluate, fmt_num, walk
+from policy.i18n import Msg, say
 from policy.load import Policy
 from policy.procedures import BUSINESSES, EVENTS, Material, ProcClause, ProcedureSet, load_procedures
 from solver.facts import Facts, display
@@ -139,10 +140,12 @@ def _pathways(policy: Policy, jid: str, facts: Facts, pathway: str | None, warni
         return list(dict.fromkeys(held)), "eligibility"
     open_ = [p.pathway.topic for p in d.pathways if p.status == "unknown"]
     if open_:
-        warnings.append("the profile does not decide which pathway applies; items of every undecided pathway "
-                        "are listed as `maybe` (pass --pathway to choose)")
+        warnings.append(Msg("the profile does not decide which pathway applies; items of every undecided pathway "
+                            "are listed as `maybe` (pass --pathway to choose)",
+                            "档案不足以确定适用哪一条件；所有未定条件的材料均列为 `maybe`（可用 --pathway 指定）"))
         return list(dict.fromkeys(open_)), "unknown"
-    warnings.append(f"no pathway of {jid} holds for this profile (see `wrp check`); pathway items are not listed")
+    warnings.append(Msg(f"no pathway of {jid} holds for this profile (see `wrp check`); pathway items are not listed",
+                        f"该档案不满足 {jid} 的任何条件（见 `wrp check`）；不列出各条件的材料"))
     return [], "none"
 
 
@@ -157,7 +160,8 @@ def materials(policy: Policy, jid: str, facts: Facts, business: str = "new", pat
     warnings = list(facts.warnings)
     if business not in proc.businesses:
         stated = ", ".join(b for b in proc.businesses if b != "general")
-        warnings.append(f"{jid} states nothing for `{business}`; it states: {stated}")
+        warnings.append(Msg(f"{jid} states nothing for `{business}`; it states: {stated}",
+                            f"{jid} 未规定 `{business}` 业务；已规定的业务：{stated}"))
     pathways, source = _pathways(policy, jid, facts, pathway, warnings) if business == "new" else ([], "none")
     items: list[Item] = []
     for m in proc.materials(business):
@@ -279,7 +283,7 @@ def render(c: Checklist, lang: str = "en") -> str:
     if not_needed:
         out.append(("不需要：" if lang == "zh" else "not needed for this profile: ") + ", ".join(not_needed))
     for w in c.warnings:
-        out.append(("警告: " if lang == "zh" else "warning: ") + w)
+        out.append(("警告: " if lang == "zh" else "warning: ") + say(w, lang))
     return "\n".join(out)
 
 

@@ -50,6 +50,7 @@ from policy.expr import (
     fmt_num,
     walk,
 )
+from policy.i18n import say
 from policy.load import Policy
 from policy.model import Jurisdiction
 from solver.decide import Verdict, decide, verdict  # noqa: F401  (decide: benchmarks/bench.py times it here)
@@ -252,7 +253,7 @@ class MissingResult:
             else:
                 why = ", ".join(b.text(lang) for b in p.blocked_by) or p.status
                 out.append(f"    {t}: {'不可达' if zh else 'not reachable'} ({why})")
-        out += [f"  ! {w}" for w in self.warnings]
+        out += [f"  ! {say(w, lang)}" for w in self.warnings]
         return "\n".join(out)
 
     def __rich__(self):

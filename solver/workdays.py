@@ -32,13 +32,17 @@ import datetime as dt
 
 import chinese_calendar
 
+from policy.i18n import Msg
+
 DATA_YEARS = (2004, 2026)  # what chinese_calendar 1.11.0 knows; checked by tests/test_workdays.py
 
 
 def fallback_warning(year: int) -> str:
-    return (f"working days in {year} are counted Monday–Friday only: chinese_calendar has official holidays "
-            f"and make-up workdays for {DATA_YEARS[0]}–{DATA_YEARS[1]} only; check the State Council's "
-            f"holiday notice for {year}")
+    return Msg(f"working days in {year} are counted Monday–Friday only: chinese_calendar has official holidays "
+               f"and make-up workdays for {DATA_YEARS[0]}–{DATA_YEARS[1]} only; check the State Council's "
+               f"holiday notice for {year}",
+               f"{year} 年的工作日仅按周一至周五计算：chinese_calendar 只有 {DATA_YEARS[0]}–{DATA_YEARS[1]} 年的"
+               f"法定节假日和调休数据；请核对国务院办公厅 {year} 年放假安排的通知")
 
 
 def in_data(day: dt.date) -> bool:

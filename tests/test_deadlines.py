@@ -102,3 +102,23 @@ def test_json_text_and_ics(policy, tmp_path):
     assert text.startswith("BEGIN:VCALENDAR\r\n") and text.count("BEGIN:VEVENT") == n > 10
     assert "DTSTART;VALUE=DATE:20250928" in text
     assert all(len(line.encode("utf-8")) <= 75 for line in text.split("\r\n"))
+
+
+def test_notes_and_warnings_in_the_users_language(policy):
+    """--lang zh: the solver's notes and warnings are Chinese too (JSON keeps English, adds *_zh)."""
+    t = deadlines(policy, None, expiry=D(2027, 3, 31))
+    zh = t.render("zh")
+    assert "注：未规定审核时限" in zh and "（除非在" in zh
+    assert "警告: 2027 年的工作日仅按周一至周五计算" in zh
+    for english in ("note:", "unless ", "working days in 2027", "no review time"):
+        assert english not in zh, english
+    d = json.loads(json.dumps(t.as_dict()))
+    plans = [p for j in d["jurisdictions"] for p in j["plans"]]
+    noted = [p for p in plans if p["notes"]]
+    assert noted and all(len(p["notes_zh"]) == len(p["notes"]) for p in plans)
+    assert "no review time is stated: the last safe day is the rule's own deadline" in noted[0]["notes"]
+    assert "未规定审核时限：最晚安全申请日即规定的最后申请日" in noted[0]["notes_zh"]
+    lapses = [e for p in plans for e in p["events"] if e["kind"] == "lapse"]
+    assert lapses and all(e["note"].startswith(("unless", "the validity")) for e in lapses)
+    assert all(("获批" in e["note_zh"] or "提交申请" in e["note_zh"]) and e["note_zh"].isascii() is False
+               for e in lapses)
