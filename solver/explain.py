@@ -196,7 +196,7 @@ def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
             _clause_node(policy, sub, c, lang, exclusion=True)
     parts: list = [root]
     w = d.facts.wage
-    parts.append(Text(f"{t('wage', lang)}: {w.year}: {w.monthly:,} 元/月, {w.annual:,} 元/年 — {w.note}", style="dim"))
+    parts.append(Text(f"{t('wage', lang)}: {w.year}: {w.monthly:,} 元/月, {w.annual:,} 元/年 — {say(w.note, lang)}", style="dim"))
     parts.append(Text(f"{t('source_of_wage', lang)}: {w.cite}", style="dim"))
     if d.facts.retirement.get("age"):
         r = d.facts.retirement

@@ -73,7 +73,8 @@ def wage_on(params: Params, day: dt.date) -> Wage:
     usable = [w for w in params.wage_years if w.year <= target and w.published <= day]
     if not usable:
         first = params.wage_years[0]
-        return _wage(first, f"no average-wage figure published by {day}; using {first.year}'s",
+        return _wage(first, Msg(f"no average-wage figure published by {day}; using {first.year}'s",
+                                f"{day} 前未公布平均工资；采用 {first.year} 年度数据"),
                      warning=Msg(f"no average-wage figure is published by {day}; the earliest known ({first.year}: "
                                  f"{first.monthly} 元/月) is used",
                                  f"{day} 前尚未公布任何年度平均工资；采用已知最早的 {first.year} 年度数据"
@@ -81,11 +82,14 @@ def wage_on(params: Params, day: dt.date) -> Wage:
     w = usable[-1]
     known = {x.year: x for x in params.wage_years}
     if w.year == target:
-        return _wage(w, f"application in {day.year} uses the {target} figure (published {w.published})")
+        return _wage(w, Msg(f"application in {day.year} uses the {target} figure (published {w.published})",
+                            f"{day.year} 年申请采用 {target} 年度数据（{w.published} 公布）"))
     if target in known:
-        return _wage(w, f"the {target} figure was not yet published on {day} (published {known[target].published}); "
-                        f"the previous year's applies (001 注：未公布…前，参照上一年度执行)")
-    return _wage(w, f"no {target} figure is known", warning=Msg(
+        return _wage(w, Msg(f"the {target} figure was not yet published on {day} (published "
+                            f"{known[target].published}); the previous year's applies (001 注：未公布…前，参照上一年度执行)",
+                            f"{day} 时 {target} 年度数据尚未公布（{known[target].published} 公布）；参照上一年度执行"
+                            f"（001 注：未公布…前，参照上一年度执行）"))
+    return _wage(w, Msg(f"no {target} figure is known", f"没有 {target} 年度数据"), warning=Msg(
         f"the {target} average wage is not in policy/params/wage.yaml; {w.year}'s figure ({w.monthly} 元/月) is used",
         f"policy/params/wage.yaml 中没有 {target} 年度平均工资；采用 {w.year} 年度数据（{w.monthly} 元/月）"))
 
