@@ -13,6 +13,8 @@ Example:
 
 from __future__ import annotations
 
+import re
+
 
 class Msg(str):
     """An English message that knows its Chinese wording."""
@@ -30,4 +32,21 @@ def say(text: str, lang: str) -> str:
     return getattr(text, "zh", text) if lang == "zh" else str(text)
 
 
-__all__ = ["Msg", "say"]
+_ZH = (("monthly average wage", "年度本市全口径城镇单位就业人员月平均工资"),
+       ("annual average wage", "年度本市全口径城镇单位就业人员年平均工资"),
+       ("(12 × monthly)", "（月平均工资 × 12）"), ("rounded to whole 元", "四舍五入到元"),
+       (" months", " 个月"), (" years", " 年"), (" month", " 个月"), (" year", " 年"))
+_ZH_WORDS = re.compile(r"\b(true|false|unknown)\b")
+_ZH_WORD = {"true": "是", "false": "否", "unknown": "未知"}
+
+
+def localize(text: str, lang: str) -> str:
+    """Threshold arithmetic, units and yes/no in the user's language (the numbers do not change)."""
+    if lang != "zh" or not text:
+        return text
+    for en, zh in _ZH:
+        text = text.replace(en, zh)
+    return _ZH_WORDS.sub(lambda m: _ZH_WORD[m.group(1)], text)
+
+
+__all__ = ["Msg", "say", "localize"]

@@ -5,14 +5,12 @@ Quotes are always the original Chinese; everything else follows ``lang``.
 
 from __future__ import annotations
 
-import re
-
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from policy.i18n import say
+from policy.i18n import localize, say
 from policy.load import Policy
 from solver.decide import ClauseResult, Decision, Leaf
 
@@ -53,21 +51,6 @@ def t(key: str, lang: str) -> str:
     return UI[key][lang]
 
 
-_ZH = (("monthly average wage", "年度本市全口径城镇单位就业人员月平均工资"),
-       ("annual average wage", "年度本市全口径城镇单位就业人员年平均工资"),
-       ("(12 × monthly)", "（月平均工资 × 12）"), ("rounded to whole 元", "四舍五入到元"),
-       (" months", " 个月"), (" years", " 年"), (" month", " 个月"), (" year", " 年"))
-_ZH_WORDS = re.compile(r"\b(true|false|unknown)\b")
-_ZH_WORD = {"true": "是", "false": "否", "unknown": "未知"}
-
-
-def localize(text: str, lang: str) -> str:
-    """Threshold arithmetic, units and yes/no in the user's language (the numbers do not change)."""
-    if lang != "zh" or not text:
-        return text
-    for en, zh in _ZH:
-        text = text.replace(en, zh)
-    return _ZH_WORDS.sub(lambda m: _ZH_WORD[m.group(1)], text)
 
 
 # --- JSON ----------------------------------------------------------------------------------------

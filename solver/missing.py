@@ -50,7 +50,7 @@ from policy.expr import (
     fmt_num,
     walk,
 )
-from policy.i18n import say
+from policy.i18n import Msg, localize, say
 from policy.load import Policy
 from policy.model import Jurisdiction
 from solver.decide import Verdict, decide, verdict  # noqa: F401  (decide: benchmarks/bench.py times it here)
@@ -73,6 +73,7 @@ from solver.smt import (
     scale_of,
 )
 
+UNKNOWN_MSG = Msg(UNKNOWN_TEXT, "未知（求解预算耗尽）")
 MAX_WAIT_MONTHS = 360  # suggestions look at most 30 years ahead
 WAIT = "wait_months"
 BIRTH = "applicant.birth_date"
@@ -105,16 +106,18 @@ class FactChange:
     def text(self, lang: str = "en") -> str:
         lab = self.label.get(lang, self.label["en"])
         unit = f" {self.unit.get(lang, self.unit['en'])}" if self.unit else ""
+        before, after = localize(self.before_text, lang), localize(self.after_text, lang)
+        threshold = localize(self.threshold, lang) if self.threshold else None
         if self.kind == "assumed":
-            return f"{lab} = {self.after_text}{unit} ({'假设' if lang == 'zh' else 'assumed: not in the profile'})"
-        s = f"{lab} {self.before_text} → {self.after_text}" + (unit if self.kind == "time" else "")
+            return f"{lab} = {after}{unit} ({'假设' if lang == 'zh' else 'assumed: not in the profile'})"
+        s = f"{lab} {before} → {after}" + (unit if self.kind == "time" else "")
         if self.before is not None and self.kind != "time" and isinstance(self.before, Fraction) and \
                 self.unit is not None:
             d = self.after - self.before
             s += f" ({'+' if d >= 0 else '−'}{fmt_num(abs(d))}{unit}"
-            s += f", {self.threshold})" if self.threshold else ")"
-        elif self.threshold:
-            s += f" ({self.threshold})"
+            s += f", {threshold})" if threshold else ")"
+        elif threshold:
+            s += f" ({threshold})"
         return s
 
     def as_dict(self) -> dict:
@@ -177,7 +180,7 @@ class Blocker:
     value: str
 
     def text(self, lang: str = "en") -> str:
-        return f"{self.label.get(lang, self.label['en'])} = {self.value}"
+        return f"{self.label.get(lang, self.label['en'])} = {localize(self.value, lang)}"
 
     def as_dict(self) -> dict:
         return {"fact": self.fact, "value": self.value}
@@ -220,13 +223,14 @@ class MissingResult:
     def render(self, lang: str = "en") -> str:
         zh = lang == "zh"
         name = self.name.get(lang, self.name["en"])
-        head = f"{name} ({self.jurisdiction}), {self.date}: {self.status}"
+        status = {"eligible": "符合条件", "ineligible": "不符合条件", "undetermined": "无法确定"}.get(self.status, self.status)
+        head = f"{name} ({self.jurisdiction}), {self.date}: {status if zh else self.status}"
         out = [head]
         if self.status == "eligible":
             out.append("  已符合条件，无需改变。" if zh else "  already eligible: nothing is missing.")
             return "\n".join(out)
         if self.note:
-            out.append(f"  {self.note}")
+            out.append(f"  {say(self.note, lang)}")
         if not self.overall:
             if self.blocked_by:
                 out.append("  无法通过允许的改变达到条件；阻碍的固定事实：" if zh else
@@ -240,7 +244,8 @@ class MissingResult:
             via = ", ".join(s.pathways)
             n = len(s.assumed)
             assumes = "" if not n else (f", 假设 {n} 项未知事实" if zh else f", assumes {n} unknown fact{'s' * (n > 1)}")
-            out.append(f"  {i}. {label} — {fmt_num(s.cost)} {'分' if zh else 'points'}{assumes} (via {via})")
+            out.append(f"  {i}. {label} — {fmt_num(s.cost)} 分{assumes}（经 {via}）" if zh else
+                       f"  {i}. {label} — {fmt_num(s.cost)} points{assumes} (via {via})")
             out += [f"     {x}" for x in s.lines(lang)]
         out.append("  按条件（路径）：" if zh else "  per pathway:")
         for p in self.pathways:
@@ -251,7 +256,8 @@ class MissingResult:
             elif p.status == "satisfied":
                 out.append(f"    {t}: {'已满足' if zh else 'satisfied'}")
             else:
-                why = ", ".join(b.text(lang) for b in p.blocked_by) or p.status
+                shown = {"blocked": Msg("blocked", "受阻"), UNKNOWN_TEXT: UNKNOWN_MSG}.get(p.status, p.status)
+                why = ", ".join(b.text(lang) for b in p.blocked_by) or say(shown, lang)
                 out.append(f"    {t}: {'不可达' if zh else 'not reachable'} ({why})")
         out += [f"  ! {say(w, lang)}" for w in self.warnings]
         return "\n".join(out)
@@ -698,7 +704,7 @@ def missing(policy: Policy, jid: str, facts: Facts, keep: Iterable[str] = (), al
             status = "satisfied" if st == "satisfied" and not sug.changes and not sug.wait_months else "reachable"
             res.pathways.append(PathwayMissing(p.id, p.title, status, sug))
     except BudgetExhausted as e:
-        res.note = f"{UNKNOWN_TEXT}: {e.reason}" if e.reason else UNKNOWN_TEXT
+        res.note = Msg(f"{UNKNOWN_TEXT}: {e.reason}", f"{UNKNOWN_MSG.zh}：{e.reason}") if e.reason else UNKNOWN_MSG
     return res
 
 

@@ -158,3 +158,14 @@ def test_minimal_by_brute_force(degree, title, income, high_tech):
             steps = int(best - fixed - wait) - 1
             if steps >= 0 and _eligible_after(facts, "changping", wait, d, t, steps):
                 raise AssertionError(f"cheaper: degree {d}, title {t}, wait {wait}, {steps} income steps < {best}")
+
+
+def test_text_in_chinese():
+    """--lang zh: status, threshold arithmetic, yes/no and the pathway marker are Chinese; numbers stay."""
+    r = missing(POLICY, "changping", load_profile("examples/changping_rejected_income.yaml", POLICY))
+    zh = r.render("zh")
+    assert "不符合条件" in zh and "（经 changping.pathway.1）" in zh
+    assert "1.5 × 9,407 (2020 年度本市全口径城镇单位就业人员月平均工资) = 14,110.5 → 14,111 (四舍五入到元)" in zh
+    assert "否 → 是" in zh
+    for english in ("ineligible", "(via", "monthly average wage", "rounded", " true", " false"):
+        assert english not in zh, english
