@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from policy.expr import SYMBOL, All, Any, AtLeast, Cmp, Const, Expr, In, Not, all_of, facts_of, fmt_num
+from policy.i18n import localize
 from policy.load import Policy
 from solver.conflicts import DISTRICT_FACTS, home_district, override, reference_facts
 from solver.facts import display, wage_on
@@ -23,6 +24,8 @@ WORDS = {"and": {"zh": "且", "en": "and"}, "or": {"zh": "或", "en": "or"}, "no
          "at_least": {"zh": "至少满足{k}项", "en": "at least {k} of"}, "true": {"zh": "恒成立", "en": "always"},
          "false": {"zh": "不可能", "en": "never"},
          "each": {"zh": "{label}", "en": "{label}"}}  # list labels already say "each of the last 3 years"
+
+RELATION_ZH = {"different": "不同", "absent": "未规定", "unknown (budget exhausted)": "未知（求解预算耗尽）"}
 
 
 def _each(items) -> Cmp | None:
@@ -165,7 +168,7 @@ class Comparison:
                     cells.append("—")
                     continue
                 rel = "" if c.relation in ("reference", "same") else f"**{c.relation}** "
-                body = "<br>".join(f"{x.words[lang]}{' (原则上)' if x.strength == 'in_principle' else ''}"
+                body = "<br>".join(f"{localize(x.words[lang], lang)}{' (原则上)' if x.strength == 'in_principle' else ''}"
                                    f"<br>“{x.quote}” ({x.source} {x.section})" for x in c.clauses)
                 cells.append((rel + body).replace("|", "\\|"))
             out.append(f"| {mark}{r.label.get(lang, r.topic)} | " + " | ".join(cells) + " |")
@@ -179,12 +182,19 @@ class Comparison:
                 if not c.clauses:
                     out.append(f"    {c.jurisdiction}: — ({'未规定' if lang == 'zh' else 'not regulated'})")
                     continue
-                rel = "" if c.relation in ("reference", "same") else f" [{c.relation} than {c.relative_to}]" \
-                    if c.relation in ("stricter", "looser") else f" [{c.relation}]"
+                if c.relation in ("reference", "same"):
+                    rel = ""
+                elif lang == "zh":
+                    zh = {"stricter": "严于", "looser": "宽于"}
+                    rel = (f"［{zh[c.relation]} {c.relative_to}］" if c.relation in zh
+                           else f"［{RELATION_ZH.get(c.relation, c.relation)}］")
+                else:
+                    rel = (f" [{c.relation} than {c.relative_to}]" if c.relation in ("stricter", "looser")
+                           else f" [{c.relation}]")
                 out.append(f"    {c.jurisdiction}{rel}:")
                 for x in c.clauses:
                     inp = " (原则上)" if x.strength == "in_principle" else ""
-                    out.append(f"      {x.words[lang]}{inp}")
+                    out.append(f"      {localize(x.words[lang], lang)}{inp}")
                     out.append(f"      “{x.quote}” [{x.source} {x.section}]")
         return "\n".join(out)
 

@@ -31,6 +31,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from policy.expr import facts_of, fmt_num
+from policy.i18n import localize
 from policy.load import POLICY_DIR, Policy
 from policy.model import Clause
 from solver.decide import Decision, decide
@@ -55,6 +56,9 @@ from solver.smt import (
 
 REFERENCE = POLICY_DIR / "params" / "reference_profile.yaml"
 DISTRICT_FACTS = ("employer.registered_district", "employer.tax_district")
+
+VERDICT_ZH = {"a ⊆ b": "a ⊆ b（a 更严或相同）", "b ⊆ a": "b ⊆ a（b 更严或相同）", "equivalent": "等价",
+              "incomparable": "互不包含", "unknown (budget exhausted)": "未知（求解预算耗尽）"}
 
 
 # --- results -------------------------------------------------------------------------------------
@@ -100,7 +104,7 @@ class Witness:
 
     def lines(self, lang: str = "en") -> list[str]:
         zh = lang == "zh"
-        diff = "; ".join(f"{f} {r} → {w}" for f, r, w in self.differences) or (
+        diff = "; ".join(f"{f} {localize(r, lang)} → {localize(w, lang)}" for f, r, w in self.differences) or (
             "参照申请人本身" if zh else "the reference applicant itself")
         out = [("申请人：" if zh else "applicant: ") + diff]
         out += [("  被拒：" if zh else "  rejected by ") + c.text() for c in self.rejecting]
@@ -177,7 +181,7 @@ class ConflictsResult:
         out = [f"{'冲突分析' if zh else 'conflicts'} {', '.join(self.jurisdictions)} ({self.date})"]
         out.append("一、跨辖区" if zh else "1. between jurisdictions")
         for p in self.pairs:
-            out.append(f"  {p.a} vs {p.b}: {p.verdict}")
+            out.append(f"  {p.a} vs {p.b}: {VERDICT_ZH.get(p.verdict, p.verdict) if zh else p.verdict}")
             for d in p.differences:
                 lab = d.label.get(lang, d.label["en"]) if d.label else d.topic
                 head = f"    [{d.topic}] {lab}: " + (

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from policy.errors import InputError
 from policy.expr import facts_of
+from policy.i18n import Msg, say
 from policy.load import POLICY_DIR, Policy
 from policy.yamlio import read_yaml
 from solver.conflicts import (
@@ -87,10 +88,12 @@ class VerifyResult:
         zh = lang == "zh"
         words = {"holds": "成立" if zh else "holds", "fails": "不成立" if zh else "FAILS",
                  "skipped": "跳过" if zh else "skipped"}
-        out = [f"verify ({self.date}): {'全部成立' if zh and self.ok else 'all hold' if self.ok else 'FAILED'}"]
+        head = ("全部成立" if self.ok else "有性质不成立") if zh else ("all hold" if self.ok else "FAILED")
+        out = [f"verify ({self.date}): {head}"]
         for r in self.results:
             where = f" [{r.jurisdiction}]" if r.jurisdiction else ""
-            out.append(f"  {words.get(r.status, r.status)}: {r.property.id}{where}" + (f" — {r.message}" if r.message else ""))
+            out.append(f"  {words.get(r.status, r.status)}: {r.property.id}{where}"
+                       + (f" — {say(r.message, lang)}" if r.message else ""))
             for c in r.clauses:
                 out.append(f"      - {c.text()}")
             for i, ce in enumerate(r.counterexample):
@@ -150,16 +153,20 @@ def check_property(policy: Policy, p: Property, jid: str, date: dt.date, ref=Non
         case "at_least_as_strict" | "subsumes":
             w = subsumes(policy, jid, p.than, date, ref)
             if w is None:
-                return PropertyResult(p, jid, "holds", f"every applicant eligible in {jid} is eligible in {p.than}")
+                return PropertyResult(p, jid, "holds", Msg(f"every applicant eligible in {jid} is eligible in {p.than}",
+                                                           f"在 {jid} 符合条件的申请人在 {p.than} 均符合条件"))
             summary = "; ".join(f"{f} {a} → {b}" for f, a, b in w.differences) or "the reference applicant"
-            return PropertyResult(p, jid, "fails", f"eligible in {jid}, not in {p.than}",
+            return PropertyResult(p, jid, "fails", Msg(f"eligible in {jid}, not in {p.than}",
+                                                       f"在 {jid} 符合条件，在 {p.than} 不符合"),
                                   [{"summary": summary, "profile": w.profile}], w.rejecting)
         case "pathways_reachable" | "no_contradictions":
             kinds = ("dead_pathway",) if p.kind == "pathways_reachable" else ("contradiction",)
             found = [f for f in inside(policy, jid, date, ref) if f.kind in kinds]
             if not found:
                 return PropertyResult(p, jid, "holds")
-            return PropertyResult(p, jid, "fails", "; ".join(f"{f.subject}: {f.message['en']}" for f in found), [],
+            return PropertyResult(p, jid, "fails", Msg("; ".join(f"{f.subject}: {f.message['en']}" for f in found),
+                                                       "；".join(f"{f.subject}：{f.message.get('zh', f.message['en'])}"
+                                                                for f in found)), [],
                                   [c for f in found for c in f.clauses])
     raise ValueError(p.kind)
 
@@ -170,7 +177,7 @@ def _monotone(policy: Policy, p: Property, jid: str, date: dt.date, ref) -> Prop
     spec = policy.vocabulary.facts[p.fact]
     targets = set(spec.numeric_names)
     if not (targets | (set(AGE_GROUP) if targets & set(AGE_GROUP) else set())) & names:
-        return PropertyResult(p, jid, "holds", f"{jid} does not read `{p.fact}`")
+        return PropertyResult(p, jid, "holds", Msg(f"{jid} does not read `{p.fact}`", f"{jid} 不读取 `{p.fact}`"))
     free = closure(policy, names | targets)
     one = Space(policy, ref.date, pinned=ref.values, free=free)
     two = Space(policy, ref.date, pinned=ref.values, free=free, tag="more:", enc=one.enc)
@@ -189,8 +196,10 @@ def _monotone(policy: Policy, p: Property, jid: str, date: dt.date, ref) -> Prop
     goal = [*two.background(), *tie, one.expr(prog.root, ov), mk_not(two.expr(prog.root, ov))]
     m = closest_model(one, goal, {k: v for k, v in ref.values.items() if k not in DISTRICT_FACTS})
     if m is None:
-        return PropertyResult(p, jid, "holds", f"more `{p.fact}` never turns eligible into ineligible in {jid}"
-                              if p.direction == "up" else f"less `{p.fact}` never turns eligible into ineligible")
+        more_less = ("more", "增加") if p.direction == "up" else ("less", "减少")
+        return PropertyResult(p, jid, "holds", Msg(
+            f"{more_less[0]} `{p.fact}` never turns eligible into ineligible in {jid}",
+            f"在 {jid}，{more_less[1]} `{p.fact}` 不会使符合条件变为不符合"))
     values, more = one.values(m), two.values(m)
     d = home_district(policy, jid)
     prof1, dec1 = replay(policy, ref, values, jid, d)
@@ -203,7 +212,8 @@ def _monotone(policy: Policy, p: Property, jid: str, date: dt.date, ref) -> Prop
     from solver.facts import display
     read = sorted({f for c in dec2.failed() for f in facts_of(c.clause.when)} | targets)
     shape = ", ".join(f"{n}={display(policy, n, values[n])}" for n in read if n in values)
-    return PropertyResult(p, jid, "fails", f"eligible, then ineligible with {changed}",
+    return PropertyResult(p, jid, "fails", Msg(f"eligible, then ineligible with {changed}",
+                                               f"原本符合条件，{changed} 后不符合"),
                           [{"summary": f"eligible ({shape})", "profile": prof1},
                            {"summary": f"ineligible ({changed})", "profile": prof2}],
                           [ClauseRef.of(c.clause) for c in dec2.failed()])

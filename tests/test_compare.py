@@ -29,3 +29,10 @@ def test_outputs():
     assert "| 主题 |" in md and "1.2倍" in md  # quotes stay Chinese
     assert "14,111" in c.render("en")  # the threshold on the date, in plain words
     json.dumps(c.to_json())
+
+
+def test_text_in_chinese():
+    c = compare(POLICY, ["changping", "xicheng"], topic="employer_legal_form", date=DAY)
+    zh = c.render("zh")
+    assert "［宽于 changping］" in zh and "具有法人资格 = 是" in zh
+    assert "looser" not in zh and "= true" not in zh

@@ -71,3 +71,9 @@ def test_source_problems_are_found_by_scanning():
     assert dates and "2025-06-30" in dates[0].message["en"] and "二00三年六月十九日" in dates[0].message["en"]
     # nothing hard-coded: the same scan over a clean text finds nothing
     assert source_problems({"x.txt": "依据京政办发〔2003〕29号。\n"}) == []
+
+
+def test_text_in_chinese():
+    from solver.conflicts import conflicts
+    zh = conflicts(POLICY, ["beijing", "changping"], topic="income_threshold", date=DAY).render("zh")
+    assert "冲突分析" in zh and "互不包含" in zh and "incomparable" not in zh

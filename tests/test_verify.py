@@ -85,3 +85,12 @@ def test_age_is_not_monotone_where_there_is_an_age_limit(policy):
     res = verify(policy, props, date=dt.date(2021, 9, 15))
     status = {r.jurisdiction: r.status for r in res.results}
     assert status == {"chaoyang": "fails", "changping": "fails", "beijing": "holds"}
+
+
+def test_text_in_chinese():
+    zh = verify(POLICY, date=DAY).render("zh")
+    assert "全部成立" in zh and "不会使符合条件变为不符合" in zh and "不读取" in zh
+    assert "never turns" not in zh and "does not read" not in zh
+    broken = verify(load_policy_from(Path("tests/fixtures/broken")), date=DAY).render("zh")
+    assert "有性质不成立" in broken and "原本符合条件" in broken
+    assert "FAILED" not in broken and "eligible, then" not in broken
