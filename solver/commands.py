@@ -241,13 +241,17 @@ def cmd_batch(args, out) -> int:
         sys.stdout.write(buf.getvalue())
     else:
         from rich.table import Table
+        zh = args.lang == "zh"
         tab = Table()
-        for col in ("profile", "district", "status", "failed / unknown / error"):
+        for col in (("档案", "辖区", "结论", "未满足 / 未知 / 错误") if zh else
+                    ("profile", "district", "status", "failed / unknown / error")):
             tab.add_column(col)
+        status_zh = {"eligible": "符合条件", "ineligible": "不符合条件", "undetermined": "无法确定", "error": "错误"}
         for r in rows:
             unknown = r["unknown"][:4] + (["…"] if len(r["unknown"]) > 4 else [])
             detail = r["error"] or " ".join(r["failed"]) or (("? " + " ".join(unknown)) if unknown else "—")
-            tab.add_row(Path(r["profile"]).name, r["district"] or "—", r["status"], detail)
+            tab.add_row(Path(r["profile"]).name, r["district"] or "—",
+                        status_zh.get(r["status"], r["status"]) if zh else r["status"], detail)
         out.print(tab)
     if errors:
         sys.stderr.write(f"wrp: error: {errors} of {len(files)} profiles could not be read (see the `error` rows)\n")

@@ -219,6 +219,8 @@ def describe_rule(c: ProcClause, lang: str = "en") -> str:
             d = r.within or r.at_least
             if r.side == "after":
                 return f"{ev}之日起{d.text('zh')}内" if zh else f"{r.action} within {d.text()} after {ev}"
+            if not d.n:  # "at least 0 days before": on or before the day itself
+                return f"{ev}前（含当日）办理" if zh else f"{r.action} on or before {ev}"
             return f"至少在{ev}前{d.text('zh')}" if zh else f"{r.action} at least {d.text()} before {ev}"
         case "lapse":
             ev = EVENTS[r.event]["zh" if zh else "en"]
@@ -253,7 +255,9 @@ CHECK = {"held": "[✓]", "failed": "[✗]", "unknown": "[?]", "not_applicable":
 def render(c: Checklist, lang: str = "en") -> str:
     lang = "zh" if lang == "zh" else "en"
     pw = ", ".join(c.pathways) or "—"
-    head = (f"{c.jurisdiction} · {BUSINESSES[c.business]['zh']} · 办理日 {c.date} · 条件 {pw} ({c.pathway_source})"
+    source_zh = {"eligibility": "由资格判断得出", "unknown": "尚未确定", "none": "无", "given": "指定"}
+    head = (f"{c.jurisdiction} · {BUSINESSES[c.business]['zh']} · 办理日 {c.date} · 条件 {pw}"
+            f"（{source_zh.get(c.pathway_source, c.pathway_source)}）"
             if lang == "zh" else
             f"{c.jurisdiction} · {BUSINESSES[c.business]['en']} · filing day {c.date} · pathway {pw} ({c.pathway_source})")
     out = [head]

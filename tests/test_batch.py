@@ -35,3 +35,10 @@ def test_batch_all_districts(capsys):
                      "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert sorted(r["district"] for r in rows) == ["beijing", "changping", "chaoyang", "daxing", "xicheng"]
+
+
+def test_batch_text_in_chinese(capsys):
+    assert cli.main(["batch", str(ROOT / "examples" / "changping_eligible.yaml"), "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "档案" in out and "结论" in out and "符合条件" in out
+    assert "eligible" not in out.replace("changping_eligible.yaml", "")

@@ -149,3 +149,10 @@ def test_profile_rejects_unknown_procedure_field(policy):
     with pytest.raises(InputError) as e:
         procedure_facts_from_dict({"applicant": {"contract": {"end": "2024-01-01"}}}, policy)
     assert e.value.field == "applicant.contract.end"
+
+
+def test_text_in_chinese(policy):
+    f = load_procedure_profile("examples/holder_renewal.yaml", policy)
+    zh = materials(policy, "xicheng", f, business="renewal").render("zh")
+    assert "条件 —（无）" in zh and "证件有效期届满前（含当日）办理" in zh
+    assert "(none)" not in zh and "前0个工作日" not in zh
