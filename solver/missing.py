@@ -1044,16 +1044,35 @@ def _names(policy: Policy, names: Iterable[str]) -> set[str]:
 
 
 def _blockers(m: _Model, pathway: str | None) -> list[Blocker]:
-    """The fixed facts in a minimal unsat core: with them free, the goal would be reachable."""
+    """The fixed facts of a minimal unsat core: with them free, the goal would be reachable.
+
+    Several minimal cores may exist; the one named is the first in the order of the fixed facts, those
+    the pathway's own clauses read first (a QuickXplain-style progression: the shortest prefix of the facts that blocks the goal ends with
+    a fact of the core, found by bisection; then again with that fact kept). It depends only on
+    which sets of fixed facts block the goal, never on the solver's history (z3's own unsat core
+    does, through the order its terms were created in)."""
     s, act = m.s, m.act(pathway)
     lits = list(m.fix.values())
     if check(s, act, *lits):
         return []
-    core = [c for c in lits if any(c.eq(x) for x in s.unsat_core())]
-    for lit in list(core):  # deletion-based minimisation: every literal left is needed
-        trial = [c for c in core if not c.eq(lit)]
-        if not check(s, act, *trial):
-            core = trial
+    if pathway is not None:
+        # the facts the pathway's own clauses read come first: "not reachable (no innovation-service
+        # firm)" says more about that pathway than the district every pathway needs
+        own = facts_of(m.epochs[0][2].pathway.get(pathway, TRUE))
+        own |= {BIRTH} if own & {AGE, MTR, MTR_MIN} else set()
+        lits = [m.fix[n] for n in m.fix if n in own] + [m.fix[n] for n in m.fix if n not in own]
+    core: list[z3.BoolRef] = []
+    rest = lits
+    while check(s, act, *core):
+        lo, hi = 1, len(rest)  # core + rest[:hi] blocks the goal; find the shortest such prefix
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if check(s, act, *core, *rest[:mid]):
+                lo = mid + 1
+            else:
+                hi = mid
+        core.append(rest[hi - 1])
+        rest = rest[:hi - 1]
     out = []
     for name, lit in m.fix.items():
         if any(lit.eq(c) for c in core):
