@@ -52,7 +52,9 @@ def _domain(spec: FactSpec) -> str:
     parts = []
     if spec.choices:
         order = " < " if spec.ordered else ", "
-        parts.append(order.join(f"`{c}`" for c in spec.choices) + (" (ordered)" if spec.ordered else ""))
+        zh = dict(spec.choice_zh)
+        parts.append(order.join(f"`{c}`" + (f" {zh[c]}" if c in zh else "") for c in spec.choices)
+                     + (" (ordered)" if spec.ordered else ""))
     if spec.type == "bool":
         parts.append("`true`, `false`")
     if spec.type == "date":

@@ -36,12 +36,26 @@ _ZH = (("monthly average wage", "年度本市全口径城镇单位就业人员�
        ("annual average wage", "年度本市全口径城镇单位就业人员年平均工资"),
        ("(12 × monthly)", "（月平均工资 × 12）"), ("rounded to whole 元", "四舍五入到元"),
        (" months", " 个月"), (" years", " 年"), (" month", " 个月"), (" year", " 年"))
-_ZH_WORDS = re.compile(r"\b(true|false|unknown)\b")
 _ZH_WORD = {"true": "是", "false": "否", "unknown": "未知"}
+_ZH_WORDS = re.compile(r"\b(true|false|unknown)\b")
+
+
+def register_choices(pairs) -> None:
+    """The vocabulary's ``choice_zh`` (choice → Chinese wording), used by ``localize`` for the values
+    of enum facts. Called by the vocabulary loader; choices mean the same wherever they recur
+    (``none`` is 无 for a degree and for a title)."""
+    global _ZH_WORDS
+    new = {k: v for k, v in pairs if k not in _ZH_WORD}
+    if new:
+        _ZH_WORD.update(new)
+        words = sorted(_ZH_WORD, key=len, reverse=True)
+        # a choice is a whole word: not inside a fact id (tax_district) or a longer choice
+        _ZH_WORDS = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, words)) + r")(?![\w.])")
 
 
 def localize(text: str, lang: str) -> str:
-    """Threshold arithmetic, units and yes/no in the user's language (the numbers do not change)."""
+    """Threshold arithmetic, units, yes/no and the choices of enum facts in the user's language (the
+    numbers do not change)."""
     if lang != "zh" or not text:
         return text
     for en, zh in _ZH:

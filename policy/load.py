@@ -14,7 +14,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from policy.errors import InputError
 from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, all_of, any_of, not_of
-from policy.i18n import Msg
+from policy.i18n import Msg, register_choices
 from policy.model import Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway, Vocabulary, WageYear
 from policy.yamlio import err, key_pos, node_pos, read_yaml
 
@@ -139,6 +139,22 @@ def to_fraction(v, file, node, key, what: str) -> Fraction:
 FACT_TYPES = ("date", "bool", "int", "decimal", "money", "enum", "money_list")
 
 
+def _choice_zh(path: Path, r: Reader, node) -> tuple[tuple[str, str], ...]:
+    """``choice_zh``: a Chinese wording for choices of the enum (each key one of its ``choices``)."""
+    m = r.get("choice_zh")
+    if m is None:
+        return ()
+    choices = r.list("choices")
+    if not isinstance(m, dict):
+        raise r.err("choice_zh", "`choice_zh` maps choices to their Chinese wording: {choice: 中文, ...}")
+    for k, v in m.items():
+        if k not in choices:
+            raise err(f"`{k}` is not a choice of this fact; choices: {', '.join(map(str, choices))}", path, m, k)
+        if not isinstance(v, str) or not v.strip():
+            raise err(f"the Chinese wording of `{k}` must be text", path, m, k)
+    return tuple((str(k), str(v)) for k, v in m.items())
+
+
 def load_vocabulary(path: Path = POLICY_DIR / "vocabulary.yaml", topics_path: Path = POLICY_DIR / "topics.yaml") -> Vocabulary:
     data = read_yaml(path)
     top = Reader(path, data, "the vocabulary", {"facts", "constraints"}, {"facts"})
@@ -147,7 +163,7 @@ def load_vocabulary(path: Path = POLICY_DIR / "vocabulary.yaml", topics_path: Pa
     for name in fnode:
         r = Reader(path, fnode[name], f"fact `{name}`",
                    {"type", "label", "unit", "choices", "ordered", "min", "max", "length", "derived", "change",
-                    "default", "derive"},
+                    "default", "derive", "choice_zh"},
                    {"type", "label"})
         typ = r.str("type")
         if typ not in FACT_TYPES:
@@ -169,7 +185,8 @@ def load_vocabulary(path: Path = POLICY_DIR / "vocabulary.yaml", topics_path: Pa
             minimum=None if r.get("min") is None else to_fraction(r.get("min"), path, fnode[name], "min", "min"),
             maximum=None if r.get("max") is None else to_fraction(r.get("max"), path, fnode[name], "max", "max"),
             length=int(r.get("length", 0)), derived=bool(r.get("derived", False) or r.get("derive") is not None),
-            change=change, default=r.get("default"))
+            change=change, default=r.get("default"), choice_zh=_choice_zh(path, r, fnode[name]))
+        register_choices(facts[name].choice_zh)
     topics_data = read_yaml(topics_path)
     topics = {}
     for t in topics_data:

@@ -33,6 +33,7 @@ class FactSpec:
     derived: bool = False
     default: object = None  # value used when the profile leaves the fact out
     change: Change = Change("fixed")
+    choice_zh: tuple[tuple[str, str], ...] = ()  # enum: (choice, its Chinese wording)
 
     @property
     def scope(self) -> str:

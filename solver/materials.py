@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from policy.errors import InputError
 from policy.expr import SYMBOL, Cmp, Expr, In, Not, evaluate, fmt_num, walk
-from policy.i18n import Msg, say
+from policy.i18n import Msg, localize, say
 from policy.load import Policy
 from policy.procedures import BUSINESSES, EVENTS, Material, ProcClause, ProcedureSet, load_procedures
 from solver.facts import Facts, display
@@ -111,15 +111,20 @@ def _describe(policy: Policy, pset: ProcedureSet, e: Expr, facts: Facts) -> list
                 want = spec.choices[int(rhs)] if spec.type == "enum" else (
                     ("true" if rhs else "false") if spec.type == "bool" else fmt_num(rhs))
                 if name in facts.values:
-                    out.append(f"{name} = {display(policy, name, facts.values[name])} (required {SYMBOL[op]} {want})")
+                    got = display(policy, name, facts.values[name])
+                    out.append(Msg(f"{name} = {got} (required {SYMBOL[op]} {want})",
+                                   f"{name} = {localize(got, 'zh')}（要求 {SYMBOL[op]} {localize(want, 'zh')}）"))
                 else:
                     src = pset.derivations.get(name, (name, ""))[0]
-                    out.append(f"{name} unknown: state `{src}` (required {SYMBOL[op]} {want})")
+                    out.append(Msg(f"{name} unknown: state `{src}` (required {SYMBOL[op]} {want})",
+                                   f"{name} 未知：请填写 `{src}`（要求 {SYMBOL[op]} {localize(want, 'zh')}）"))
             case In(fact, values):
                 spec = policy.vocabulary.spec(fact)
                 want = ", ".join(spec.choices[i] for i in sorted(values))
                 got = display(policy, fact, facts.values.get(fact)) if fact in facts.values else "unknown"
-                out.append(f"{fact} = {got} ({'required ≠' if neg else 'one of'} {want})")
+                out.append(Msg(f"{fact} = {got} ({'required ≠' if neg else 'one of'} {want})",
+                               f"{fact} = {localize(got, 'zh')}（{'要求 ≠' if neg else '须为其一：'}"
+                               f"{localize(want, 'zh')}）"))
     return out
 
 
@@ -270,7 +275,7 @@ def render(c: Checklist, lang: str = "en") -> str:
         out.append(f"{MARK[(i.status, i.check)]} {m.item[lang]}{maybe}{tag}")
         out.append(f"      [{m.id}] {m.cite.source} {m.cite.section}：“{m.cite.quote}”")
         for d in i.detail:
-            out.append(f"      - {d}")
+            out.append(f"      - {say(d, lang)}")
     if c.rules:
         out.append("办理规则：" if lang == "zh" else "procedure:")
         for r in c.rules:
@@ -282,7 +287,7 @@ def render(c: Checklist, lang: str = "en") -> str:
             waive = " (原则上)" if k.clause.strength == "in_principle" else ""
             out.append(f"{CHECK[k.status]} [{k.clause.id}] {k.clause.cite.section}：“{k.clause.cite.quote}”{waive}")
             for d in k.detail:
-                out.append(f"      - {d}")
+                out.append(f"      - {say(d, lang)}")
     not_needed = [i.material.id for i in c.items if i.status == "not_needed"]
     if not_needed:
         out.append(("不需要：" if lang == "zh" else "not needed for this profile: ") + ", ".join(not_needed))

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from policy.errors import InputError
 from policy.expr import facts_of
-from policy.i18n import Msg, say
+from policy.i18n import Msg, localize, say
 from policy.load import POLICY_DIR, Policy
 from policy.yamlio import read_yaml
 from solver.conflicts import (
@@ -97,7 +97,8 @@ class VerifyResult:
             for c in r.clauses:
                 out.append(f"      - {c.text()}")
             for i, ce in enumerate(r.counterexample):
-                out.append(f"      {'反例' if zh else 'counterexample'} {i + 1}: {ce.get('summary', '')}")
+                summary = ce.get("summary_zh", ce.get("summary", "")) if zh else ce.get("summary", "")
+                out.append(f"      {'反例' if zh else 'counterexample'} {i + 1}: {summary}")
         return "\n".join(out)
 
     def __rich__(self):
@@ -156,9 +157,11 @@ def check_property(policy: Policy, p: Property, jid: str, date: dt.date, ref=Non
                 return PropertyResult(p, jid, "holds", Msg(f"every applicant eligible in {jid} is eligible in {p.than}",
                                                            f"在 {jid} 符合条件的申请人在 {p.than} 均符合条件"))
             summary = "; ".join(f"{f} {a} → {b}" for f, a, b in w.differences) or "the reference applicant"
+            summary_zh = "；".join(f"{f} {localize(a, 'zh')} → {localize(b, 'zh')}" for f, a, b in w.differences) \
+                or "参照申请人本身"
             return PropertyResult(p, jid, "fails", Msg(f"eligible in {jid}, not in {p.than}",
                                                        f"在 {jid} 符合条件，在 {p.than} 不符合"),
-                                  [{"summary": summary, "profile": w.profile}], w.rejecting)
+                                  [{"summary": summary, "summary_zh": summary_zh, "profile": w.profile}], w.rejecting)
         case "pathways_reachable" | "no_contradictions":
             kinds = ("dead_pathway",) if p.kind == "pathways_reachable" else ("contradiction",)
             found = [f for f in inside(policy, jid, date, ref) if f.kind in kinds]
@@ -214,8 +217,10 @@ def _monotone(policy: Policy, p: Property, jid: str, date: dt.date, ref) -> Prop
     shape = ", ".join(f"{n}={display(policy, n, values[n])}" for n in read if n in values)
     return PropertyResult(p, jid, "fails", Msg(f"eligible, then ineligible with {changed}",
                                                f"原本符合条件，{changed} 后不符合"),
-                          [{"summary": f"eligible ({shape})", "profile": prof1},
-                           {"summary": f"ineligible ({changed})", "profile": prof2}],
+                          [{"summary": f"eligible ({shape})", "summary_zh": f"符合条件（{localize(shape, 'zh')}）",
+                            "profile": prof1},
+                           {"summary": f"ineligible ({changed})", "summary_zh": f"不符合条件（{changed}）",
+                            "profile": prof2}],
                           [ClauseRef.of(c.clause) for c in dec2.failed()])
 
 

@@ -137,3 +137,17 @@ def test_lint_subprocess_bad_file():
     assert "Traceback" not in r.stderr
     assert r.stderr.splitlines() == [f"wrp: error: {BAD / name}:5:3: `isuer`: unknown key `isuer` in `meta`; "
                                      "allowed: document, id, in_force, issuer, name, note, sources"]
+
+
+def test_choice_zh_must_name_choices(tmp_path):
+    """A vocabulary ``choice_zh`` key that is not a choice is refused at its line, naming the key."""
+    from policy.load import POLICY_DIR, load_vocabulary
+    text = (POLICY_DIR / "vocabulary.yaml").read_text(encoding="utf-8")
+    bad = text.replace("choice_zh: {male: 男, female: 女}", "choice_zh: {male: 男, femal: 女}")
+    assert bad != text
+    path = tmp_path / "vocabulary.yaml"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_vocabulary(path, POLICY_DIR / "topics.yaml")
+    line = next(i for i, s in enumerate(bad.splitlines(), 1) if "femal: 女" in s)
+    assert f"{path}:{line}:" in str(info.value) and "`femal` is not a choice" in str(info.value)
