@@ -95,16 +95,28 @@ class Witness:
     district_a: str | None
     district_b: str | None
     rejecting: list[ClauseRef]  # the clauses of B that fail
+    labels: dict[str, dict] = field(default_factory=dict)  # fact -> its label {zh, en}
+
+    def label(self, fact: str, lang: str) -> str:
+        lab = self.labels.get(fact)
+        return lab.get(lang, lab["en"]) if lab else fact
+
+    def diff_text(self, lang: str = "en") -> str:
+        """How the witness differs from the reference applicant, fact by fact (labels, values)."""
+        sep = "；" if lang == "zh" else "; "
+        return sep.join(f"{self.label(f, lang)} {localize(r, lang)} → {localize(w, lang)}"
+                        for f, r, w in self.differences)
 
     def as_dict(self) -> dict:
         return {"accepted_by": self.accepted_by, "rejected_by": self.rejected_by,
                 "district_a": self.district_a, "district_b": self.district_b,
-                "differences": [{"fact": f, "reference": r, "witness": w} for f, r, w in self.differences],
+                "differences": [{"fact": f, "label": self.labels.get(f), "reference": r, "witness": w}
+                                for f, r, w in self.differences],
                 "rejecting_clauses": [c.as_dict() for c in self.rejecting], "profile": self.profile}
 
     def lines(self, lang: str = "en") -> list[str]:
         zh = lang == "zh"
-        diff = "; ".join(f"{f} {localize(r, lang)} → {localize(w, lang)}" for f, r, w in self.differences) or (
+        diff = self.diff_text(lang) or (
             "参照申请人本身" if zh else "the reference applicant itself")
         out = [("申请人：" if zh else "applicant: ") + diff]
         out += [("  被拒：" if zh else "  rejected by ") + c.text() for c in self.rejecting]
@@ -304,7 +316,8 @@ def _witness(policy: Policy, ref: Facts, values: dict[str, Fraction], a: str, b:
         diffs.append((name, display(policy, name, ref.values[name]), display(policy, name, v)))
     names = policy.vocabulary.facts["employer.registered_district"].choices
     return Witness(prof_a, diffs, a, b, names[da] if da is not None else None,
-                   names[db] if db is not None else None, rejecting)
+                   names[db] if db is not None else None, rejecting,
+                   {f: policy.vocabulary.spec(f).label for f, _, _ in diffs})
 
 
 def _pathway_topic(d: Decision, c: Clause) -> str | None:

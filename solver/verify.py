@@ -156,9 +156,8 @@ def check_property(policy: Policy, p: Property, jid: str, date: dt.date, ref=Non
             if w is None:
                 return PropertyResult(p, jid, "holds", Msg(f"every applicant eligible in {jid} is eligible in {p.than}",
                                                            f"在 {jid} 符合条件的申请人在 {p.than} 均符合条件"))
-            summary = "; ".join(f"{f} {a} → {b}" for f, a, b in w.differences) or "the reference applicant"
-            summary_zh = "；".join(f"{f} {localize(a, 'zh')} → {localize(b, 'zh')}" for f, a, b in w.differences) \
-                or "参照申请人本身"
+            summary = w.diff_text("en") or "the reference applicant"
+            summary_zh = w.diff_text("zh") or "参照申请人本身"
             return PropertyResult(p, jid, "fails", Msg(f"eligible in {jid}, not in {p.than}",
                                                        f"在 {jid} 符合条件，在 {p.than} 不符合"),
                                   [{"summary": summary, "summary_zh": summary_zh, "profile": w.profile}], w.rejecting)
