@@ -77,3 +77,13 @@ def test_text_in_chinese():
     from solver.conflicts import conflicts
     zh = conflicts(POLICY, ["beijing", "changping"], topic="income_threshold", date=DAY).render("zh")
     assert "冲突分析" in zh and "互不包含" in zh and "incomparable" not in zh
+    assert "申请人：近12个月月均应税收入 " in zh  # the witness read by the fact's label
+
+
+def test_witness_differences_carry_labels():
+    r = compare_pair(POLICY, "beijing", "changping", DAY, REF)
+    w = next(d for d in r.differences if d.topic == "income_threshold").witness
+    d = w.as_dict()["differences"]
+    assert {x["fact"]: x["label"]["en"] for x in d}["applicant.income.monthly_avg_12m"] == \
+        "average monthly taxable income (last 12 months)"
+    assert "average monthly taxable income (last 12 months) " in w.lines("en")[0]
