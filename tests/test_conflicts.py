@@ -77,7 +77,7 @@ def test_text_in_chinese():
     from solver.conflicts import conflicts
     zh = conflicts(POLICY, ["beijing", "changping"], topic="income_threshold", date=DAY).render("zh")
     assert "冲突分析" in zh and "互不包含" in zh and "incomparable" not in zh
-    assert "申请人：近12个月月均应税收入 " in zh  # the witness read by the fact's label
+    assert "近12个月月均应税收入 20,000 → 11,287" in zh  # the witness read by the fact's label
 
 
 def test_witness_differences_carry_labels():
