@@ -962,14 +962,16 @@ def _smallest(m: _Model, model: z3.ModelRef, pathway: str | None, blocks: list[z
     fixed, which bounds the delta from below, and the thresholds it is compared with are the likely
     answers (``_lexmin`` hints)."""
     ev = lambda x: model.eval(x, model_completion=True)  # noqa: E731
-    moved = [f for f in m.fx.values() if f.kind == "effort" and ev(f.delta).as_long() != 0]
+    wait, vals = _read(m, model)
+    moved = [f for f in m.fx.values() if f.kind == "effort" and vals[f.name] != f.before]
     numeric = [f for f in moved if m.vocab.spec(f.name).type not in ("bool", "enum")]
     if not numeric:
         return model
-    wait, cost = ev(m.w).as_long(), ev(m.cost_expr()).as_long()
+    cost = model_int(model, m.cost_expr())
+    relied = m.relied(model)
     pins = [m.w == wait, m.cost_expr() == cost]
     pins += [f.delta == 0 for f in m.fx.values() if f.kind == "effort" and f not in moved]
-    pins += [k if z3.is_true(ev(k)) else z3.Not(k) for k in m.assume.values()]
+    pins += [k if n in relied else z3.Not(k) for n, k in m.assume.items()]
     pin = m.lit(("pin", len(m._lits)), lambda: mk_and(pins))
     key = "size:" + "+".join(f.name for f in moved)
     size = z3.Sum([z3.If(f.delta >= 0, f.delta, -f.delta) for f in moved])
