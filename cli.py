@@ -14,9 +14,10 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from policy.errors import InputError
-from policy.i18n import Msg
+from policy.i18n import Msg, say
 
 FORMATS = ("text", "json")
 PIPE_WIDTH = 1000  # output not to a terminal: lines are not wrapped (COLUMNS still wins)
@@ -161,13 +162,17 @@ def cmd_lint(args, out: Console) -> int:
     if args.format == "json":
         _json(out, report)
     else:
+        zh = args.lang == "zh"
         for j in report["jurisdictions"]:
-            out.print(f"[green]✓[/] {j['file']}: {j['id']} — {j['clauses']} clauses, {j['pathways']} pathways")
+            counts = (f"{j['clauses']} 条条款，{j['pathways']} 个条件（路径）" if zh else
+                      f"{j['clauses']} clauses, {j['pathways']} pathways")
+            out.print(f"[green]✓[/] {j['file']}: {j['id']} — {counts}")
         for p in report.get("procedures", []):
-            out.print(f"[green]✓[/] procedures/{p['file']}: {p['id']} — {p['clauses']} clauses, "
-                      f"{p['businesses']} business types")
+            counts = (f"{p['clauses']} 条条款，{p['businesses']} 类业务" if zh else
+                      f"{p['clauses']} clauses, {p['businesses']} business types")
+            out.print(f"[green]✓[/] procedures/{p['file']}: {p['id']} — {counts}")
         for w in report["warnings"]:
-            out.print(f"[yellow]![/] {w}")
+            out.print(Text(f"! {say(w, args.lang)}", style="yellow"))
     return 0
 
 
@@ -191,7 +196,6 @@ def cmd_sources(args, out: Console) -> int:
     if args.format == "json":
         _json(out, rows)
         return 0
-    from rich.text import Text
     topics = policy.vocabulary.topics
     last = None
     for r in sorted(rows, key=lambda r: (r["district"], r["topic"], r["clause"])):

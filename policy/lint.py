@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from policy.expr import facts_of
+from policy.i18n import Msg
 from policy.load import POLICY_DIR, load_policy_from
 
 
@@ -35,7 +36,8 @@ def lint(files: list[str] | None = None) -> dict:
                 "in_force_from": j.in_force_from.isoformat() if j.in_force_from else None,
                 "notes": sum(1 for c in clauses if c.note), "in_principle": sum(c.strength == "in_principle" for c in clauses)})
             if j.in_force_from is None:
-                out["warnings"].append(f"{j.id}: no in-force date; the rules are applied at any date")
+                out["warnings"].append(Msg(f"{j.id}: no in-force date; the rules are applied at any date",
+                                           f"{j.id}：没有施行日期；任何日期都适用这些规定"))
     from solver.facts import DERIVED_FROM
     for derived, inputs in DERIVED_FROM.items():
         if derived in used:
@@ -46,9 +48,11 @@ def lint(files: list[str] | None = None) -> dict:
                           "clauses": len(p.clauses())} for jid, p in procs.by_jurisdiction.items()]
     for jid in policy.jurisdictions:
         if jid not in procs.by_jurisdiction:
-            out["warnings"].append(f"{jid}: no procedure file (policy/procedures/{jid}.yaml)")
+            out["warnings"].append(Msg(f"{jid}: no procedure file (policy/procedures/{jid}.yaml)",
+                                       f"{jid}：没有办理程序文件（policy/procedures/{jid}.yaml）"))
     unused = [n for n, s in policy.vocabulary.facts.items()
               if n not in used and not s.derived and n.split(".")[0] != "application"]
     if unused:
-        out["warnings"].append("facts no eligibility clause uses (procedures or materials may): " + ", ".join(unused))
+        out["warnings"].append(Msg("facts no eligibility clause uses (procedures or materials may): " + ", ".join(unused),
+                                   "资格条款未使用的事实（办理程序或材料可能使用）：" + ", ".join(unused)))
     return out
