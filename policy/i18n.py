@@ -36,6 +36,7 @@ _ZH = (("monthly average wage", "年度本市全口径城镇单位就业人员�
        ("annual average wage", "年度本市全口径城镇单位就业人员年平均工资"),
        ("(12 × monthly)", "（月平均工资 × 12）"), ("rounded to whole 元", "四舍五入到元"),
        (" months", " 个月"), (" years", " 年"), (" month", " 个月"), (" year", " 年"))
+STATUS_ZH = {"eligible": "符合条件", "ineligible": "不符合条件", "undetermined": "无法确定"}
 _ZH_WORD = {"true": "是", "false": "否", "unknown": "未知"}
 _ZH_WORDS = re.compile(r"\b(true|false|unknown)\b")
 
@@ -63,4 +64,9 @@ def localize(text: str, lang: str) -> str:
     return _ZH_WORDS.sub(lambda m: _ZH_WORD[m.group(1)], text)
 
 
-__all__ = ["Msg", "say", "localize"]
+def status_text(status: str, lang: str) -> str:
+    """A verdict (eligible / ineligible / undetermined) in ``lang``."""
+    return STATUS_ZH.get(status, status) if lang == "zh" else status
+
+
+__all__ = ["Msg", "say", "localize", "status_text", "STATUS_ZH"]

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from policy.errors import InputError
+from policy.i18n import status_text
 
 ALL = "all"
 
@@ -246,12 +247,12 @@ def cmd_batch(args, out) -> int:
         for col in (("档案", "辖区", "结论", "未满足 / 未知 / 错误") if zh else
                     ("profile", "district", "status", "failed / unknown / error")):
             tab.add_column(col)
-        status_zh = {"eligible": "符合条件", "ineligible": "不符合条件", "undetermined": "无法确定", "error": "错误"}
         for r in rows:
             unknown = r["unknown"][:4] + (["…"] if len(r["unknown"]) > 4 else [])
             detail = r["error"] or " ".join(r["failed"]) or (("? " + " ".join(unknown)) if unknown else "—")
             tab.add_row(Path(r["profile"]).name, r["district"] or "—",
-                        status_zh.get(r["status"], r["status"]) if zh else r["status"], detail)
+                        ("错误" if zh else "error") if r["status"] == "error" else status_text(r["status"], args.lang),
+                        detail)
         out.print(tab)
     if errors:
         sys.stderr.write(f"wrp: error: {errors} of {len(files)} profiles could not be read (see the `error` rows)\n")

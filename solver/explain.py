@@ -10,14 +10,12 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from policy.i18n import localize, say
+from policy.i18n import STATUS_ZH, localize, say
 from policy.load import Policy
 from solver.decide import ClauseResult, Decision, Leaf
 
 UI = {
-    "eligible": {"zh": "符合条件", "en": "eligible"},
-    "ineligible": {"zh": "不符合条件", "en": "ineligible"},
-    "undetermined": {"zh": "无法确定", "en": "undetermined"},
+    **{k: {"zh": v, "en": k} for k, v in STATUS_ZH.items()},
     "held": {"zh": "满足", "en": "held"},
     "failed": {"zh": "不满足", "en": "failed"},
     "unknown": {"zh": "未知", "en": "unknown"},

@@ -50,7 +50,7 @@ from policy.expr import (
     fmt_num,
     walk,
 )
-from policy.i18n import Msg, localize, say
+from policy.i18n import Msg, localize, say, status_text
 from policy.load import Policy
 from policy.model import Jurisdiction
 from solver.decide import Verdict, decide, verdict  # noqa: F401  (decide: benchmarks/bench.py times it here)
@@ -223,8 +223,7 @@ class MissingResult:
     def render(self, lang: str = "en") -> str:
         zh = lang == "zh"
         name = self.name.get(lang, self.name["en"])
-        status = {"eligible": "符合条件", "ineligible": "不符合条件", "undetermined": "无法确定"}.get(self.status, self.status)
-        head = f"{name} ({self.jurisdiction}), {self.date}: {status if zh else self.status}"
+        head = f"{name} ({self.jurisdiction}), {self.date}: {status_text(self.status, lang)}"
         out = [head]
         if self.status == "eligible":
             out.append("  已符合条件，无需改变。" if zh else "  already eligible: nothing is missing.")
