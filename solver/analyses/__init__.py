@@ -1,0 +1,1 @@
+"""Analyses over compiled programs: missing, conflicts, compare, verify."""

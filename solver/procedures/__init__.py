@@ -1,0 +1,1 @@
+"""Procedures: deadlines, materials, procedural conflicts."""

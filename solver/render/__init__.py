@@ -1,0 +1,1 @@
+"""Rendering: results to words (zh/en), explanations, reports."""
