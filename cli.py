@@ -45,7 +45,7 @@ def _profile_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("profile", help="the applicant profile (YAML or JSON)")
     p.add_argument("--district", help="a jurisdiction id or `all`; default: the employer's registered district")
     p.add_argument("--date", type=_date, help="application date (overrides application.date)")
-    p.add_argument("--lenient", action="store_true", help="treat 原则上 (in principle) clauses as waived")
+    p.add_argument("--lenient", action="store_true", help="waive each 原则上 (in principle) condition; at least one pathway must still hold")
     p.add_argument("--relocate", action="store_true",
                    help="place the employer in each jurisdiction's own district (registration and tax) before "
                         "checking: the same person, as if the employer were there")

@@ -206,12 +206,18 @@ def load_params(pdir: Path = POLICY_DIR / "params") -> Params:
     wr = Reader(wage_path, w, "the wage table", {"id", "label", "rounding", "rounding_cite", "years"}, {"years"})
     years = []
     for y in wr.list("years", required=True):
-        yr = Reader(wage_path, y, "a wage year", {"year", "monthly", "annual", "published", "confidence", "cite"},
+        yr = Reader(wage_path, y, "a wage year", {"year", "monthly", "annual", "published", "confidence", "cite",
+                                                   "evidence"},
                     {"year", "monthly", "published", "cite"})
+        evidence = []
+        for ev in yr.list("evidence"):
+            er = Reader(wage_path, ev, "publication evidence", {"jurisdiction", "published", "cite"},
+                        {"jurisdiction", "published", "cite"})
+            evidence.append((er.str("jurisdiction"), er.date("published"), er.str("cite")))
         years.append(WageYear(year=int(y["year"]), monthly=int(y["monthly"]),
                               annual=int(y["annual"]) if y.get("annual") is not None else None,
                               published=yr.date("published"), confidence=yr.str("confidence", "medium"),
-                              cite=yr.str("cite")))
+                              cite=yr.str("cite"), evidence=tuple(evidence)))
     years.sort(key=lambda y: y.year)
     rc = w["rounding_cite"]
     d_path = pdir / "districts.yaml"

@@ -58,7 +58,7 @@ def register(sub, profile_args, common, date) -> None:
     p.add_argument("profiles", nargs="+", help="profile files, or directories of *.yaml / *.json profiles")
     p.add_argument("--district", help="a jurisdiction id or `all`; default: each employer's registered district")
     p.add_argument("--date", type=date, help="application date for every profile")
-    p.add_argument("--lenient", action="store_true", help="treat 原则上 (in principle) clauses as waived")
+    p.add_argument("--lenient", action="store_true", help="waive each 原则上 (in principle) condition; at least one pathway must still hold")
     common(p, ("text", "json", "csv"))
 
     p = sub.add_parser("materials", help="the checklist of documents for this applicant")

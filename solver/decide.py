@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, children, evaluate, fmt_num, not_of
 from policy.load import Policy
 from policy.model import Clause, Jurisdiction, Pathway
-from solver.facts import DERIVED_FROM, Facts, display, with_unit
+from solver.facts import DERIVED_FROM, Facts, display, wage_for, with_unit
 from solver.program import Program, compile_program
 
 Status = dict[int, bool | None]
@@ -287,6 +287,13 @@ def _clause_result(policy, facts, prog: Program, strict: Program, c: Clause, st:
                         unknown_facts(e, st_strict, facts) if truth is None else [], would)
 
 
+def facts_for(policy: Policy, facts: Facts, jid: str) -> Facts:
+    """``facts`` with the average wage in force for jurisdiction ``jid`` (a primary source of it may
+    prove a figure published before the proxy date: ``solver.facts.wage_for``)."""
+    w = wage_for(policy.params, facts, jid)
+    return facts if w is facts.wage else replace(facts, wage=w)
+
+
 @dataclass
 class Verdict:
     """The Datalog answer without the proof: what replays of solver witnesses need."""
@@ -299,6 +306,7 @@ def verdict(policy: Policy, jid: str, facts: Facts, lenient: bool = False) -> Ve
     """Status and satisfied pathways by the Datalog backend, reading back only those nodes."""
     from solver.datalog import verdict as datalog_verdict
     j, _ = policy.version(jid, facts.date)
+    facts = facts_for(policy, facts, j.id)
     prog = compile_program(j, facts.wage, lenient)
     st = datalog_verdict(prog, facts)
     status = {True: "eligible", False: "ineligible", None: "undetermined"}[st[id(prog.root)]]
@@ -307,6 +315,7 @@ def verdict(policy: Policy, jid: str, facts: Facts, lenient: bool = False) -> Ve
 
 def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backend_name: str = "datalog") -> Decision:
     j, warning = policy.version(jid, facts.date)
+    facts = facts_for(policy, facts, j.id)
     run = backend(backend_name)
     strict = compile_program(j, facts.wage, False)
     st_strict = run(strict, facts)

@@ -37,7 +37,8 @@ UI = {
     "excluded": {"zh": "属于排除情形", "en": "excluded"},
     "not_excluded": {"zh": "不属于排除情形", "en": "does not apply"},
     "retirement": {"zh": "法定退休年龄", "en": "statutory retirement age"},
-    "lenient": {"zh": "宽松模式：原则上条款视为豁免", "en": "lenient mode: 原则上 clauses are waived"},
+    "lenient": {"zh": "宽松模式：各项原则上条件视为豁免，但仍须至少满足一项申请条件",
+                "en": "lenient mode: each 原则上 condition is waived; at least one pathway must still hold"},
     "source_of_wage": {"zh": "平均工资出处", "en": "wage figure from"},
 }
 MARK = {"held": "✓", "failed": "✗", "unknown": "?", "waived": "~", "satisfied": "✓"}

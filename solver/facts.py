@@ -67,10 +67,14 @@ class Facts:
 # --- parameters on a date ------------------------------------------------------------------------
 
 
-def wage_on(params: Params, day: dt.date) -> Wage:
-    """Average wage for an application on ``day``: year Y-1 once published, else the previous one."""
+def wage_on(params: Params, day: dt.date, jurisdiction: str | None = None) -> Wage:
+    """Average wage for an application on ``day``: year Y-1 once published, else the previous one.
+
+    ``jurisdiction``: a figure printed by a primary source of that jurisdiction in force on a date
+    counts as published by that date there (``WageYear.evidence``), whatever the proxy date says.
+    """
     target = day.year - 1
-    usable = [w for w in params.wage_years if w.year <= target and w.published <= day]
+    usable = [w for w in params.wage_years if w.year <= target and w.published_for(jurisdiction)[0] <= day]
     if not usable:
         first = params.wage_years[0]
         return _wage(first, Msg(f"no average-wage figure published by {day}; using {first.year}'s",
@@ -82,6 +86,12 @@ def wage_on(params: Params, day: dt.date) -> Wage:
     w = usable[-1]
     known = {x.year: x for x in params.wage_years}
     if w.year == target:
+        when, evidence = w.published_for(jurisdiction)
+        if evidence:
+            return _wage(w, Msg(f"application in {day.year} uses the {target} figure, published by {when} for "
+                                f"{jurisdiction}: {evidence}",
+                                f"{day.year} 年申请采用 {target} 年度数据；{jurisdiction} 的原始文件在 {when} 已载明该数据："
+                                f"{evidence}"), published=when)
         return _wage(w, Msg(f"application in {day.year} uses the {target} figure (published {w.published})",
                             f"{day.year} 年申请采用 {target} 年度数据（{w.published} 公布）"))
     if target in known:
@@ -94,9 +104,16 @@ def wage_on(params: Params, day: dt.date) -> Wage:
         f"policy/params/wage.yaml 中没有 {target} 年度平均工资；采用 {w.year} 年度数据（{w.monthly} 元/月）"))
 
 
-def _wage(w: WageYear, note: str, warning: str | None = None) -> Wage:
+def _wage(w: WageYear, note: str, warning: str | None = None, published: dt.date | None = None) -> Wage:
     return Wage(year=w.year, monthly=w.monthly, annual=w.annual or 12 * w.monthly, annual_is_published=w.annual is not None,
-                published=w.published, cite=w.cite, note=note, warning=warning)
+                published=published or w.published, cite=w.cite, note=note, warning=warning)
+
+
+def wage_for(params: Params, facts: Facts, jurisdiction: str) -> Wage:
+    """The wage in force for ``jurisdiction`` on the facts' date: ``facts.wage`` unless a primary source
+    of that jurisdiction proves a later figure published earlier than the proxy date."""
+    w = wage_on(params, facts.date, jurisdiction)
+    return facts.wage if (w.year, w.published) == (facts.wage.year, facts.wage.published) else w
 
 
 def threshold_value(t: Threshold, wage: Wage) -> tuple[Fraction, str]:

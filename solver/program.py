@@ -36,6 +36,19 @@ def requirement_of(c: Clause, wage: Wage) -> Expr:
     return not_of(e) if c.kind == "exclusion" else e
 
 
+def lenient_waivers(j: Jurisdiction) -> frozenset[str]:
+    """The clauses ``--lenient`` waives: each 原则上 (in_principle) condition on its own, but never the
+    requirement that at least one pathway holds — a pathway whose every clause is 原则上 keeps them
+    all (waiving them would make the pathway hold for anybody, e.g. Daxing 一、（三） puts the whole
+    list, "one of (1)–(9)" included, under 原则上)."""
+    out = {c.id for c in j.clauses() if c.strength == "in_principle"}
+    for p in j.pathways:
+        ids = {c.id for c in p.clauses}
+        if ids and ids <= out:
+            out -= ids
+    return frozenset(out)
+
+
 def compile_program(j: Jurisdiction, wage: Wage, lenient: bool = False,
                     drop: frozenset[str] = frozenset()) -> Program:
     return _compile(j, wage, lenient, drop)
@@ -43,7 +56,8 @@ def compile_program(j: Jurisdiction, wage: Wage, lenient: bool = False,
 
 @lru_cache(maxsize=256)
 def _compile(j: Jurisdiction, wage: Wage, lenient: bool, drop: frozenset[str]) -> Program:
-    waived = frozenset(c.id for c in j.clauses() if lenient and c.strength == "in_principle") | drop
+    waived = lenient_waivers(j) if lenient else frozenset()
+    waived |= drop
     req = {c.id: (TRUE if c.id in waived else requirement_of(c, wage)) for c in j.clauses()}
     pathway = {p.id: all_of([req[c.id] for c in p.clauses]) for p in j.pathways}
     base = all_of([*(req[c.id] for c in j.employer), *(req[c.id] for c in j.applicant),
