@@ -16,6 +16,7 @@ from fractions import Fraction
 from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, children, evaluate, fmt_num, not_of
 from policy.load import Policy
 from policy.model import Clause, Jurisdiction, Pathway
+from solver.exact import refine_program
 from solver.facts import DERIVED_FROM, Facts, display, wage_for, with_unit
 from solver.program import Program, compile_program
 
@@ -100,6 +101,7 @@ class Decision:
     facts: Facts
     backend: str = "datalog"
     extra: dict = field(default_factory=dict)
+    refined: frozenset[int] = frozenset()  # node ids Kleene left unknown that every completion decides
 
     @property
     def eligible(self) -> bool:
@@ -263,7 +265,7 @@ def unknown_facts(e: Expr, st: Status, facts: Facts) -> list[str]:
                 if f in facts.values:
                     continue
                 # a derived fact is unknown because of the stated facts it comes from
-                for src in DERIVED_FROM.get(f, (f,)):
+                for src in DERIVED_FROM.get(f, (f.split("[", 1)[0],)):
                     if facts.stated.get(src) is None and src not in out:
                         out.append(src)
             return
@@ -274,7 +276,8 @@ def unknown_facts(e: Expr, st: Status, facts: Facts) -> list[str]:
     return out
 
 
-def _clause_result(policy, facts, prog: Program, strict: Program, c: Clause, st: Status, st_strict: Status) -> ClauseResult:
+def _clause_result(policy, facts, prog: Program, strict: Program, c: Clause, st: Status, st_strict: Status,
+                   relevant: dict[int, list[str]] | None = None) -> ClauseResult:
     e = strict.requirement[c.id]
     truth = st_strict.get(id(e))
     status = {True: "held", False: "failed", None: "unknown"}[truth]
@@ -283,8 +286,9 @@ def _clause_result(policy, facts, prog: Program, strict: Program, c: Clause, st:
         would, status = status, "waived"
     leaves = _culprits(policy, facts, e, st_strict) if truth is not None else \
         [lf for lf in _all_leaves(policy, facts, e, st_strict) if lf.status is None]
-    return ClauseResult(c, status, leaves, _all_leaves(policy, facts, e, st_strict),
-                        unknown_facts(e, st_strict, facts) if truth is None else [], would)
+    unknown = [] if truth is not None else relevant[id(e)] if relevant is not None and id(e) in relevant \
+        else unknown_facts(e, st_strict, facts)
+    return ClauseResult(c, status, leaves, _all_leaves(policy, facts, e, st_strict), unknown, would)
 
 
 def facts_for(policy: Policy, facts: Facts, jid: str) -> Facts:
@@ -318,16 +322,19 @@ def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backen
     facts = facts_for(policy, facts, j.id)
     run = backend(backend_name)
     strict = compile_program(j, facts.wage, False)
-    st_strict = run(strict, facts)
-    prog, st = (strict, st_strict)
+    # Kleene truths by the backend, then exact ones: decided when every completion agrees (solver.exact)
+    ex_strict = refine_program(policy, strict, facts, run(strict, facts), backend_name)
+    st_strict = ex_strict.status
+    prog, st, ex = (strict, st_strict, ex_strict)
     if lenient:
         prog = compile_program(j, facts.wage, True)
-        st = run(prog, facts)
+        ex = refine_program(policy, prog, facts, run(prog, facts), backend_name)
+        st = ex.status
     truth = st[id(prog.root)]
     status = {True: "eligible", False: "ineligible", None: "undetermined"}[truth]
 
     def res(cs) -> list[ClauseResult]:
-        return [_clause_result(policy, facts, prog, strict, c, st, st_strict) for c in cs]
+        return [_clause_result(policy, facts, prog, strict, c, st, st_strict, ex_strict.relevant) for c in cs]
 
     pathways = []
     for p in j.pathways:
@@ -336,8 +343,9 @@ def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backen
     warnings = list(facts.warnings) + ([warning] if warning else [])
     return Decision(jurisdiction=j, date=facts.date, status=status, lenient=lenient, employer=res(j.employer),
                     applicant=res(j.applicant), pathways=pathways, exclusions=res(j.exclusions),
-                    unknown=unknown_facts(prog.root, st, facts) if truth is None else [],
-                    warnings=warnings, facts=facts, backend=backend_name)
+                    unknown=ex.relevant.get(id(prog.root), unknown_facts(prog.root, st, facts)) if truth is None else [],
+                    warnings=warnings + ex.warnings, facts=facts, backend=backend_name,
+                    refined=ex_strict.refined | ex.refined)
 
 
 __all__ = ["decide", "verdict", "Verdict", "Decision", "ClauseResult", "PathwayResult", "Leaf", "reference_status", "backend",

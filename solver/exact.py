@@ -1,0 +1,685 @@
+"""Exact three-valued answers: a node is true (false) when it is true (false) in *every completion*
+of the unknown facts, and unknown only when two completions disagree (docs/exact.md).
+
+The backends compute Kleene truths (``policy.expr.evaluate``'s semantics): sound, but not exact —
+``(X ∧ A) ∨ (¬X ∧ B)`` is unknown with X unknown even when A and B both hold. This module refines
+every node that came out unknown, and names exactly the facts whose value can change an answer.
+
+A *completion* gives every unknown stated fact a value of its vocabulary domain such that the
+profile is one wrp would accept (the ``validate: true`` constraints hold); derived facts follow
+from their inputs (age from the birth date, months to retirement from birth date, sex and
+category). A fact is *relevant* to a node when two completions that differ only in that fact
+(and what is derived from it) give the node different truths.
+
+Two independent engines:
+
+- ``Z3Refiner`` (the default, used with the Datalog and z3 backends): one incremental solver over
+  the completions; each unknown node is asked both ways (models found on the way settle many nodes
+  at once); relevance is a two-copy query (copies equal on every fact but one), one assumption set
+  per fact.
+- ``oracle`` (the reference backend): brute force over completions in pure Python — every fact
+  takes the boundary values of the comparisons it appears in (finite domains for choices and yes/no;
+  one representative per interval for numbers), branching only while a node of interest is still
+  unknown under Kleene evaluation of the partial completion.
+
+Both give the same answers; tests/test_exact.py checks it on generated partial profiles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from itertools import product
+
+import z3
+
+from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, compare, facts_of, walk
+from policy.load import Policy
+from solver.facts import DERIVED_FROM, Facts, completed_months, retirement_age_months
+
+AGE = "applicant.age_months"
+MTR = "applicant.months_to_retirement"
+MTR_MIN = "applicant.months_to_retirement_min"
+BIRTH = "applicant.birth_date"
+SEX = "applicant.sex"
+CATEGORY = "applicant.female_category"
+AGE_MAX_MONTHS = 1200
+RLIMIT = 20_000_000
+
+Status = dict[int, bool | None]
+
+
+# --- holes: the unknown stated facts ---------------------------------------------------------------
+
+
+@dataclass
+class Holes:
+    """The unknown stated facts that can matter for ``nodes``, with their scalar names.
+
+    ``birth_date`` is represented by the age in months (``AGE``); months to retirement are derived.
+    """
+
+    scalars: dict[str, tuple[str, ...]]  # stated fact -> its scalar names (a list fact: name[0], ...)
+    constraints: list[Expr]  # validating constraints not already decided true by the known facts
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.scalars)
+
+
+def _hole_of(policy: Policy, scalar: str) -> tuple[str, ...]:
+    """The stated facts a scalar comes from (a derived fact: its inputs)."""
+    if scalar in DERIVED_FROM:
+        return tuple(s for s in DERIVED_FROM[scalar] if s != "application.date")
+    return (policy.vocabulary.spec(scalar).name,)
+
+
+def _known(policy: Policy, facts: Facts, stated: str) -> bool:
+    if stated == BIRTH:
+        return AGE in facts.values
+    return all(n in facts.values for n in policy.vocabulary.facts[stated].numeric_names)
+
+
+def holes_of(policy: Policy, facts: Facts, nodes: list[Expr]) -> Holes:
+    vocab = policy.vocabulary
+    used: set[str] = set()
+    for n in nodes:
+        for s in facts_of(n):
+            used.update(_hole_of(policy, s))
+    used = {h for h in used if not _known(policy, facts, h)}
+    constraints: list[Expr] = []
+    pending = [c.when for c in vocab.constraints if c.validate]
+    grew = True
+    while grew:  # constraints connect unknown facts: their other unknown facts matter too
+        grew = False
+        for c in list(pending):
+            hs = {h for s in facts_of(c) for h in _hole_of(policy, s) if not _known(policy, facts, h)}
+            if hs & used:
+                pending.remove(c)
+                constraints.append(c)
+                if not hs <= used:
+                    used |= hs
+                    grew = True
+    scalars: dict[str, tuple[str, ...]] = {}
+    for h in sorted(used):
+        if h == BIRTH:
+            scalars[h] = (AGE,)
+        else:
+            scalars[h] = vocab.facts[h].numeric_names
+    return Holes(scalars, constraints)
+
+
+# --- z3 ------------------------------------------------------------------------------------------
+
+
+class _Copy:
+    """One completion as z3 terms: known facts are constants, holes are variables (``tag``-prefixed)."""
+
+    def __init__(self, policy: Policy, facts: Facts, holes: Holes, tag: str) -> None:
+        self.policy, self.facts, self.holes, self.tag = policy, facts, holes, tag
+        self.vars: dict[str, z3.ArithRef] = {}
+        self.memo: dict[int, z3.BoolRef] = {}
+        self.hole_scalars = {s for ss in holes.scalars.values() for s in ss}
+        self.mtr_known = MTR in facts.values
+
+    def var(self, scalar: str) -> z3.ArithRef:
+        v = self.vars.get(scalar)
+        if v is None:
+            spec = self.policy.vocabulary.spec(scalar) if scalar != AGE else None
+            mk = z3.Real if spec is not None and spec.type == "decimal" else z3.Int
+            v = self.vars[scalar] = mk(self.tag + scalar)
+        return v
+
+    def term(self, scalar: str):
+        if scalar in (MTR, MTR_MIN) and not self.mtr_known:
+            return self.var(MTR)
+        if scalar in self.hole_scalars:
+            return self.var(scalar)
+        v = self.facts.values.get(scalar)
+        if v is None:  # a fact no hole covers is one that does not matter: any value does
+            return self.var(scalar)
+        return v
+
+    def cmp(self, terms, op: str, rhs: Fraction) -> z3.BoolRef:
+        const = Fraction(0)
+        parts: list[tuple[Fraction, object]] = []
+        for c, f in terms:
+            t = self.term(f)
+            if isinstance(t, Fraction):
+                const += c * t
+            else:
+                parts.append((c, t))
+        r = rhs - const
+        if not parts:
+            return z3.BoolVal(compare(Fraction(0), op, r))
+        den = math.lcm(r.denominator, *(c.denominator for c, _ in parts))
+        xs = [t if c * den == 1 else int(c * den) * t for c, t in parts]
+        lhs = z3.Sum(xs) if len(xs) > 1 else xs[0]
+        rr = z3.IntVal(int(r * den))
+        return {"eq": lhs == rr, "ne": lhs != rr, "lt": lhs < rr, "le": lhs <= rr,
+                "gt": lhs > rr, "ge": lhs >= rr}[op]
+
+    def expr(self, e: Expr) -> z3.BoolRef:
+        key = id(e)
+        out = self.memo.get(key)
+        if out is not None:
+            return out
+        match e:
+            case Const(v):
+                out = z3.BoolVal(v)
+            case Cmp(terms, op, rhs):
+                out = self.cmp(terms, op, rhs)
+            case In(fact, values):
+                t = self.term(fact)
+                out = z3.BoolVal(t in values) if isinstance(t, Fraction) else \
+                    z3.Or([t == v for v in sorted(values)]) if values else z3.BoolVal(False)
+            case All(items):
+                out = z3.And([self.expr(i) for i in items]) if items else z3.BoolVal(True)
+            case Any(items):
+                out = z3.Or([self.expr(i) for i in items]) if items else z3.BoolVal(False)
+            case Not(item):
+                out = z3.Not(self.expr(item))
+            case AtLeast(k, items):
+                out = z3.AtLeast(*[self.expr(i) for i in items], k) if items else z3.BoolVal(k <= 0)
+            case _:
+                raise TypeError(e)
+        self.memo[key] = out
+        return out
+
+    def background(self) -> list[z3.BoolRef]:
+        vocab = self.policy.vocabulary
+        out: list[z3.BoolRef] = []
+        for scalars in self.holes.scalars.values():
+            for s in scalars:
+                v = self.var(s)
+                if s == AGE:
+                    out += [v >= 0, v <= AGE_MAX_MONTHS]
+                    continue
+                spec = vocab.spec(s)
+                if spec.type == "enum":
+                    out += [v >= 0, v <= len(spec.choices) - 1]
+                elif spec.type == "bool":
+                    out += [v >= 0, v <= 1]
+                else:
+                    if spec.minimum is not None:
+                        out.append(v >= _num(spec.minimum))
+                    if spec.maximum is not None:
+                        out.append(v <= _num(spec.maximum))
+        if not self.mtr_known and ({BIRTH, SEX, CATEGORY} & set(self.holes.scalars)):
+            out.append(self.var(MTR) == self._retirement() - self._age())
+        out += [self.expr(c) for c in self.holes.constraints]
+        return out
+
+    def _age(self):
+        return self.term(AGE)
+
+    def _retirement(self):
+        """Statutory retirement age in months for this completion (params/retirement.yaml)."""
+        params = self.policy.params
+        vocab = self.policy.vocabulary
+        cats = params.retirement["categories"]
+        birth = self.facts.stated.get(BIRTH)
+        ret: dict[str, object] = {}
+        if AGE in self.facts.values and isinstance(birth, dt.date | str):
+            b = birth if isinstance(birth, dt.date) else dt.date.fromisoformat(str(birth))
+            ret = {c: retirement_age_months(params, c, b) for c in cats}
+        else:
+            # born on the 1st of the month: for a given age the latest birth month possible, which no
+            # constraint can tell apart (none bounds the age from above)
+            age = self.term(AGE)
+            d0 = self.facts.date.year * 12 + self.facts.date.month - 1
+            for c, spec in cats.items():
+                y, m = (int(x) for x in str(spec["first_affected"]).split("-"))
+                d = d0 - age - (y * 12 + m - 1)
+                step, cap = int(spec["step_months"]), int(spec["max_delay_months"])
+                ret[c] = int(spec["base_years"]) * 12 + z3.If(d < 0, 0, z3.If(d / step + 1 > cap, cap, d / step + 1))
+        sexes = vocab.facts[SEX].choices
+        cat_choices = vocab.facts[CATEGORY].choices
+        sex, cat = self.term(SEX), self.term(CATEGORY)
+        female = z3.If(_eq(cat, cat_choices.index("cadre")), _iv(ret["female_cadre"]), _iv(ret["female_worker"]))
+        return z3.If(_eq(sex, sexes.index("male")), _iv(ret["male"]), female)
+
+
+def _eq(t, v: int):
+    return z3.BoolVal(t == v) if isinstance(t, Fraction) else t == v
+
+
+def _iv(x):
+    return z3.IntVal(x) if isinstance(x, int) else x
+
+
+def _num(x: Fraction):
+    return z3.IntVal(int(x)) if x.denominator == 1 else z3.RealVal(x)
+
+
+def _solver() -> z3.Solver:
+    s = z3.Solver()
+    s.set("random_seed", 0)
+    s.set("rlimit", RLIMIT)
+    return s
+
+
+def _check(s: z3.Solver, *assumptions) -> bool | None:
+    r = s.check(*assumptions)
+    return True if r == z3.sat else False if r == z3.unsat else None
+
+
+@dataclass
+class Exact:
+    """Exact truths of the nodes, and the relevant facts of the nodes asked about."""
+
+    status: Status
+    relevant: dict[int, list[str]] = field(default_factory=dict)
+    refined: frozenset[int] = frozenset()  # nodes Kleene left unknown that are in fact decided
+    warnings: list[str] = field(default_factory=list)
+
+
+def z3_refine(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status,
+              targets: list[Expr] = ()) -> Exact:
+    """Refine the unknown nodes exactly; ``targets``: the nodes whose relevant facts are wanted."""
+    open_nodes = [n for n in nodes if kleene.get(id(n)) is None]
+    if not open_nodes:
+        return Exact(dict(kleene))
+    holes = holes_of(policy, facts, open_nodes)
+    a = _Copy(policy, facts, holes, "")
+    s = _solver()
+    s.add(*a.background())
+    status = dict(kleene)
+    if _check(s) is not True:  # no completion at all: keep the sound Kleene answer
+        return Exact(status, warnings=["the stated facts admit no completion within the vocabulary's constraints"])
+    terms = {id(n): a.expr(n) for n in open_nodes}
+    seen: dict[int, set[bool]] = {id(n): set() for n in open_nodes}
+
+    def absorb(m: z3.ModelRef) -> None:
+        for k, t in terms.items():
+            if len(seen[k]) < 2:
+                seen[k].add(z3.is_true(m.eval(t, model_completion=True)))
+
+    absorb(s.model())
+    for n in open_nodes:
+        k = id(n)
+        for want in (True, False):
+            if want in seen[k]:
+                continue
+            r = _check(s, terms[k] if want else z3.Not(terms[k]))
+            if r is True:
+                absorb(s.model())
+            elif r is None:
+                seen[k].add(want)  # budget: keep it unknown (sound)
+    refined = set()
+    for n in open_nodes:
+        vals = seen[id(n)]
+        if len(vals) == 1:
+            status[id(n)] = next(iter(vals))
+            refined.add(id(n))
+    relevant = {}
+    wanted = [t for t in targets if status.get(id(t)) is None]
+    if wanted:
+        relevant = _z3_relevant(policy, facts, holes, wanted, status)
+    return Exact(status, relevant, frozenset(refined))
+
+
+def _z3_relevant(policy: Policy, facts: Facts, holes: Holes, targets: list[Expr], status: Status) -> dict[int, list[str]]:
+    """Two copies of the completion, equal on every hole but the one asked about: a hole is relevant to a
+    target when the copies can give the target different truths."""
+    a = _Copy(policy, facts, holes, "A|")
+    b = _Copy(policy, facts, holes, "B|")
+    s = _solver()
+    s.add(*a.background(), *b.background())
+    same: dict[str, z3.BoolRef] = {}
+    for h, scalars in holes.scalars.items():
+        lit = z3.Bool(f"same|{h}")
+        s.add(z3.Implies(lit, z3.And([a.var(x) == b.var(x) for x in scalars])))
+        same[h] = lit
+    on: dict[int, z3.BoolRef] = {}
+    for t in targets:
+        lit = z3.Bool(f"target|{id(t)}")
+        s.add(z3.Implies(lit, z3.And(a.expr(t), z3.Not(b.expr(t)))))
+        on[id(t)] = lit
+    # a hole can change a target only through a comparison it appears in whose truth is open
+    open_leaf_holes = {h for n in targets for x in walk(n) if isinstance(x, Cmp | In) and status.get(id(x)) is None
+                       for f in facts_of(x) for h in _hole_of(policy, f)}
+    out: dict[int, list[str]] = {}
+    for t in targets:
+        cands = [h for h in _appearance(policy, t, holes) if h in holes.scalars]
+        found = []
+        for h in cands:
+            if h not in open_leaf_holes and not _linked(policy, holes, h, t):
+                continue
+            r = _check(s, on[id(t)], *(lit for g, lit in same.items() if g != h))
+            if r is not False:
+                found.append(h)
+        out[id(t)] = found
+    return out
+
+
+def _appearance(policy: Policy, t: Expr, holes: Holes) -> list[str]:
+    """The holes of ``t`` in the order the rule reads them, then the holes constraints tie to them."""
+    out: list[str] = []
+    for x in walk(t):
+        if isinstance(x, Cmp | In):
+            for f in ([f for _, f in x.terms] if isinstance(x, Cmp) else [x.fact]):
+                for h in _hole_of(policy, f):
+                    if h in holes.scalars and h not in out:
+                        out.append(h)
+    out += [h for h in holes.scalars if h not in out and _linked(policy, holes, h, t)]
+    return out
+
+
+def _linked(policy: Policy, holes: Holes, h: str, t: Expr) -> bool:
+    """Is hole ``h`` tied by a constraint to a hole of ``t`` (so it may matter without appearing in ``t``)?"""
+    mine = {hh for f in facts_of(t) for hh in _hole_of(policy, f)}
+    for c in holes.constraints:
+        hs = {hh for f in facts_of(c) for hh in _hole_of(policy, f)}
+        if h in hs and hs & mine:
+            return True
+    return False
+
+
+# --- the brute-force oracle --------------------------------------------------------------------------
+
+
+def evaluate_all(nodes: list[Expr], env: dict[str, Fraction]) -> Status:
+    """Kleene truth of every node and sub-node (each once): ``policy.expr.evaluate`` memoised."""
+    out: Status = {}
+
+    def go(e: Expr) -> bool | None:
+        k = id(e)
+        if k in out:
+            return out[k]
+        match e:
+            case Const(v):
+                r = v
+            case Cmp(terms, op, rhs):
+                r = None if any(f not in env for _, f in terms) else \
+                    compare(sum((c * env[f] for c, f in terms), Fraction(0)), op, rhs)
+            case In(fact, values):
+                r = None if fact not in env else env[fact] in values
+            case All(items):
+                vals = [go(i) for i in items]
+                r = False if False in vals else (None if None in vals else True)
+            case Any(items):
+                vals = [go(i) for i in items]
+                r = True if True in vals else (None if None in vals else False)
+            case Not(item):
+                v = go(item)
+                r = None if v is None else not v
+            case AtLeast(k2, items):
+                vals = [go(i) for i in items]
+                r = True if vals.count(True) >= k2 else False if vals.count(True) + vals.count(None) < k2 else None
+            case _:
+                raise TypeError(e)
+        out[k] = r
+        return r
+
+    for n in nodes:
+        go(n)
+    return out
+
+
+def _derive(policy: Policy, facts: Facts, env: dict[str, Fraction], birth: dt.date | None) -> dict[str, Fraction]:
+    """The derived facts of a (partial) completion: age once the birth date is known, months to
+    retirement once birth date, sex and (for a woman) category are."""
+    out = dict(env)
+    out.pop(MTR, None)
+    out.pop(MTR_MIN, None)
+    if birth is None:
+        return out
+    out[AGE] = Fraction(completed_months(birth, facts.date))
+    sexes = policy.vocabulary.facts[SEX].choices
+    cats = policy.vocabulary.facts[CATEGORY].choices
+    sex = out.get(SEX)
+    if sex is None:
+        return out
+    if sexes[int(sex)] == "male":
+        cat = "male"
+    else:
+        c = out.get(CATEGORY)
+        if c is None:
+            return out
+        cat = "female_" + cats[int(c)]
+    r = retirement_age_months(policy.params, cat, birth)
+    out[MTR] = out[MTR_MIN] = Fraction(r) - out[AGE]
+    return out
+
+
+class _Index:
+    """Where each scalar is compared: single-fact thresholds, and the multi-fact comparisons."""
+
+    def __init__(self, exprs: list[Expr]) -> None:
+        self.singles: dict[str, set[Fraction]] = {}
+        self.multi: dict[str, list[Cmp]] = {}
+        seen: set[int] = set()
+        for e in exprs:
+            for x in walk(e):
+                if id(x) in seen:
+                    continue
+                seen.add(id(x))
+                if isinstance(x, Cmp):
+                    if len(x.terms) == 1:
+                        self.singles.setdefault(x.terms[0][1], set()).add(x.rhs / x.terms[0][0])
+                    else:
+                        for _, f in x.terms:
+                            self.multi.setdefault(f, []).append(x)
+                elif isinstance(x, In):
+                    self.singles.setdefault(x.fact, set()).update(Fraction(v) for v in x.values)
+
+    def breakpoints(self, scalar: str, env: dict[str, Fraction]) -> set[Fraction]:
+        """Values where a comparison on ``scalar`` changes truth, given the assigned facts; a multi-fact
+        comparison with unassigned facts contributes through their own single-fact thresholds."""
+        out = set(self.singles.get(scalar, set()))
+        for x in self.multi.get(scalar, []):
+            coef = next(c for c, f in x.terms if f == scalar)
+            choices = []
+            for c, f in x.terms:
+                if f == scalar:
+                    continue
+                if f in env:
+                    choices.append([c * env[f]])
+                else:
+                    choices.append([c * v for v in sorted(self.singles.get(f, set()) | {Fraction(0)})])
+            for combo in product(*choices):
+                out.add((x.rhs - sum(combo, Fraction(0))) / coef)
+        return out
+
+
+def _representatives(policy: Policy, scalar: str, points: set[Fraction]) -> list[Fraction]:
+    spec = policy.vocabulary.spec(scalar)
+    if spec.type == "bool":
+        return [Fraction(0), Fraction(1)]
+    if spec.type == "enum":
+        return [Fraction(i) for i in range(len(spec.choices))]
+    lo = spec.minimum if spec.minimum is not None else None
+    hi = spec.maximum if spec.maximum is not None else None
+    integral = spec.type in ("int", "money", "money_list")
+    pts = sorted(points | ({lo} if lo is not None else set()) | ({hi} if hi is not None else set()))
+    cands: set[Fraction] = set()
+    for p in pts:
+        if integral:
+            cands |= {Fraction(math.floor(p)), Fraction(math.ceil(p)), Fraction(math.floor(p) - 1),
+                      Fraction(math.ceil(p) + 1)}
+        else:
+            cands.add(p)
+    for p, q in zip(pts, pts[1:]):
+        cands.add((p + q) / 2)
+    if pts:
+        cands |= {pts[0] - 1, pts[-1] + 1}
+    else:
+        cands |= {Fraction(0), Fraction(1)}
+    return sorted(c for c in cands if (lo is None or c >= lo) and (hi is None or c <= hi))
+
+
+def _birth_candidates(policy: Policy, facts: Facts, index: _Index, env: dict[str, Fraction]) -> list[dt.date]:
+    """Birth dates whose ages fall on every side of every age comparison and retirement boundary."""
+    day = facts.date
+    ages = index.breakpoints(AGE, env)
+    ages |= {Fraction(192), Fraction(AGE_MAX_MONTHS)}
+    for cat in policy.params.retirement["categories"]:
+        prev = None
+        for a in range(180, AGE_MAX_MONTHS):  # where months to retirement turns non-positive
+            b = _month_back(day, a)
+            pos = retirement_age_months(policy.params, cat, b) - completed_months(b, day) > 0
+            if prev is not None and pos != prev:
+                ages |= {Fraction(a - 1), Fraction(a)}
+            prev = pos
+    out: set[dt.date] = set()
+    for a in sorted(ages):
+        for k in (-1, 0, 1):
+            m = int(math.floor(a)) + k
+            if 0 <= m <= AGE_MAX_MONTHS:
+                b = _month_back(day, m)
+                out.add(b)
+                out.add(_month_end(b))
+    return sorted(out)
+
+
+def _month_back(day: dt.date, months: int) -> dt.date:
+    idx = day.year * 12 + day.month - 1 - months
+    return dt.date(idx // 12, idx % 12 + 1, 1)
+
+
+def _month_end(d: dt.date) -> dt.date:
+    import calendar
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def oracle(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status | None = None, targets: list[Expr] = (),
+           limit: int = 50_000) -> Exact:
+    """Exact truths by brute force over completions (pure Python, independent of z3).
+
+    Every unknown fact takes its representative values (each choice; for a number one value on each
+    side of, and at, every threshold it is compared with); the search branches on a fact of a node
+    still unknown under Kleene evaluation of the partial completion (DPLL-style), and stops as soon as
+    every node not yet seen both true and false is decided and every constraint holds.
+    """
+    holes = holes_of(policy, facts, nodes)
+    base_env = _derive(policy, facts, dict(facts.values), _birth(facts) if AGE in facts.values else None)
+    kleene0 = evaluate_all(nodes, base_env)
+    if not holes.scalars:
+        return Exact(kleene0)
+    index = _Index([*nodes, *holes.constraints])
+    budget = [limit]
+    hole_of_scalar = {x: h for h, xs in holes.scalars.items() for x in xs}
+    hole_of_scalar.update({MTR: BIRTH, MTR_MIN: BIRTH})
+
+    def pick(live: list[Expr], st: Status, free: list[str]) -> str:
+        for e in [*live, *holes.constraints]:
+            if st.get(id(e)) is not None:
+                continue
+            for x in walk(e):
+                if isinstance(x, Cmp | In) and st.get(id(x)) is None:
+                    for f in ([f for _, f in x.terms] if isinstance(x, Cmp) else [x.fact]):
+                        for h in sorted(_hole_of(policy, f), key=lambda h: _RANK.get(h, 50)):
+                            if h in free:
+                                return h
+        return free[0]
+
+    def search(env: dict[str, Fraction], birth: dt.date | None, care, free: list[str], leaf) -> None:
+        full = _derive(policy, facts, env, birth)
+        live = care() if callable(care) else care
+        st = evaluate_all([*live, *holes.constraints], full)
+        if any(st[id(c)] is False for c in holes.constraints):
+            return
+        if not free or (all(st[id(c)] is not None for c in live)
+                        and all(st[id(c)] is True for c in holes.constraints)):
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise _Budget
+            leaf(full, st, env, birth)
+            return
+        h = pick(live, st, free)
+        rest = [g for g in free if g != h]
+        if h == BIRTH:
+            for b in _birth_candidates(policy, facts, index, full):
+                search(env, b, care, rest, leaf)
+            return
+        xs = holes.scalars[h]
+        reps = [_representatives(policy, x, index.breakpoints(x, full)) for x in xs]
+        for combo in product(*reps):
+            e2 = dict(env)
+            e2.update(zip(xs, combo))
+            search(e2, birth, care, rest, leaf)
+
+    seen: dict[int, set[bool]] = {id(n): set() for n in nodes}
+
+    def record(full, st, env, birth) -> None:
+        st = evaluate_all(nodes, full)
+        for n in nodes:
+            v = st.get(id(n))
+            if v is not None:
+                seen[id(n)].add(v)
+
+    def live() -> list[Expr]:
+        return [n for n in nodes if len(seen[id(n)]) < 2]
+
+    order = list(holes.scalars)
+    try:
+        search(dict(base_env), _birth(facts), live, order, record)
+    except _Budget:
+        return Exact(dict(kleene if kleene is not None else kleene0),
+                     warnings=["the brute-force oracle gave up (too many completions); Kleene truths shown"])
+    status = {id(n): (next(iter(seen[id(n)])) if len(seen[id(n)]) == 1 else None) for n in nodes}
+    refined = frozenset(k for k, v in status.items() if v is not None and kleene0.get(k) is None)
+    relevant: dict[int, list[str]] = {}
+    budget[0] = min(limit, 3_000)
+    try:
+        for t in targets:
+            if status.get(id(t)) is not None:
+                continue
+            found = []
+            for h in _appearance(policy, t, holes):
+                hit = [False]
+
+                def outer(full, st, env, birth, h=h, t=t, hit=hit) -> None:
+                    if hit[0] or st.get(id(t)) is not None:
+                        return
+                    vals: set[bool] = set()
+
+                    def inner(full2, st2, env2, birth2) -> None:
+                        v = evaluate_all([t], full2)[id(t)]
+                        if v is not None:
+                            vals.add(v)
+                    search(env, birth, [t], [h], inner)
+                    if len(vals) == 2:
+                        hit[0] = True
+
+                search(dict(base_env), _birth(facts), [t], [g for g in order if g != h], outer)
+                if hit[0]:
+                    found.append(h)
+            relevant[id(t)] = found
+    except _Budget:
+        return Exact(status, {}, refined, warnings=["the brute-force oracle gave up listing the deciding facts"])
+    return Exact(status, relevant, refined)
+
+
+class _Budget(Exception):
+    pass
+
+
+def _birth(facts: Facts) -> dt.date | None:
+    b = facts.stated.get(BIRTH)
+    if b is None:
+        return None
+    return b if isinstance(b, dt.date) else dt.date.fromisoformat(str(b))
+
+
+# among the inputs of a derived fact, branch on the birth date last (its candidates need the others)
+_RANK = {SEX: 1, CATEGORY: 2, BIRTH: 99}
+
+
+__all__ = ["Exact", "Holes", "holes_of", "z3_refine", "oracle", "evaluate_all"]
+
+
+def refine_program(policy: Policy, prog, facts: Facts, kleene: Status, engine: str = "z3") -> Exact:
+    """Exact truths of every node of a compiled program (``solver.program.Program``) and the relevant
+    facts of its rule and of each clause. ``engine``: ``z3`` or ``reference`` (the brute-force oracle)."""
+    targets: list[Expr] = []
+    seen: set[int] = set()
+    for t in (prog.root, *prog.requirement.values()):
+        if id(t) not in seen:
+            seen.add(id(t))
+            targets.append(t)
+    run = oracle if engine == "reference" else z3_refine
+    return run(policy, prog.nodes, facts, kleene, targets)
