@@ -32,3 +32,5 @@ def test_case(policy, case, backend):
         assert cid in {c.clause.id for c in d.waivable()}
     for f in case.get("unknown", []):
         assert f in d.unknown
+    if "unknown_exact" in case:  # exactly the facts whose value can change the answer
+        assert d.unknown == case["unknown_exact"]
