@@ -7,12 +7,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from policy.errors import InputError
+from policy.caching import cache
+from policy.errors import InputError, unknown_district
 from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, not_of
 from policy.i18n import Msg, register_choices
 from policy.model import Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway, Vocabulary, WageYear
@@ -41,8 +41,7 @@ class Policy:
     def version(self, jid: str, day: dt.date) -> tuple[Jurisdiction, str | None]:
         """The version in force on ``day``; otherwise the nearest one and a warning."""
         if jid not in self.jurisdictions:
-            raise InputError(f"unknown district `{jid}`; choose one of: {', '.join(self.jurisdictions)}, all",
-                             field="--district")
+            raise unknown_district(jid, self.ids())
         versions = self.jurisdictions[jid]
         for v in versions:
             if v.in_force(day):
@@ -457,7 +456,7 @@ def load_policy_from(jdir: Path | None, extra_files: list[Path] = ()) -> Policy:
     return Policy(vocab, params, jur, sources)
 
 
-@lru_cache(maxsize=4)
+@cache(4)
 def load_policy(rules: str | None = None) -> Policy:
     """The shipped policy (package data), or the jurisdiction files in directory ``rules``; loaded once."""
     if rules is None:

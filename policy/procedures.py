@@ -57,6 +57,7 @@ from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap
 
+from policy.caching import cache
 from policy.errors import InputError
 from policy.expr import Expr, Span
 from policy.load import POLICY_DIR, Policy, Reader, _cite, parse_cond, to_fraction
@@ -546,12 +547,7 @@ def load_procedures_from(policy: Policy, files: list[Path]) -> ProcedureSet:
     return ProcedureSet({j: out[j] for j in order}, merged.vocabulary, topics, derivations)
 
 
-_LOADED: dict[int, tuple[Policy, ProcedureSet]] = {}
-
-
+@cache(8, identity=(0,))
 def load_procedures(policy: Policy) -> ProcedureSet:
     """The shipped procedure files (package data), loaded once per policy object."""
-    hit = _LOADED.get(id(policy))
-    if hit is None or hit[0] is not policy:
-        hit = _LOADED[id(policy)] = (policy, load_procedures_from(policy, sorted(PROCEDURE_DIR.glob("*.yaml"))))
-    return hit[1]
+    return load_procedures_from(policy, sorted(PROCEDURE_DIR.glob("*.yaml")))

@@ -15,6 +15,7 @@ import datetime as dt
 from fractions import Fraction
 from pathlib import Path
 
+from policy.caching import cache
 from policy.errors import InputError
 from policy.load import Policy, as_date
 from policy.procedures import ProcedureSet, load_procedures, with_procedure_facts
@@ -22,17 +23,17 @@ from policy.yamlio import read_yaml
 from solver.calendar import months_between, years_between
 from solver.facts import Facts, facts_from_dict
 
-_MERGED: dict[int, tuple[Policy, Policy]] = {}
-
 
 def procedure_policy(policy: Policy) -> Policy:
     """``policy`` with the procedure facts in its vocabulary (cached per policy object)."""
     if "permit.expiry_date" in policy.vocabulary.facts:
         return policy
-    hit = _MERGED.get(id(policy))
-    if hit is None or hit[0] is not policy:
-        hit = _MERGED[id(policy)] = (policy, with_procedure_facts(policy))
-    return hit[1]
+    return _merged(policy)
+
+
+@cache(8, identity=(0,))
+def _merged(policy: Policy) -> Policy:
+    return with_procedure_facts(policy)
 
 
 def stated_date(facts: Facts, name: str) -> dt.date | None:
