@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import os
 import pickle
 import sys
@@ -98,13 +99,17 @@ def compiled(inputs: Callable[..., list[Path]], kind: type = object,
     the type a valid entry has; ``after_load``: what to redo when the value comes from the cache
     instead of the loader (a side effect of loading)."""
     def deco(fn):
+        sig = inspect.signature(fn)
+
         @functools.wraps(fn)
         def wrapper(*args):
             if not enabled():
                 return fn(*args)
+            bound = sig.bind(*args)
+            bound.apply_defaults()  # f() and f(default) are one entry
             try:
-                files = [Path(f) for f in inputs(*args)]
-                key = _key(fn.__qualname__, args, files)
+                files = [Path(f) for f in inputs(*bound.args)]
+                key = _key(fn.__qualname__, bound.args, files)
             except OSError:  # a missing file: the loader says which, with its own message
                 return fn(*args)
             path = cache_dir() / f"{fn.__name__.strip('_')}-{key[:40]}.pickle"

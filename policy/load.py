@@ -12,6 +12,7 @@ from pathlib import Path
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from policy.caching import cache
+from policy.compiled import compiled
 from policy.errors import InputError, unknown_district
 from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, not_of
 from policy.i18n import Msg, register_choices
@@ -458,10 +459,28 @@ def load_policy_from(jdir: Path | None, extra_files: list[Path] = ()) -> Policy:
 
 @cache(4)
 def load_policy(rules: str | None = None) -> Policy:
-    """The shipped policy (package data), or the jurisdiction files in directory ``rules``; loaded once."""
+    """The shipped policy (package data), or the jurisdiction files in directory ``rules``; loaded once
+    per process, and compiled once per content of the files (``policy.compiled``)."""
     if rules is None:
-        return load_policy_from(POLICY_DIR / "jurisdictions")
+        return _compiled_policy(None)
     rdir = Path(rules)
     if not rdir.is_dir() or not any(rdir.glob("*.yaml")):
         raise InputError("not a directory of jurisdiction YAML files", file=str(rdir), field="--rules")
-    return load_policy_from(rdir)
+    return _compiled_policy(str(rdir.resolve()))
+
+
+def _policy_files(rules: str | None) -> list[Path]:
+    """Every file ``load_policy_from`` reads for ``rules``: what the compiled policy is keyed by."""
+    jdir = POLICY_DIR / "jurisdictions" if rules is None else Path(rules)
+    return [POLICY_DIR / "vocabulary.yaml", POLICY_DIR / "topics.yaml", *sorted((POLICY_DIR / "params").glob("*.yaml")),
+            *sorted((POLICY_DIR / "sources").glob("*.txt")), *sorted(jdir.glob("*.yaml"))]
+
+
+def _register_choices(policy: Policy) -> None:
+    for spec in policy.vocabulary.facts.values():
+        register_choices(spec.choice_zh)
+
+
+@compiled(_policy_files, Policy, _register_choices)
+def _compiled_policy(rules: str | None) -> Policy:
+    return load_policy_from(POLICY_DIR / "jurisdictions" if rules is None else Path(rules))

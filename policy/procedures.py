@@ -58,6 +58,7 @@ from pathlib import Path
 from ruamel.yaml.comments import CommentedMap
 
 from policy.caching import cache
+from policy.compiled import compiled
 from policy.errors import InputError
 from policy.expr import Expr, Span
 from policy.load import POLICY_DIR, Policy, Reader, _cite, parse_cond, to_fraction
@@ -252,6 +253,7 @@ class ProcedureSet:
 # --- vocabulary and topics -----------------------------------------------------------------------
 
 
+@compiled(lambda path=TOPICS_FILE: [path], dict)
 def load_procedure_topics(path: Path = TOPICS_FILE) -> dict[str, dict]:
     data = read_yaml(path)
     if not isinstance(data, CommentedMap):
@@ -263,6 +265,7 @@ def load_procedure_topics(path: Path = TOPICS_FILE) -> dict[str, dict]:
     return out
 
 
+@compiled(lambda path=VOCABULARY_FILE: [path], tuple)
 def load_procedure_vocabulary(path: Path = VOCABULARY_FILE) -> tuple[dict[str, FactSpec], dict[str, tuple[str, str]]]:
     """The extra facts (and how the derived ones are computed) of ``procedure_vocabulary.yaml``."""
     data = read_yaml(path)
