@@ -9,39 +9,17 @@ facts would decide them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, children, evaluate, fmt_num, not_of
+from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, children, fmt_num, not_of
+from policy.i18n import Msg, cat, choice, word
 from policy.load import Policy
 from policy.model import Clause, Jurisdiction, Pathway
+from solver.backends.registry import Status, backend
 from solver.exact import refine_program
 from solver.facts import DERIVED_FROM, Facts, display, wage_for, with_unit
 from solver.program import Program, compile_program
-
-Status = dict[int, bool | None]
-
-
-# --- backends ------------------------------------------------------------------------------------
-
-
-def reference_status(prog: Program, facts: Facts) -> Status:
-    """The direct interpreter of the IR (``policy.expr.evaluate``): the oracle backends are tested against."""
-    return {id(n): evaluate(n, facts.values) for n in prog.nodes}
-
-
-def backend(name: str) -> Callable[[Program, Facts], Status]:
-    if name == "datalog":
-        from solver.datalog import node_status
-        return node_status
-    if name == "reference":
-        return reference_status
-    if name == "z3":
-        from solver.smt import node_status as z3_status
-        return z3_status
-    raise ValueError(f"unknown backend {name!r}")
-
 
 # --- results -------------------------------------------------------------------------------------
 
@@ -77,6 +55,7 @@ class ClauseResult:
     all_leaves: list[Leaf]
     unknown_facts: list[str]
     waived_would: str | None = None  # in lenient mode: what the waived clause would have been
+    cases: object = None  # solver.cases.CaseSplit: decided either way while a fact it reads is unknown
 
 
 @dataclass
@@ -143,14 +122,15 @@ def _leaf(policy: Policy, facts: Facts, e: Cmp | In, neg: bool, st: Status) -> L
     if isinstance(e, In):
         spec = vocab.spec(e.fact)
         names = [spec.choices[i] for i in sorted(e.values)]
-        label = (policy.params.district_set_labels.get(e.set_name, {}).get("en", e.set_name) if e.set_name
-                 else None)
+        shown = [choice(vocab, spec, i) for i in sorted(e.values)]
+        labels = policy.params.district_set_labels.get(e.set_name, {}) if e.set_name else {}
+        label = Msg(labels.get("en", e.set_name), labels.get("zh", labels.get("en", e.set_name))) if e.set_name else None
         if len(names) == 1:
-            req = f"{'≠' if neg else '='} {names[0]}"
+            req = cat(f"{'≠' if neg else '='} ", shown[0])
         else:
-            req = f"{'∉' if neg else '∈'} {label or '{' + ', '.join(names) + '}'}"
+            req = cat(f"{'∉' if neg else '∈'} ", label or cat("{", cat(*shown, sep=", "), "}"))
             if label:
-                req += f" ({', '.join(names)})"
+                req = cat(req, " (", cat(*shown, sep=", "), ")")
         v = facts.values.get(e.fact)
         plain = (f"{'!=' if neg else '=='} {names[0]}" if len(names) == 1
                  else f"{'not in' if neg else 'in'} [{', '.join(names)}]")
@@ -163,12 +143,13 @@ def _leaf(policy: Policy, facts: Facts, e: Cmp | In, neg: bool, st: Status) -> L
         rhs = display(policy, names[0], e.rhs)
         v = facts.values.get(names[0])
         shown = with_unit(policy, names[0], display(policy, names[0], v))
-        shown += " (not stated: default)" if names[0] in facts.defaulted else ""
-        return Leaf(names, f"{SYMBOL[op]} {with_unit(policy, names[0], rhs)}", shown, status, e.derivation, v,
+        if names[0] in facts.defaulted:
+            shown = cat(shown, " (", word("not stated: default"), ")")
+        return Leaf(names, cat(f"{SYMBOL[op]} ", with_unit(policy, names[0], rhs)), shown, status, e.derivation, v,
                     value=json_value(policy, names[0], v),
                     required_plain=f"{PLAIN[op]} {_plain(json_value(policy, names[0], e.rhs))}")
     lhs = " + ".join(f"{fmt_num(c)}×{f}" for c, f in e.terms)
-    actual = ", ".join(f"{f}={display(policy, f, facts.values.get(f))}" for f in names)
+    actual = cat(*(cat(f"{f}=", display(policy, f, facts.values.get(f))) for f in names), sep=", ")
     return Leaf(names, f"{lhs} {SYMBOL[op]} {fmt_num(e.rhs)}", actual, status, e.derivation,
                 value={f: json_value(policy, f, facts.values.get(f)) for f in names},
                 required_plain=f"{' + '.join(f'{_plain(_num(c))}*{f}' for c, f in e.terms)} {PLAIN[op]} "
@@ -277,7 +258,7 @@ def unknown_facts(e: Expr, st: Status, facts: Facts) -> list[str]:
 
 
 def _clause_result(policy, facts, prog: Program, strict: Program, c: Clause, st: Status, st_strict: Status,
-                   relevant: dict[int, list[str]] | None = None) -> ClauseResult:
+                   relevant: dict[int, list[str]] | None = None, refined: frozenset[int] = frozenset()) -> ClauseResult:
     e = strict.requirement[c.id]
     truth = st_strict.get(id(e))
     status = {True: "held", False: "failed", None: "unknown"}[truth]
@@ -288,7 +269,13 @@ def _clause_result(policy, facts, prog: Program, strict: Program, c: Clause, st:
         [lf for lf in _all_leaves(policy, facts, e, st_strict) if lf.status is None]
     unknown = [] if truth is not None else relevant[id(e)] if relevant is not None and id(e) in relevant \
         else unknown_facts(e, st_strict, facts)
-    return ClauseResult(c, status, leaves, _all_leaves(policy, facts, e, st_strict), unknown, would)
+    cases = None
+    if truth is not None and id(e) in refined:  # decided only because every completion agrees: say why
+        from solver.cases import case_split
+        cases = case_split(policy, facts, e, st_strict, truth)
+        if truth is True and not leaves and cases is not None:
+            leaves = [lf for case in cases.cases for lf in case.then]
+    return ClauseResult(c, status, leaves, _all_leaves(policy, facts, e, st_strict), unknown, would, cases)
 
 
 def facts_for(policy: Policy, facts: Facts, jid: str) -> Facts:
@@ -308,7 +295,7 @@ class Verdict:
 
 def verdict(policy: Policy, jid: str, facts: Facts, lenient: bool = False) -> Verdict:
     """Status and satisfied pathways by the Datalog backend, reading back only those nodes."""
-    from solver.datalog import verdict as datalog_verdict
+    from solver.backends.datalog import verdict as datalog_verdict
     j, _ = policy.version(jid, facts.date)
     facts = facts_for(policy, facts, j.id)
     prog = compile_program(j, facts.wage, lenient)
@@ -334,7 +321,8 @@ def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backen
     status = {True: "eligible", False: "ineligible", None: "undetermined"}[truth]
 
     def res(cs) -> list[ClauseResult]:
-        return [_clause_result(policy, facts, prog, strict, c, st, st_strict, ex_strict.relevant) for c in cs]
+        return [_clause_result(policy, facts, prog, strict, c, st, st_strict, ex_strict.relevant, ex_strict.refined)
+                for c in cs]
 
     pathways = []
     for p in j.pathways:
@@ -346,7 +334,3 @@ def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backen
                     unknown=ex.relevant.get(id(prog.root), unknown_facts(prog.root, st, facts)) if truth is None else [],
                     warnings=warnings + ex.warnings, facts=facts, backend=backend_name,
                     refined=ex_strict.refined | ex.refined)
-
-
-__all__ = ["decide", "verdict", "Verdict", "Decision", "ClauseResult", "PathwayResult", "Leaf", "reference_status", "backend",
-           "Any", "All"]

@@ -15,9 +15,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from policy.expr import facts_of
-from solver.decide import compile_program, decide, reference_status
-from solver.exact import oracle, z3_refine
+from solver.backends.reference import node_status as reference_status
+from solver.backends.smt.exact import z3_refine
+from solver.decide import decide
+from solver.exact import oracle
 from solver.facts import DERIVED_FROM, facts_from_dict
+from solver.program import compile_program
 from tests.profiles import HOME, mutate, nest, ordinary
 
 JURISDICTIONS = ["xicheng", "changping", "daxing", "chaoyang", "beijing"]

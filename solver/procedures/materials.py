@@ -9,7 +9,7 @@ asks for 6); otherwise ``unknown`` naming the fact to state. The ``requires`` cl
 Example:
     >>> import datetime as dt
     >>> from policy.load import load_policy
-    >>> from solver.procedure_facts import procedure_facts_from_dict
+    >>> from solver.procedures.facts import procedure_facts_from_dict
     >>> p = load_policy()
     >>> f = procedure_facts_from_dict({"application": {"date": "2024-03-01"},
     ...     "applicant": {"residence": {"proof": "rented", "lease_months_remaining": 4}}}, p)
@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 
 from policy.errors import InputError
 from policy.expr import SYMBOL, Cmp, Expr, In, Not, evaluate, fmt_num, walk
-from policy.i18n import Msg, localize, say
+from policy.i18n import Msg, cat, choice, say, word
 from policy.load import Policy
 from policy.procedures import BUSINESSES, EVENTS, Material, ProcClause, ProcedureSet, load_procedures
 from solver.facts import Facts, display
-from solver.procedure_facts import procedure_policy
+from solver.procedures.facts import procedure_policy
 
 
 @dataclass
@@ -89,10 +89,6 @@ class Checklist:
     def render(self, lang: str = "en") -> str:
         return render(self, lang)
 
-    def __rich__(self):
-        from rich.text import Text
-        return Text(self.render())
-
 
 # --- evaluation ------------------------------------------------------------------------------------
 
@@ -108,23 +104,23 @@ def _describe(policy: Policy, pset: ProcedureSet, e: Expr, facts: Facts) -> list
             case Cmp(terms, op, rhs) if len(terms) == 1:
                 name = terms[0][1]
                 spec = policy.vocabulary.spec(name)
-                want = spec.choices[int(rhs)] if spec.type == "enum" else (
-                    ("true" if rhs else "false") if spec.type == "bool" else fmt_num(rhs))
+                want = choice(policy.vocabulary, spec, rhs) if spec.type == "enum" else (
+                    word("true" if rhs else "false") if spec.type == "bool" else fmt_num(rhs))
                 if name in facts.values:
                     got = display(policy, name, facts.values[name])
                     out.append(Msg(f"{name} = {got} (required {SYMBOL[op]} {want})",
-                                   f"{name} = {localize(got, 'zh')}（要求 {SYMBOL[op]} {localize(want, 'zh')}）"))
+                                   f"{name} = {say(got, 'zh')}（要求 {SYMBOL[op]} {say(want, 'zh')}）"))
                 else:
                     src = pset.derivations.get(name, (name, ""))[0]
                     out.append(Msg(f"{name} unknown: state `{src}` (required {SYMBOL[op]} {want})",
-                                   f"{name} 未知：请填写 `{src}`（要求 {SYMBOL[op]} {localize(want, 'zh')}）"))
+                                   f"{name} 未知：请填写 `{src}`（要求 {SYMBOL[op]} {say(want, 'zh')}）"))
             case In(fact, values):
                 spec = policy.vocabulary.spec(fact)
-                want = ", ".join(spec.choices[i] for i in sorted(values))
-                got = display(policy, fact, facts.values.get(fact)) if fact in facts.values else "unknown"
+                want = cat(*(choice(policy.vocabulary, spec, i) for i in sorted(values)), sep=", ")
+                got = display(policy, fact, facts.values.get(fact)) if fact in facts.values else word("unknown")
                 out.append(Msg(f"{fact} = {got} ({'required ≠' if neg else 'one of'} {want})",
-                               f"{fact} = {localize(got, 'zh')}（{'要求 ≠' if neg else '须为其一：'}"
-                               f"{localize(want, 'zh')}）"))
+                               f"{fact} = {say(got, 'zh')}（{'要求 ≠' if neg else '须为其一：'}"
+                               f"{say(want, 'zh')}）"))
     return out
 
 
@@ -155,7 +151,7 @@ def _pathways(policy: Policy, jid: str, facts: Facts, pathway: str | None, warni
 
 
 def materials(policy: Policy, jid: str, facts: Facts, business: str = "new", pathway: str | None = None) -> Checklist:
-    """The checklist for ``facts`` (from ``solver.procedure_facts``) in jurisdiction ``jid``."""
+    """The checklist for ``facts`` (from ``solver.procedures.facts``) in jurisdiction ``jid``."""
     merged = procedure_policy(policy)
     pset = load_procedures(policy)
     proc = pset[jid]
@@ -294,6 +290,3 @@ def render(c: Checklist, lang: str = "en") -> str:
     for w in c.warnings:
         out.append(("警告: " if lang == "zh" else "warning: ") + say(w, lang))
     return "\n".join(out)
-
-
-__all__ = ["materials", "Checklist", "Item", "Check", "render", "describe_rule"]

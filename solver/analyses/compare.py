@@ -12,13 +12,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from policy.expr import SYMBOL, All, Any, AtLeast, Cmp, Const, Expr, In, Not, all_of, facts_of, fmt_num
-from policy.i18n import localize
+from policy.expr import SYMBOL, All, Any, AtLeast, Cmp, Const, Expr, In, Not, all_of, evaluate, facts_of, fmt_num
+from policy.i18n import choice, say
 from policy.load import Policy
-from solver.conflicts import DISTRICT_FACTS, home_district, override, reference_facts
-from solver.facts import display, wage_on
+from solver.analyses.common import (
+    DISTRICT_FACTS,
+    Claim,
+    PairWitness,
+    home_district,
+    implies,
+    override,
+    reference_facts,
+    reference_values,
+)
+from solver.backends.smt.session import UNKNOWN_TEXT, BudgetExhausted, Session
+from solver.backends.smt.space import Space, closure, to_profile
+from solver.facts import display, facts_from_dict, wage_on
 from solver.program import compile_program
-from solver.smt import UNKNOWN_TEXT, BudgetExhausted, Space, check, closure, mk_and, mk_not, new_solver
 
 WORDS = {"and": {"zh": "且", "en": "and"}, "or": {"zh": "或", "en": "or"}, "not": {"zh": "非", "en": "not"},
          "at_least": {"zh": "至少满足{k}项", "en": "at least {k} of"}, "true": {"zh": "恒成立", "en": "always"},
@@ -56,20 +66,20 @@ def describe(policy: Policy, e: Expr, lang: str = "en") -> str:
                 if len(terms) == 1 and terms[0][0] == 1:
                     f = terms[0][1]
                     spec = vocab.spec(f)
-                    val = display(policy, f, rhs) if spec.type in ("enum", "bool") else fmt_num(rhs)
+                    val = say(display(policy, f, rhs), lang) if spec.type in ("enum", "bool") else fmt_num(rhs)
                     unit = f" {spec.unit.get(lang, spec.unit['en'])}" if spec.unit and spec.type not in ("enum", "bool") \
                         else ""
                     s = f"{label(f)} {SYMBOL[op]} {val}{unit}"
                 else:
                     lhs = " + ".join(f"{fmt_num(c)} × {label(f)}" for c, f in terms)
                     s = f"{lhs} {SYMBOL[op]} {fmt_num(rhs)}"
-                return s + (f" [{x.derivation}]" if x.derivation else "")
+                return s + (f" [{say(x.derivation, lang)}]" if x.derivation else "")
             case In(fact, values):
                 spec = vocab.spec(fact)
                 if x.set_name:
                     names = policy.params.district_set_labels.get(x.set_name, {}).get(lang, x.set_name)
                 else:
-                    names = ", ".join(spec.choices[i] for i in sorted(values))
+                    names = ", ".join(say(choice(vocab, spec, i), lang) for i in sorted(values))
                 return f"{label(fact)} ∈ {{{names}}}" if len(values) > 1 else f"{label(fact)} = {names}"
             case All(items) if (each := _each(items)) is not None:
                 # `each:` over a list fact: one phrase, not one comparison per item
@@ -78,7 +88,7 @@ def describe(policy: Policy, e: Expr, lang: str = "en") -> str:
                 spec = vocab.spec(f)
                 unit = f" {spec.unit.get(lang, spec.unit['en'])}" if spec.unit else ""
                 head = WORDS["each"][lang].format(label=spec.label.get(lang, spec.label["en"]))
-                return f"{head} {SYMBOL[c.op]} {fmt_num(c.rhs)}{unit}" + (f" [{c.derivation}]" if c.derivation else "")
+                return f"{head} {SYMBOL[c.op]} {fmt_num(c.rhs)}{unit}" + (f" [{say(c.derivation, lang)}]" if c.derivation else "")
             case All(items):
                 s = f" {WORDS['and'][lang]} ".join(go(i) for i in items)
                 return s if top else f"({s})"
@@ -89,7 +99,7 @@ def describe(policy: Policy, e: Expr, lang: str = "en") -> str:
                 if isinstance(item, In):
                     spec = vocab.spec(item.fact)
                     names = (policy.params.district_set_labels.get(item.set_name, {}).get(lang, item.set_name)
-                             if item.set_name else ", ".join(spec.choices[i] for i in sorted(item.values)))
+                             if item.set_name else ", ".join(say(choice(vocab, spec, i), lang) for i in sorted(item.values)))
                     return f"{label(item.fact)} ∉ {{{names}}}" if len(item.values) > 1 else \
                         f"{label(item.fact)} ≠ {names}"
                 return f"{WORDS['not'][lang]} {go(item)}"
@@ -122,6 +132,7 @@ class Cell:
     clauses: list[ClauseCell]
     relation: str  # reference | same | stricter | looser | different | absent | unknown (budget exhausted)
     relative_to: str | None = None
+    witness: dict | None = None  # stricter / looser / different: a replayed profile one rule accepts, the other not
 
     def as_dict(self) -> dict:
         return {"jurisdiction": self.jurisdiction, "relation": self.relation, "relative_to": self.relative_to,
@@ -168,7 +179,7 @@ class Comparison:
                     cells.append("—")
                     continue
                 rel = "" if c.relation in ("reference", "same") else f"**{c.relation}** "
-                body = "<br>".join(f"{localize(x.words[lang], lang)}{' (原则上)' if x.strength == 'in_principle' else ''}"
+                body = "<br>".join(f"{x.words[lang]}{' (原则上)' if x.strength == 'in_principle' else ''}"
                                    f"<br>“{x.quote}” ({x.source} {x.section})" for x in c.clauses)
                 cells.append((rel + body).replace("|", "\\|"))
             out.append(f"| {mark}{r.label.get(lang, r.topic)} | " + " | ".join(cells) + " |")
@@ -194,13 +205,10 @@ class Comparison:
                 out.append(f"    {c.jurisdiction}{rel}:")
                 for x in c.clauses:
                     inp = " (原则上)" if x.strength == "in_principle" else ""
-                    out.append(f"      {localize(x.words[lang], lang)}{inp}")
+                    out.append(f"      {x.words[lang]}{inp}")
                     out.append(f"      “{x.quote}” [{x.source} {x.section}]")
         return "\n".join(out)
 
-    def __rich__(self):
-        from rich.text import Text
-        return Text(self.render("en"))
 
 
 def compare(policy: Policy, jids: list[str], topic: str | None = None, date: dt.date | None = None) -> Comparison:
@@ -244,7 +252,8 @@ def compare(policy: Policy, jids: list[str], topic: str | None = None, date: dt.
                 cell.relation = "reference"
                 continue
             try:
-                cell.relation = _relation(policy, ref, conds[cell.jurisdiction], cell.jurisdiction, conds[first], first)
+                cell.relation, cell.witness = _relation(policy, ref, conds[cell.jurisdiction], cell.jurisdiction,
+                                                        conds[first], first)
             except BudgetExhausted:
                 cell.relation = UNKNOWN_TEXT
             cell.relative_to = first
@@ -252,20 +261,30 @@ def compare(policy: Policy, jids: list[str], topic: str | None = None, date: dt.
     return res
 
 
-def _relation(policy: Policy, ref, x: Expr, jx: str, y: Expr, jy: str) -> str:
+def _relation(policy: Policy, ref, x: Expr, jx: str, y: Expr, jy: str) -> tuple[str, dict | None]:
     """How rule ``x`` (of ``jx``, employer in its district) relates to ``y`` (of ``jy``): same /
-    stricter (x ⇒ y) / looser (y ⇒ x) / different — proven by z3 over every applicant."""
+    stricter (x ⇒ y) / looser (y ⇒ x) / different — proven by z3 over every applicant, with a
+    replayed witness profile that one rule accepts and the other rejects (``None`` when the same)."""
     names = (facts_of(x) | facts_of(y)) - set(DISTRICT_FACTS)
     space = Space(policy, ref.date, pinned=ref.values, free=closure(policy, names))
     dx, dy = home_district(policy, jx), home_district(policy, jy)
     dx, dy = (dx if dx is not None else dy), (dy if dy is not None else dx)
-    ex, ey = space.expr(x, override(dx)), space.expr(y, override(dy))
-    s = new_solver()
-    s.add(*space.background())
-    x_in_y = not check(s, mk_and([ex, mk_not(ey)]))
-    y_in_x = not check(s, mk_and([ey, mk_not(ex)]))
-    return {(True, True): "same", (True, False): "stricter", (False, True): "looser",
-            (False, False): "different"}[(x_in_y, y_in_x)]
+    session = Session(space)
+    cx, cy = _claim(policy, ref, space, x, dx), _claim(policy, ref, space, y, dy)
+    near = reference_values(ref)
+    x_not_y = implies(session, cx, cy, near)
+    y_not_x = implies(session, cy, cx, near)
+    rel = {(True, True): "same", (True, False): "stricter", (False, True): "looser",
+           (False, False): "different"}[(x_not_y is None, y_not_x is None)]
+    found: PairWitness | None = y_not_x if y_not_x is not None else x_not_y
+    return rel, None if found is None else to_profile(policy, ref.date, found.values)
 
 
-__all__ = ["compare", "describe", "Comparison", "Row", "Cell", "ClauseCell"]
+def _claim(policy: Policy, ref, space: Space, e: Expr, district: int | None) -> Claim:
+    """A cell's rule as one side of the pair check, judged on the replayed profile by the IR
+    interpreter (a cell is a conjunction of clauses, not a whole rule, so there is no Datalog verdict)."""
+    def holds(values) -> bool | None:
+        prof = to_profile(policy, ref.date, {**values, **override(district)})
+        facts = facts_from_dict(prof, policy, date=ref.date, file="<witness>")
+        return evaluate(e, facts.values)
+    return Claim(space.expr(e, override(district)), holds)

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from policy.i18n import STATUS_ZH, localize, say
+from policy.i18n import STATUS_ZH, say
 from policy.load import Policy
 from solver.decide import ClauseResult, Decision, Leaf
 
@@ -76,6 +76,8 @@ def _clause_json(c: ClauseResult) -> dict:
          "cite": c.clause.cite.as_dict(), **_optional(c)}
     if c.waived_would:
         d["waived_would_be"] = c.waived_would
+    if c.cases is not None:
+        d["either_way"] = c.cases.as_dict()
     if c.unknown_facts:
         d["unknown"] = c.unknown_facts
     return d
@@ -123,10 +125,10 @@ def _leaf_text(policy: Policy, lf: Leaf, lang: str) -> Text:
     name = ", ".join(_label(policy, f, lang) for f in lf.facts)
     txt = Text(f"{MARK[st]} ", style=STYLE[st])
     txt.append(f"{name}: ")
-    txt.append(f"{t('actual', lang)} {localize(lf.actual, lang)}", style="bold")
-    txt.append(f"; {t('required', lang)} {localize(lf.required, lang)}")
+    txt.append(f"{t('actual', lang)} {say(lf.actual, lang)}", style="bold")
+    txt.append(f"; {t('required', lang)} {say(lf.required, lang)}")
     if lf.derivation:
-        txt.append(f"  [{localize(lf.derivation, lang)}]", style="dim")
+        txt.append(f"  [{say(lf.derivation, lang)}]", style="dim")
     return txt
 
 
@@ -145,6 +147,8 @@ def _clause_node(policy: Policy, parent: Tree, c: ClauseResult, lang: str, exclu
     node = parent.add(head)
     if title != c.clause.id and not title.startswith(c.clause.cite.quote[:10]):
         node.add(Text(title, style="italic"))
+    if c.cases is not None:  # decided either way while a fact it reads is unknown: the cases in words
+        node.add(Text(c.cases.text(lang), style=STYLE[c.status] if c.status in STYLE else ""))
     for lf in c.all_leaves:
         node.add(_leaf_text(policy, lf, lang))
     node.add(Text(f"«{c.clause.cite.quote.strip()}» — {c.clause.cite.source} {c.clause.cite.section}", style="blue"))
@@ -206,13 +210,17 @@ def decision_summary(policy: Policy, d: Decision, lang: str = "en") -> Group:
         strength = f" [{t('in_principle', lang)}]" if c.clause.strength == "in_principle" else ""
         for lf in [x for x in c.leaves if x.status is False] or c.leaves:
             line = Text(f"  ✗ {c.clause.id}{strength}: ", style="red")
-            line.append(f"{', '.join(_label(policy, f, lang) for f in lf.facts)} {localize(lf.actual, lang)}, "
-                        f"{t('required', lang)} {localize(lf.required, lang)}")
+            line.append(f"{', '.join(_label(policy, f, lang) for f in lf.facts)} {say(lf.actual, lang)}, "
+                        f"{t('required', lang)} {say(lf.required, lang)}")
             if lf.derivation:
-                line.append(f" [{localize(lf.derivation, lang)}]", style="dim")
+                line.append(f" [{say(lf.derivation, lang)}]", style="dim")
             lines.append(line)
         lines.append(Text(f"      «{c.clause.cite.quote.strip()}» — {c.clause.cite.source} {c.clause.cite.section}",
                           style="blue"))
+    for c in d.clause_results():
+        if c.cases is not None and (c.status != "failed" or c in d.failed()):
+            lines.append(Text(f"  {MARK.get(c.status, '=')} {c.clause.id}: {c.cases.text(lang)}",
+                              style=STYLE.get(c.status, "")))
     if d.unknown:
         lines.append(Text(f"  ? {t('unknown_facts', lang)}: {', '.join(d.unknown)}", style="yellow"))
     for w in d.warnings:
