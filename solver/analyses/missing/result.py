@@ -30,6 +30,8 @@ class FactChange:
     cost: Fraction
     threshold: str | None = None  # the requirement it now meets, with the arithmetic
     unit: dict | None = None
+    choices: tuple[str, ...] = ()  # an enum fact: its choices (JSON gives the choice, not its index)
+    boolean: bool = False  # a yes/no fact (JSON gives true / false)
 
     def text(self, lang: str = "en") -> str:
         lab = self.label.get(lang, self.label["en"])
@@ -50,6 +52,12 @@ class FactChange:
 
     def as_dict(self) -> dict:
         delta = self.after - self.before if isinstance(self.before, Fraction) else None
+        if self.choices or self.boolean:  # values, not integer codes
+            def val(x):
+                return None if x is None else (self.choices[int(x)] if self.choices else bool(x))
+            return {"fact": self.fact, "kind": self.kind, "before": val(self.before), "after": val(self.after),
+                    "delta": None, "unit": None, "before_text": self.before_text, "after_text": self.after_text,
+                    "cost": _num(self.cost), "threshold": self.threshold}
         return {"fact": self.fact, "kind": self.kind, "before": _num(self.before), "after": _num(self.after),
                 "delta": _num(delta), "unit": (self.unit or {}).get("en"),
                 "before_text": self.before_text, "after_text": self.after_text, "cost": _num(self.cost),
