@@ -151,7 +151,8 @@ class App:
                 continue
             for j in ids:
                 d = decide(self.policy, j, facts, lenient=lenient)
-                rows.append({"profile": str(f), "district": j, "status": d.status, "date": d.date.isoformat(),
+                rows.append({"profile": str(f), **facts.ident, "district": j, "status": d.status,
+                             "date": d.date.isoformat(),
                              "failed": list(dict.fromkeys(c.clause.id for c in d.failed())),
                              "waivable": [c.clause.id for c in d.waivable()], "unknown": d.unknown, "error": None})
         return BatchResult(rows, errors, len(files))
@@ -166,8 +167,10 @@ class App:
             raise InputError("--top must be at least 1", field="--top")
         facts = self.facts(profile, date)
         ids = self.districts(facts, district)
-        return MissingAnswer([missing(self.policy, j, facts, keep=keep, allow=allow, top=top, lenient=lenient)
-                              for j in ids], district == ALL)
+        results = [missing(self.policy, j, facts, keep=keep, allow=allow, top=top, lenient=lenient) for j in ids]
+        for r in results:
+            r.ident = facts.ident  # the profile's `id` / `name`, carried to the output
+        return MissingAnswer(results, district == ALL)
 
     def conflicts(self, districts: str | list[str] = ALL, topic: str | None = None, date: dt.date | None = None,
                   procedures: bool = True) -> ConflictsAnswer:
@@ -314,10 +317,10 @@ class BatchResult:
         import io
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow(["profile", "district", "status", "failed", "unknown", "error"])
+        w.writerow(["profile", "id", "name", "district", "status", "failed", "unknown", "error"])
         for r in self.rows:
-            w.writerow([r["profile"], r["district"] or "", r["status"], " ".join(r["failed"]), " ".join(r["unknown"]),
-                        r["error"] or ""])
+            w.writerow([r["profile"], r.get("id", ""), r.get("name", ""), r["district"] or "", r["status"],
+                        " ".join(r["failed"]), " ".join(r["unknown"]), r["error"] or ""])
         return buf.getvalue()
 
     def render(self, lang: str = "en") -> list:

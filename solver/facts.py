@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
+from ruamel.yaml.comments import CommentedMap
+
 from policy.errors import InputError
 from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, Threshold, evaluate, fmt_num, round_half_up
 from policy.i18n import Msg, cat, choice, word
@@ -58,6 +60,7 @@ class Facts:
     stated: dict[str, object] = field(default_factory=dict)  # the profile as the user wrote it (flattened)
     retirement: dict[str, str] = field(default_factory=dict)
     defaulted: frozenset[str] = frozenset()  # facts not stated, given their vocabulary default
+    ident: dict = field(default_factory=dict)  # the profile's optional `id` / `name`: carried, not read by rules
 
     def with_values(self, changes: dict[str, Fraction]) -> Facts:
         return replace(self, values={**self.values, **changes})
@@ -218,10 +221,12 @@ def _convert(spec: FactSpec, v, where) -> dict[str, Fraction]:
             bad(f"must be a date YYYY-MM-DD, got `{v}`")
         return {"__date__": v}  # handled by the caller
     if spec.type == "bool":
+        v = YES_NO.get(v, v) if isinstance(v, str) else v
         if not isinstance(v, bool):
-            bad(f"must be true or false, got `{v}`")
+            bad(f"must be true or false (是 / 否), got `{v}`")
         return {name: Fraction(int(v))}
     if spec.type == "enum":
+        v = choice_of(spec, v)
         if v not in spec.choices:
             bad(f"`{v}` is not a valid choice; choose one of: {', '.join(spec.choices)}")
         return {name: Fraction(spec.choices.index(v))}
@@ -233,6 +238,20 @@ def _convert(spec: FactSpec, v, where) -> dict[str, Fraction]:
             out.update(_number(spec, item, (file, pos, n), bad))
         return out
     return _number(spec, v, where, bad)
+
+
+YES_NO = {"是": True, "否": False}
+
+
+def choice_of(spec: FactSpec, v):
+    """An enum value as its id: the id itself, or its Chinese label from the vocabulary (硕士 → master,
+    女 → female, 昌平区 or 昌平 → changping)."""
+    if not isinstance(v, str) or v in spec.choices:
+        return v
+    for cid, zh in spec.choice_zh:
+        if v == zh or (zh.endswith("区") and v == zh[:-1]):
+            return cid
+    return v
 
 
 def _number(spec: FactSpec, v, where, bad) -> dict[str, Fraction]:
@@ -252,11 +271,19 @@ def _number(spec: FactSpec, v, where, bad) -> dict[str, Fraction]:
 
 def load_profile(path: str | Path, policy: Policy, date: dt.date | None = None) -> Facts:
     """Read a YAML/JSON profile; every mistake is an ``InputError`` naming file, line and field."""
+    data, name = read_profile(path)
+    return facts_from_dict(data, policy, date=date, file=name)
+
+
+def read_profile(path: str | Path):
+    """The parsed profile and the name to report it by; ``-`` reads standard input."""
+    if str(path) == "-":
+        import sys
+        return read_yaml(Path("<stdin>"), text=sys.stdin.read()), "<stdin>"
     path = Path(path)
     if not path.exists():
         raise InputError("no such file", file=str(path))
-    data = read_yaml(path)
-    return facts_from_dict(data, policy, date=date, file=str(path))
+    return read_yaml(path), str(path)
 
 
 def facts_from_dict(data, policy: Policy, date: dt.date | None = None, file: str = "<profile>") -> Facts:
@@ -266,6 +293,20 @@ def facts_from_dict(data, policy: Policy, date: dt.date | None = None, file: str
                          "(see examples/ and docs/profile.md)", file=file)
     if not isinstance(data, dict):
         raise InputError("a profile is a mapping with `application`, `applicant` and `employer` sections", file=file)
+    ident = {}
+    for key in ("id", "name"):  # optional: who the profile is, carried to every output, ignored by the rules
+        if key in data:
+            v = data[key]
+            if isinstance(v, dict | list):
+                pos = key_pos(data, key)
+                raise InputError("must be a single value (text or a number)", file=file, line=pos[0], col=pos[1],
+                                 field=key)
+            ident[key] = v if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
+    if ident and isinstance(data, CommentedMap):  # freshly parsed: drop in place, keeping the positions
+        for key in ident:
+            del data[key]
+    elif ident:
+        data = {k: v for k, v in data.items() if k not in ident}
     flat: dict[str, object] = {}
     spans: dict[str, tuple] = {}
     stated_names = {n for n, spec in vocab.facts.items() if not spec.derived}
@@ -277,7 +318,12 @@ def facts_from_dict(data, policy: Policy, date: dt.date | None = None, file: str
             _unknown(name, spans.get(name, (None, None)), stated_names, file)
         if v is None:
             continue  # stated as unknown
-        conv = _convert(vocab.facts[name], v, (file, spans.get(name, (None, None)), name))
+        spec = vocab.facts[name]
+        if spec.type == "enum" and isinstance(v, str):
+            v = flat[name] = choice_of(spec, v)  # a Chinese label stands for its id everywhere after
+        elif spec.type == "bool" and isinstance(v, str) and v in YES_NO:
+            v = flat[name] = YES_NO[v]
+        conv = _convert(spec, v, (file, spans.get(name, (None, None)), name))
         if "__date__" in conv:
             dates[name] = conv["__date__"]
         else:
@@ -300,7 +346,7 @@ def facts_from_dict(data, policy: Policy, date: dt.date | None = None, file: str
     if wage.warning:
         warnings.append(wage.warning)
     facts = Facts(values=values, date=day, wage=wage, file=file, spans=spans, warnings=warnings,
-                  stated=flat, defaulted=frozenset(defaulted))
+                  stated=flat, defaulted=frozenset(defaulted), ident=ident)
     birth = dates.get("applicant.birth_date")
     if birth is not None:
         if birth > day:
@@ -343,6 +389,12 @@ def _check_constraints(facts: Facts, policy: Policy) -> None:
             shown = ", ".join(f"{n.split('.')[-1]}={_show(facts, n)}" for n in names if n in facts.values)
             raise InputError(f"impossible profile: {c.message['en']} ({shown})", file=facts.file,
                              line=pos[0], col=pos[1], field=stated[0])
+        if not c.validate and evaluate(c.when, facts.values) is False:
+            # facts that contradict each other: a warning naming both (all) fields, with their values
+            names = sorted(facts_of(c.when))
+            shown = ", ".join(f"{n} = {_show(facts, n)}" for n in names)
+            facts.warnings.append(Msg(f"contradictory facts: {shown}: {c.message['en']}",
+                                      f"事实相互矛盾：{shown}：{c.message['zh']}"))
 
 
 def _show(facts: Facts, name: str) -> str:

@@ -88,6 +88,11 @@ def _s(lf: Leaf) -> str:
 
 
 def decision_json(d: Decision) -> dict:
+    """The CLI contract; the profile's optional ``id`` / ``name`` first."""
+    return {**d.facts.ident, **_decision_json(d)}
+
+
+def _decision_json(d: Decision) -> dict:
     j = d.jurisdiction
     return {
         "district": j.id,

@@ -150,7 +150,8 @@ class MissingResult:
     note: str | None = None  # e.g. "unknown (budget exhausted)"
 
     def as_dict(self) -> dict:
-        return {"district": self.jurisdiction, "date": self.date.isoformat(), "status": self.status,
+        return {**getattr(self, "ident", {}), "district": self.jurisdiction, "date": self.date.isoformat(),
+                "status": self.status,
                 "lenient": self.lenient, "suggestions": [s.as_dict() for s in self.overall],
                 "pathways": [p.as_dict() for p in self.pathways],
                 "blocked_by": [b.as_dict() for b in self.blocked_by], "warnings": self.warnings,
