@@ -57,10 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgParser)
     p = sub.add_parser("check", help="is this applicant eligible? (status, failed clauses, unknown facts)")
     _profile_args(p)
-    _common(p)
+    _common(p, ("text", "json", "csv"))
     p = sub.add_parser("explain", help="the full proof: every clause held / failed / unknown, with quotes")
     _profile_args(p)
-    _common(p)
+    _common(p, ("text", "json", "markdown", "html"))
     p = sub.add_parser("lint", help="load and check every policy file (or the files given)")
     p.add_argument("files", nargs="*", help="jurisdiction YAML files (default: all shipped ones)")
     _common(p)
@@ -132,6 +132,10 @@ def cmd_check(args, out: Console, explain: bool = False) -> int:
     if explain:
         from solver import commands
         commands.attach_missing(policy, decisions, args)
+    if args.format in ("markdown", "html", "csv"):
+        from solver.render.commands import emit_applicant
+        emit_applicant(policy, decisions, args)
+        return 0
     if args.format == "json":
         data = [decision_json(d) | commands_extra(d) for d in decisions]
         _json(out, data if args.district == "all" else data[0])

@@ -202,12 +202,10 @@ def cmd_materials(args, out) -> int:
 
 
 def cmd_batch(args, out) -> int:
-    import csv
-    import io
-
     import cli
     from solver.decide import decide
     from solver.procedure_facts import load_procedure_profile
+    from solver.render.applicant import flat_row, to_csv
     policy = _policy(args)
     files: list[Path] = []
     for name in args.profiles:
@@ -229,20 +227,11 @@ def cmd_batch(args, out) -> int:
                          "error": str(exc)})
             continue
         for j in ids:
-            d = decide(policy, j, facts, lenient=args.lenient)
-            rows.append({"profile": str(f), "district": j, "status": d.status, "date": d.date.isoformat(),
-                         "failed": list(dict.fromkeys(c.clause.id for c in d.failed())),
-                         "waivable": [c.clause.id for c in d.waivable()], "unknown": d.unknown, "error": None})
+            rows.append(flat_row(str(f), decide(policy, j, facts, lenient=args.lenient)))
     if args.format == "json":
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     elif args.format == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(["profile", "district", "status", "failed", "unknown", "error"])
-        for r in rows:
-            w.writerow([r["profile"], r["district"] or "", r["status"], " ".join(r["failed"]), " ".join(r["unknown"]),
-                        r["error"] or ""])
-        sys.stdout.write(buf.getvalue())
+        sys.stdout.write(to_csv(rows))
     else:
         from rich.table import Table
         zh = args.lang == "zh"

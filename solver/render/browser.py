@@ -91,7 +91,10 @@ def start(width: int = 1280, height: int = 900) -> Browser:
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(options=opts, service=Service(executable_path=find(CHROMEDRIVER, "chromedriver")))
-    return Browser(driver, profile)
+    b = Browser(driver, profile)
+    driver.get("about:blank")  # leave the new-tab page (it loads chrome:// resources of its own)
+    b.logs()
+    return b
 
 
 __all__ = ["start", "missing", "Browser"]

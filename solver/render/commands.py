@@ -44,3 +44,15 @@ def cmd_report(args, out) -> int:
     sys.stderr.write(f"wrp: report written to {path}\n")
     return 0
 
+
+
+def emit_applicant(policy, decisions, args) -> None:
+    """`wrp explain --format markdown|html`, `wrp check --format csv`: the page or the flat row, on stdout."""
+    from solver.render.applicant import flat_row, to_csv, to_html, to_markdown
+    name = Path(args.profile).name
+    if args.format == "csv":
+        sys.stdout.write(to_csv([flat_row(args.profile, d) for d in decisions]))
+    elif args.format == "markdown":
+        sys.stdout.write(to_markdown(policy, decisions, args.lang, name))
+    else:
+        sys.stdout.write(to_html(policy, decisions, args.lang, name))

@@ -77,7 +77,7 @@ def _children(items) -> str:
     return "".join(out)
 
 
-_VOID = {"meta", "br", "hr", "img", "link", "col", "input"}
+_VOID = {"meta", "br", "hr", "img", "link", "col", "input", "wbr"}
 _NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9:-]*$")  # no "_": a python-style name leaked
 
 
@@ -102,6 +102,15 @@ def el(tag: str, *children, **kw) -> Markup:
     return Markup(head + _children(children) + f"</{tag}>")
 
 
+def ident(s: str, **kw) -> Markup:
+    """A dotted identifier (``changping.employer.years_registered``) that may wrap after its dots."""
+    parts = str(s).split(".")
+    kids: list = []
+    for i, p in enumerate(parts):
+        kids += [p + ("." if i < len(parts) - 1 else ""), el("wbr") if i < len(parts) - 1 else None]
+    return el("span", {"class": "id"}, kids, **kw)
+
+
 def join(items: Iterable, sep: object = "") -> Markup:
     return Markup(esc(sep).join(esc(i) if not isinstance(i, Markup) else i for i in items))
 
@@ -121,4 +130,4 @@ def md_text(s: object) -> str:
     return t.replace("\r\n", "\n").replace("\n", "<br>")
 
 
-__all__ = ["Markup", "el", "esc", "raw", "join", "inert_text", "md_text"]
+__all__ = ["Markup", "el", "esc", "raw", "join", "ident", "inert_text", "md_text"]
