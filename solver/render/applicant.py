@@ -122,11 +122,13 @@ def failed_lines(policy: Policy, d: Decision, lang: str) -> list[tuple[ClauseRes
     return out
 
 
-def fix_lines(policy: Policy, d: Decision, lang: str) -> tuple[list[str], list[str]]:
-    """(the cheapest suggestion in words, the fixed facts that block every change) from ``wrp missing``."""
-    m = d.extra.get("missing")
-    if not m:
+def fix_lines(policy: Policy, d: Decision, lang: str, missing: dict | None) -> tuple[list[str], list[str]]:
+    """(the cheapest suggestion in words, the fixed facts that block every change) from ``wrp missing``
+    (``missing``: jurisdiction id → its answer, as the facade's ``explain`` gives it)."""
+    answer = (missing or {}).get(d.jurisdiction.id)
+    if answer is None:
         return [], []
+    m = answer.as_dict()
     if not m["suggestions"]:
         return [], [f"{_label(policy, b['fact'], lang)} = {localize(str(b['value']), lang)}" for b in m["blocked_by"]]
     s = m["suggestions"][0]
@@ -167,7 +169,8 @@ def _fails_short(d: Decision) -> str:
 # --- Markdown ------------------------------------------------------------------------------------------
 
 
-def to_markdown(policy: Policy, decisions: list[Decision], lang: str = "en", profile: str = "") -> str:
+def to_markdown(policy: Policy, decisions: list[Decision], lang: str = "en", profile: str = "",
+                missing: dict | None = None) -> str:
     """The caseworker's page as Markdown (GitHub / CommonMark); every value escaped."""
     m = md_text
     out = [f"# {w('title', lang)}", ""]
@@ -192,7 +195,7 @@ def to_markdown(policy: Policy, decisions: list[Decision], lang: str = "en", pro
                 tag = f" ({w('in_principle', lang)})" if c.clause.strength == "in_principle" else ""
                 out.append(f"- **{m(c.clause.id)}**{tag}: " + "; ".join(m(x) for x in lines))
                 out.append(f"  > “{m(c.clause.cite.quote.strip())}” — {m(c.clause.cite.source)} {m(c.clause.cite.section)}")
-        fix, blocked = fix_lines(policy, d, lang)
+        fix, blocked = fix_lines(policy, d, lang, missing)
         if fix or blocked:
             out += ["", f"### {w('fix', lang)}", ""]
             if blocked:
@@ -232,7 +235,8 @@ def _quote(quote: str, cite: str):
     return [el("blockquote", {"class": "quote", "lang": "zh-CN"}, f"“{quote}”"), el("cite", cite)]
 
 
-def to_html(policy: Policy, decisions: list[Decision], lang: str = "en", profile: str = "") -> str:
+def to_html(policy: Policy, decisions: list[Decision], lang: str = "en", profile: str = "",
+            missing: dict | None = None) -> str:
     """The caseworker's page as one standalone HTML document (the report's stylesheet, no script)."""
     body: list = [el("header", {"class": "report"}, el("h1", w("title", lang)),
                      el("div", {"class": "meta"}, el("span", f"{w('profile', lang)}: ", el("code", profile)) if profile
@@ -263,7 +267,7 @@ def to_html(policy: Policy, decisions: list[Decision], lang: str = "en", profile
                                                               _quote(c.clause.cite.quote.strip(),
                                                                      f"{c.clause.cite.source} {c.clause.cite.section}"))
                                                        for c, lines in fails])]
-        fix, blocked = fix_lines(policy, d, lang)
+        fix, blocked = fix_lines(policy, d, lang, missing)
         if fix or blocked:
             sec.append(el("h3", w("fix", lang)))
             if blocked:

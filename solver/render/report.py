@@ -8,8 +8,8 @@ it looks, and every string that comes from a profile, a rules file or a source t
 ``solver.render.markup``.
 
 Example:
-    >>> from policy.load import load_policy
-    >>> r = build_report(load_policy(), ["changping", "daxing"], dt.date(2025, 9, 1), conflicts=False)
+    >>> from solver.app import App
+    >>> r = build_report(App(), ["changping", "daxing"], dt.date(2025, 9, 1), conflicts=False)
     >>> page = r.to_html("zh")
     >>> page.startswith("<!DOCTYPE html>"), "<script" in page, 'data-value="17906"' in page
     (True, False, True)
@@ -174,24 +174,66 @@ class Report:
         return render_html(self, lang)
 
 
-def build_report(policy: Policy, jids: list[str], date: dt.date, population: str | None = None,
+def build_report(app, jids: list[str], date: dt.date, population: str | None = None,
                  conflicts: bool = True) -> Report:
-    """Run the analyses the report shows (``conflicts=False`` leaves the slowest one out)."""
-    from solver.compare import compare
+    """Run the analyses the report shows through the facade (``conflicts=False`` leaves the slowest
+    one out)."""
+    policy = app.policy
     for j in jids:
         policy.version(j, date)  # unknown ids: InputError
-    rep = Report(policy, list(jids), date, compare(policy, jids, date=date), income_thresholds(policy, jids))
+    rep = Report(policy, list(jids), date, app.compare(list(jids), date=date), income_thresholds(policy, jids))
     if conflicts:
-        from solver.conflicts import conflicts as run_conflicts
-        from solver.procedural_conflicts import procedural_conflicts
-        rep.conflicts = run_conflicts(policy, jids, date=date)
-        rep.procedural = procedural_conflicts(policy, list(jids))
+        answer = app.conflicts(list(jids), date=date)
+        rep.conflicts, rep.procedural = answer.result, answer.procedural or []
     if population is None:
         rep.population_notice = "pop_not_given"
     else:
         rep.population_file = population
         rep.population, rep.population_notice = population_data(policy, population, jids, date)
     return rep
+
+
+@dataclass
+class ReportAnswer:
+    """What `wrp report` says once the file is written."""
+
+    output: Path
+    report: Report
+    lang: str
+    exit_code: int = 0
+
+    def as_dict(self) -> dict:
+        r = self.report
+        return {"output": str(self.output), "date": r.date.isoformat(), "jurisdictions": r.jids, "lang": self.lang,
+                "sections": ["compare", "thresholds", "pathways", "conflicts", "population"],
+                "thresholds": [x.as_dict() for x in r.thresholds],
+                "population": "included" if r.population is not None else r.population_notice}
+
+    def render(self, lang: str = "en") -> list:
+        zh = lang == "zh"
+        out = [f"{'报告已写入' if zh else 'report written to'} {self.output}"]
+        if self.report.population_notice == "pop_missing_engine":
+            out.append("! " + T("pop_missing_engine", lang))
+        return out
+
+
+def make_report(app, districts: str | list[str] = "all", date: dt.date | None = None, population: str | None = None,
+                output: str | Path | None = None, lang: str = "zh") -> ReportAnswer:
+    """`wrp report`: check the output name first (the analyses are slow), build, write atomically."""
+    if output is None:
+        raise InputError("give the file to write with --output FILE", field="--output")
+    jids = app.jurisdictions(districts)
+    if len(jids) < 2:
+        raise InputError("a report compares at least two jurisdictions", field="--districts")
+    inputs: list[str | Path] = [population] if population else []
+    if app.rules:
+        inputs += list(Path(app.rules).glob("*"))
+    check_output(output, inputs)
+    if population is not None and not Path(population).is_file():
+        raise InputError("no such file", file=str(population), field="--population")
+    rep = build_report(app, jids, date or dt.date.today(), population=population)
+    path = write_atomic(output, rep.to_html(lang), inputs)
+    return ReportAnswer(path, rep, lang)
 
 
 def population_data(policy: Policy, path: str, jids: list[str], date: dt.date) -> tuple[dict | None, str | None]:
@@ -202,8 +244,6 @@ def population_data(policy: Policy, path: str, jids: list[str], date: dt.date) -
         {"total": N, "districts": [...], "counts": {jid: {"eligible": n, "ineligible": n, "undetermined": n}},
          "flips": {a: {b: n}}, "clauses": [{"district": j, "clause": id, "rejected": n}]}
     """
-    if not Path(path).exists():
-        raise InputError("no such file", file=path, field="--population")
     try:
         from solver.backends import sql  # noqa: F401  (the population engine, issue 13)
     except ImportError:
@@ -618,4 +658,4 @@ def render_html(rep: Report, lang: str = "zh") -> str:
     return page(T("title", lang), body, lang)
 
 
-__all__ = ["build_report", "Report", "render_html", "write_atomic", "check_output", "page", "population_data", "render_population"]
+__all__ = ["build_report", "make_report", "ReportAnswer", "Report", "render_html", "write_atomic", "check_output", "page", "population_data", "render_population"]
