@@ -214,7 +214,7 @@ def run(args, out) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rich.console import Console
+    from solver.render.terminal import InertConsole as Console  # control characters in rule texts shown, not run
     out = Console(highlight=False, soft_wrap=False)
     if not out.is_terminal and "COLUMNS" not in os.environ:
         # Piped or redirected: rich would wrap at 80 columns, breaking quotes and citations across

@@ -404,7 +404,8 @@ def _threshold_chart(rep: Report, param: str, lang: str) -> list:
         for x in lines:
             p = next(q for q in x.points if q.year == y)
             cells.append(el("td", {"class": "num", "title": localize(p.derivation, lang),
-                                   "data-jurisdiction": x.jurisdiction, "data-year": y},
+                                   "data-jurisdiction": x.jurisdiction, "data-year": y, "data-param": param,
+                                   "data-times": fmt(float(x.times))},
                             fmt(float(p.value)), None if p.in_force else el("span", {"class": "muted small"},
                                                                               f" ({T('before_force', lang)})")))
         rows.append(el("tr", {"class": "in-use" if y == in_use else None}, el("td", y), el("td", str(pub[y])), cells))
