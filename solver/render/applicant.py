@@ -187,7 +187,7 @@ def to_markdown(policy: Policy, decisions: list[Decision], lang: str = "en", pro
         j = d.jurisdiction
         out += ["", f"## {m(j.name.get(lang, j.id))}: {m(status_text(d.status, lang))}", "",
                 f"{w('rules', lang)}: {m(j.document)}" + (f" ({j.in_force_from})" if j.in_force_from else "") + "  ",
-                f"{w('wage', lang)}: {d.facts.wage.year} — {d.facts.wage.monthly:,} 元/月; {m(say(d.facts.wage.note, lang))}"]
+                f"{w('wage', lang)}: {d.facts.wage.year} — {d.facts.wage.monthly:,} {'元/月' if lang == 'zh' else 'CNY/month'}; {m(say(d.facts.wage.note, lang))}"]
         fails = failed_lines(policy, d, lang)
         if fails:
             out += ["", f"### {w('failed', lang)}", ""]
@@ -255,7 +255,7 @@ def to_html(policy: Policy, decisions: list[Decision], lang: str = "en", profile
                                                                  status_text(d.status, lang))),
                      el("p", {"class": "small muted"}, f"{w('rules', lang)}: {j.document}",
                         f" ({j.in_force_from})" if j.in_force_from else "", el("br"),
-                        f"{w('wage', lang)}: {d.facts.wage.year} — {d.facts.wage.monthly:,} 元/月; "
+                        f"{w('wage', lang)}: {d.facts.wage.year} — {d.facts.wage.monthly:,} {'元/月' if lang == 'zh' else 'CNY/month'}; "
                         f"{say(d.facts.wage.note, lang)}")]
         fails = failed_lines(policy, d, lang)
         if fails:

@@ -70,6 +70,14 @@ class Browser:
         d.set_window_size(width, height)
         d.save_screenshot(str(out))
 
+    def screenshot_at(self, out: str | Path, selector: str, width: int = 1280, height: int = 1000) -> None:
+        """A viewport-sized PNG that starts at ``selector`` (a section's first screen)."""
+        d = self.driver
+        d.set_window_size(width, height)
+        d.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'start'}); "
+                         "window.scrollBy(0, -12);", selector)
+        d.save_screenshot(str(out))
+
     def close(self) -> None:
         try:
             self.driver.quit()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
@@ -28,7 +29,7 @@ from policy.errors import InputError
 from policy.i18n import localize, say
 from policy.load import POLICY_DIR, Policy
 from solver.facts import wage_on
-from solver.render.markup import Markup, el, raw
+from solver.render.markup import Markup, el, ident, raw
 from solver.render.svg import Point, Series, fmt, heat_map, line_chart, stacked_bars
 from solver.render.thresholds import ThresholdLine, income_thresholds
 
@@ -551,41 +552,63 @@ def section_conflicts(rep: Report, lang: str) -> list:
     return out
 
 
+_OUTCOME_ZH = ((re.compile(r"^rejected in principle.*"), "原则上不受理（可酌情豁免）"),
+               (re.compile(r"^too early \(window opens (.*)\)$"), r"过早（\1 起可申请）"),
+               (re.compile(r"^too late \(last safe day (.*)\)$"), r"过晚（最后安全日 \1）"))
+
+
+def outcome_text(s: str, lang: str) -> str:
+    """A procedural outcome (``accepted``, ``too late (last safe day …)`` …) in the user's language."""
+    if lang != "zh":
+        return s
+    if s in OUTCOME_ZH:
+        return OUTCOME_ZH[s]
+    for rx, zh in _OUTCOME_ZH:
+        if rx.match(s):
+            return rx.sub(zh, s)
+    return s
+
+
 def _procedural_table(rep: Report, lang: str, names: dict) -> Markup:
-    from policy.procedures import BUSINESSES
-    ptopics = {}
-    try:
-        from policy.procedures import load_procedures
-        ptopics = load_procedures(rep.policy).topics
-    except Exception:  # the topic labels are a nicety; the ids are shown anyway
-        ptopics = {}
+    from policy.procedures import BUSINESSES, load_procedures
+    from solver.procedures.facts import procedure_policy
+    ptopics = load_procedures(rep.policy).topics
+    vocab = procedure_policy(rep.policy).vocabulary
     vtopics = rep.policy.vocabulary.topics
+
+    def fact_label(name: str) -> str:
+        try:
+            spec = vocab.spec(name)
+        except KeyError:
+            return name
+        return spec.label.get(lang, name)
+
     trs = []
     for c in rep.procedural:
         label = (ptopics.get(c.topic) or vtopics.get(c.topic) or {}).get(lang, c.topic)
         business = BUSINESSES.get(c.business, {}).get(lang, c.business)
-
-        def out_(s: str) -> str:
-            if lang != "zh":
-                return s
-            return OUTCOME_ZH.get(s, s)
-
-        witness = [el("li", el("code", k), " = ", str(v.isoformat() if hasattr(v, "isoformat") else v))
+        witness = [el("li", fact_label(k), " = ", el("strong", localize(str(v.isoformat() if hasattr(v, "isoformat")
+                                                                            else v).lower()
+                                                                  if isinstance(v, bool) else
+                                                                  str(v.isoformat() if hasattr(v, "isoformat") else v),
+                                                                  lang)), title=k)
                    for k, v in c.witness.items()]
-        clauses = [el("li", el("strong", names.get(j, j)), " ", el("span", {"class": "id"}, e.id),
+        clauses = [el("li", el("strong", names.get(j, j)), " ", ident(e.id),
                       _quote(e.cite.quote, e.cite.source, e.cite.section))
                    for j, es in ((c.a, c.entries_a), (c.b, c.entries_b)) for e in es]
         trs.append(el("tr", {"data-kind": c.kind, "data-topic": c.topic},
-                      el("td", _pick(KIND.get(c.kind, (c.kind, c.kind)), lang), el("div", {"class": "id"}, c.topic)),
-                      el("td", label, el("div", {"class": "small muted"}, business)),
-                      el("td", el("div", f"{names.get(c.a, c.a)}: ", el("strong", out_(c.outcome_a))),
-                         el("div", f"{names.get(c.b, c.b)}: ", el("strong", out_(c.outcome_b))),
+                      el("td", _pick(KIND.get(c.kind, (c.kind, c.kind)), lang)),
+                      el("td", {"title": c.topic}, label, el("div", {"class": "small muted"}, business)),
+                      el("td", el("div", f"{names.get(c.a, c.a)}: ", el("strong", outcome_text(c.outcome_a, lang))),
+                         el("div", f"{names.get(c.b, c.b)}: ", el("strong", outcome_text(c.outcome_b, lang))),
                          el("span", {"class": "badge principle"}, T("in_principle", lang)) if c.waivable else None),
                       el("td", el("ul", {"class": "tight small"}, witness)),
                       el("td", el("ul", {"class": "tight"}, clauses))))
-    return el("table", {"class": "procedural"}, el("thead", el("tr", el("th", T("kind", lang)), el("th", T("topic", lang)),
-                                                                 el("th", T("outcome", lang)), el("th", T("witness", lang)),
-                                                                 el("th", T("clauses", lang)))), el("tbody", trs))
+    cols = el("colgroup", el("col", {"class": "c-kind"}), el("col", {"class": "c-topic"}), el("col", {"class": "c-out"}),
+              el("col", {"class": "c-wit"}), el("col", {"class": "c-cl"}))
+    return el("table", {"class": "procedural"}, cols,
+              el("thead", el("tr", el("th", T("kind", lang)), el("th", T("topic", lang)), el("th", T("outcome", lang)),
+                             el("th", T("witness", lang)), el("th", T("clauses", lang)))), el("tbody", trs))
 
 
 def render_population(rep: Report, data: dict, lang: str) -> list:
