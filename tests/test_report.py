@@ -179,6 +179,42 @@ def test_population_charts_render_the_numbers(policy):
     assert "changping.applicant.income" in html and "45.0%" in html
 
 
+def test_population_from_the_engine_reaches_the_page(tmp_path, monkeypatch, policy):
+    """The engine's result (counts, flips, the clauses behind them) drawn in the report; the engine is
+    stood in for by a module with its interface, so this runs whether or not it is installed."""
+    import sys
+    import types
+    from types import SimpleNamespace
+
+    from solver.app import App
+    from solver.render.report import build_report, population_data
+    calls = []
+
+    def population(pol, apps, district, date=None):
+        calls.append((apps, district, date))
+        return SimpleNamespace(rows=10, counts={"changping": {"eligible": 4, "ineligible": 6, "undetermined": 0},
+                                                "daxing": {"eligible": 7, "ineligible": 2, "undetermined": 1}},
+                               flips={"changping": {"daxing": 1}, "daxing": {"changping": 4}},
+                               culprits={"changping": {"daxing": [("daxing.applicant.income", 1)]},
+                                         "daxing": {"changping": [("changping.applicant.income", 3),
+                                                                  ("changping: no pathway", 1)]}})
+
+    fake = types.ModuleType("solver.analyses.population")
+    fake.population = population
+    fake.read_applicants = lambda pol, path: f"table:{Path(path).name}"
+    monkeypatch.setitem(sys.modules, "solver.analyses.population", fake)
+    pop = tmp_path / "people.csv"
+    pop.write_text("x\n", encoding="utf-8")
+    data, notice = population_data(policy, str(pop), ["changping", "daxing"], dt.date(2025, 9, 1))
+    assert notice is None and calls == [("table:people.csv", "all", dt.date(2025, 9, 1))]
+    assert data["clauses"][0] == {"district": "changping", "clause": "changping.applicant.income", "rejected": 3}
+    html = build_report(App(), ["changping", "daxing"], dt.date(2025, 9, 1), population=str(pop),
+                        conflicts=False).to_html("zh")
+    assert 'data-row="大兴区" data-col="昌平区" data-value="0.4000"' in html  # 4 of 10 flip from Daxing to Changping
+    assert 'data-row="昌平区" data-key="合格" data-value="0.4000"' in html
+    assert "人群计算引擎" not in html
+
+
 def test_report_refuses_to_overwrite_an_input(tmp_path, capsys):
     pop = tmp_path / "people.csv"
     pop.write_text("x\n", encoding="utf-8")

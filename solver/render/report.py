@@ -117,7 +117,8 @@ UI = {
     "pop_not_given": ("未提供人群数据（--population FILE），本节从略。", "No population given (--population FILE); section omitted."),
     "pop_shares": ("各辖区合格比例", "Eligibility by district"),
     "pop_flips": ("翻转矩阵：在 A 合格、在 B 不合格的比例", "Flip matrix: share eligible in A and not in B"),
-    "pop_clauses": ("拒绝人数最多的条款", "Clauses that reject the most people"),
+    "pop_clauses": ("拒绝人数最多的条款（在其他辖区合格、在本辖区被拒者）",
+                    "Clauses that reject the most people (eligible elsewhere, rejected here)"),
     "people": ("人数", "people"),
     "share": ("比例", "share"),
     "footer": ("由 wrp 生成。引文均为原文（中文）；门槛与关系由规则数据经求解器计算，而非手工填写。",
@@ -237,22 +238,58 @@ def make_report(app, districts: str | list[str] = "all", date: dt.date | None = 
     return ReportAnswer(path, rep, lang)
 
 
-def population_data(policy: Policy, path: str, jids: list[str], date: dt.date) -> tuple[dict | None, str | None]:
-    """Counts by district, the flip matrix and the most rejecting clauses, from the population engine.
+POPULATION_ENGINES = ("solver.analyses.population", "solver.population")  # the SQL population engine (issue 13)
+TABLE_READERS = ("solver.analyses.tables", "solver.tables", "solver.backends.tables")
 
-    The shape (also what ``render_population`` draws)::
+
+def _engine():
+    """The population engine's module and its table reader, or None when it is not installed."""
+    import importlib
+    for name in POPULATION_ENGINES:
+        try:
+            mod = importlib.import_module(name)
+        except ImportError:
+            continue
+        if not hasattr(mod, "population"):
+            continue
+        for rname in (name, *TABLE_READERS):
+            try:
+                reader = getattr(importlib.import_module(rname), "read_applicants", None)
+            except ImportError:
+                continue
+            if reader is not None:
+                return mod, reader
+    return None
+
+
+def population_data(policy: Policy, path: str, jids: list[str], date: dt.date) -> tuple[dict | None, str | None]:
+    """Counts by district, the flip matrix and the clauses behind the flips, from the population engine
+    (every applicant decided in each district with the employer placed there).
+
+    The shape (what ``render_population`` draws)::
 
         {"total": N, "districts": [...], "counts": {jid: {"eligible": n, "ineligible": n, "undetermined": n}},
-         "flips": {a: {b: n}}, "clauses": [{"district": j, "clause": id, "rejected": n}]}
+         "flips": {a: {b: n}}, "clauses": [{"district": b, "clause": id, "rejected": n}]}
+
+    ``clauses``: for each district B, the clauses of B that reject the applicants eligible somewhere else,
+    added up over the other districts. ``(None, "pop_missing_engine")`` when the engine is absent.
     """
-    try:
-        from solver.backends import sql  # noqa: F401  (the population engine, issue 13)
-    except ImportError:
+    found = _engine()
+    if found is None:
         return None, "pop_missing_engine"
-    run = getattr(sql, "population_summary", None)
-    if run is None:
-        return None, "pop_missing_engine"
-    return run(policy, path, jids, date), None
+    mod, reader = found
+    res = mod.population(policy, reader(policy, path), "all", date=date)
+    ds = [j for j in jids if j in res.counts]
+    clauses: dict[tuple[str, str], int] = {}
+    for a in ds:
+        for b in ds:
+            if a != b:
+                for cid, n in res.culprits.get(a, {}).get(b, []):
+                    clauses[(b, cid)] = clauses.get((b, cid), 0) + n
+    return {"total": res.rows, "districts": ds, "counts": {j: res.counts[j] for j in ds},
+            "flips": {a: {b: res.flips.get(a, {}).get(b, 0) for b in ds if b != a} for a in ds},
+            "clauses": [{"district": b, "clause": c, "rejected": n}
+                        for (b, c), n in sorted(clauses.items(), key=lambda kv: (-kv[1], kv[0]))]}, None
 
 
 def check_output(path: str | Path, inputs: list[str | Path] = ()) -> Path:
