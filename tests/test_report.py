@@ -215,6 +215,16 @@ def test_population_from_the_engine_reaches_the_page(tmp_path, monkeypatch, poli
     assert "人群计算引擎" not in html
 
 
+def test_report_warns_about_its_date():
+    """Rules not in force on the date and a wage year not in wage.yaml are said at the top of the page."""
+    from solver.app import App
+    from solver.render.report import build_report
+    html = build_report(App(), ["changping", "xicheng"], dt.date(2021, 3, 1), conflicts=False).to_html("en")
+    assert re.search(r'data-notice="warning"><strong>⚠ </strong>changping: no version in force on 2021-03-01', html)
+    html = build_report(App(), ["changping", "xicheng"], dt.date(2030, 1, 1), conflicts=False).to_html("zh")
+    assert "policy/params/wage.yaml 中没有 2029 年度平均工资" in html
+
+
 def test_report_refuses_to_overwrite_an_input(tmp_path, capsys):
     pop = tmp_path / "people.csv"
     pop.write_text("x\n", encoding="utf-8")

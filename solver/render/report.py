@@ -175,6 +175,14 @@ class Report:
     def to_html(self, lang: str = "zh") -> str:
         return render_html(self, lang)
 
+    def warnings(self) -> list[str]:
+        """What the reader must know about the date: rules not in force on it, a wage year not known."""
+        out = [w for j in self.jids if (w := self.policy.version(j, self.date)[1])]
+        wage = wage_on(self.policy.params, self.date)
+        if wage.warning:
+            out.append(wage.warning)
+        return out
+
 
 def build_report(app, jids: list[str], date: dt.date, population: str | None = None,
                  conflicts: bool = True) -> Report:
@@ -224,7 +232,7 @@ def make_report(app, districts: str | list[str] = "all", date: dt.date | None = 
     """`wrp report`: check the output name first (the analyses are slow), build, write atomically."""
     if output is None:
         raise InputError("give the file to write with --output FILE", field="--output")
-    jids = app.jurisdictions(districts)
+    jids = list(dict.fromkeys(app.jurisdictions(districts)))
     if len(jids) < 2:
         raise InputError("a report compares at least two jurisdictions", field="--districts")
     inputs: list[str | Path] = [population] if population else []
@@ -709,7 +717,8 @@ def render_html(rep: Report, lang: str = "zh") -> str:
                 ("conflicts", "s_conflicts"), ("population", "s_population")]
     toc = el("nav", {"class": "toc"}, el("strong", T("toc", lang)),
              el("ol", [el("li", el("a", {"href": f"#{k}"}, T(v, lang))) for k, v in sections]))
-    notices = []
+    notices = [el("div", {"class": "notice", "role": "note", "data-notice": "warning"}, el("strong", "⚠ "), say(m, lang))
+               for m in rep.warnings()]
     if rep.population_notice == "pop_missing_engine":
         notices.append(el("div", {"class": "notice", "role": "note"}, el("strong", "⚠ "), T("pop_missing_engine", lang)))
     parts = {"compare": section_compare, "thresholds": section_thresholds, "pathways": section_pathways,
