@@ -223,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(build_parser().parse_args(argv), out)
     except InputError as exc:
-        sys.stderr.write(f"wrp: error: {exc}\n")  # one line, never wrapped
+        from solver.render.markup import inert_text  # a file name or a value may carry terminal escapes
+        sys.stderr.write(f"wrp: error: {inert_text(exc)}\n")  # one line, never wrapped
         return 2
     except SystemExit as exc:  # --help
         return int(exc.code or 0)

@@ -310,6 +310,17 @@ def test_hostile_strings_are_inert_everywhere(hostile, capsys):
     assert rows.splitlines()[1].startswith(f'{hostile["dir"]}/hostile_<script>alert(1)<␛[2J>.yaml,changping,')
 
 
+def test_hostile_rules_in_the_report_and_errors(hostile, tmp_path, capsys):
+    from solver.app import App
+    from solver.render.report import build_report
+    html = build_report(App(hostile["rules"]), ["changping", "daxing"], dt.date(2025, 9, 1), conflicts=False).to_html("en")
+    assert "<script" not in html.lower() and "<img" not in html and "\x1b" not in html
+    assert "&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;␛]0;x␇␛[31m" in html
+    # an error naming a hostile file name does not send its escapes to the terminal
+    code, _, err = run(capsys, "check", tmp_path / "no_\x1b[2J_such.yaml")
+    assert code == 2 and "\x1b" not in err and "no_␛[2J_such.yaml" in err
+
+
 def test_csv_cells_cannot_start_a_formula():
     from solver.render.applicant import csv_cell
     assert [csv_cell(x) for x in ("=1+1", "+x", "-2", "@a", "ok")] == ["'=1+1", "'+x", "'-2", "'@a", "ok"]
