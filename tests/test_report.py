@@ -277,7 +277,7 @@ def test_markdown_page_has_the_parts_a_caseworker_needs(capsys):
     assert "actual 13,000; required ≥ 14,111" in out  # the failed comparison
     assert "“高新技术企业、本区重点企业" in out and "001\\_be62ffba661c98fa.txt 二、（二）" in out  # quote + citation
     fix = out.split("### The cheapest fix", 1)[1].split("###", 1)[0]
-    assert "13,000 → 14,111 (+1,111 CNY/month)" in fix
+    assert "13,000 → 14,111 (+1,111 CNY/month, 1.5 × 9,407" in fix
 
 
 def test_check_csv_is_the_batch_row(capsys):

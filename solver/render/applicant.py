@@ -14,7 +14,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from policy.i18n import localize, say, status_text
+from policy.i18n import say, status_text
 from policy.load import Policy
 from solver.decide import ClauseResult, Decision, Leaf
 from solver.render.markup import el, ident, inert_text, md_text
@@ -40,8 +40,6 @@ W = {
     "no_fix": ("没有允许的改变能使申请人符合条件；阻碍的固定事实：", "No allowed change makes the applicant eligible; "
                "blocked by the fixed facts:"),
     "via": ("经由", "via"),
-    "wait": ("等待 {n} 个月（{d} 起）", "wait {n} months (from {d})"),
-    "assumed": ("假设", "assumed"),
     "actual": ("实际", "actual"),
     "required": ("要求", "required"),
     "unknown": ("决定结论的未知事实", "Unknown facts that decide the answer"),
@@ -70,8 +68,8 @@ def _label(policy: Policy, fact: str, lang: str) -> str:
 def leaf_words(policy: Policy, lf: Leaf, lang: str) -> str:
     """``label: actual X; required ≥ Y [arithmetic]`` in the user's language."""
     name = ", ".join(_label(policy, f, lang) for f in lf.facts)
-    s = f"{name}: {w('actual', lang)} {localize(lf.actual, lang)}; {w('required', lang)} {localize(lf.required, lang)}"
-    return s + (f" [{localize(lf.derivation, lang)}]" if lf.derivation else "")
+    s = f"{name}: {w('actual', lang)} {say(lf.actual, lang)}; {w('required', lang)} {say(lf.required, lang)}"
+    return s + (f" [{say(lf.derivation, lang)}]" if lf.derivation else "")
 
 
 @dataclass
@@ -123,30 +121,17 @@ def failed_lines(policy: Policy, d: Decision, lang: str) -> list[tuple[ClauseRes
 
 
 def fix_lines(policy: Policy, d: Decision, lang: str, missing: dict | None) -> tuple[list[str], list[str]]:
-    """(the cheapest suggestion in words, the fixed facts that block every change) from ``wrp missing``
-    (``missing``: jurisdiction id → its answer, as the facade's ``explain`` gives it)."""
+    """(the cheapest suggestion in words, the fixed facts that block every change), as ``wrp missing``
+    words them (``missing``: jurisdiction id → its answer, as the facade's ``explain`` gives it)."""
     answer = (missing or {}).get(d.jurisdiction.id)
     if answer is None:
         return [], []
-    m = answer.as_dict()
-    if not m["suggestions"]:
-        return [], [f"{_label(policy, b['fact'], lang)} = {localize(str(b['value']), lang)}" for b in m["blocked_by"]]
-    s = m["suggestions"][0]
-    lines = []
-    if s.get("wait_months"):
-        lines.append(w("wait", lang, n=s["wait_months"], d=s["eligible_on"]))
-    for ch in s["changes"]:
-        spec = policy.vocabulary.spec(ch["fact"])
-        unit = f" {spec.unit.get(lang, ch.get('unit'))}" if spec.unit else ""
-        delta = f" ({'+' if ch['delta'] > 0 else ''}{ch['delta']:,}{unit})" if isinstance(ch.get("delta"), int | float) \
-            and not isinstance(ch.get("delta"), bool) else ""
-        thr = f" [{localize(ch['threshold'], lang)}]" if ch.get("threshold") else ""
-        kind = f" ({w('assumed', lang)})" if ch.get("kind") == "assumed" else ""
-        lines.append(f"{_label(policy, ch['fact'], lang)}: {localize(ch['before_text'], lang)} → "
-                     f"{localize(ch['after_text'], lang)}{localize(delta, lang)}{thr}{kind}")
-    paths = ", ".join(s.get("pathways", []))
-    if paths:
-        lines.append(f"{w('via', lang)} {paths}")
+    if not answer.overall:
+        return [], [b.text(lang) for b in answer.blocked_by]
+    s = answer.overall[0]
+    lines = [x.strip() for x in s.lines(lang)]
+    if s.pathways:
+        lines.append(f"{w('via', lang)} {', '.join(s.pathways)}")
     return lines, []
 
 

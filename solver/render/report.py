@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 
 from policy.errors import InputError
-from policy.i18n import localize, say
+from policy.i18n import say, word
 from policy.load import POLICY_DIR, Policy
 from solver.facts import wage_on
 from solver.render.markup import Markup, el, ident, raw
@@ -365,7 +365,7 @@ def _quote(quote: str, source: str, section: str) -> Markup:
 
 
 def _rule(words: str, strength: str, quote: str, source: str, section: str, lang: str, extra: bool = False) -> Markup:
-    text, _, deriv = localize(words, lang).partition(" [")
+    text, _, deriv = words.partition(" [")
     tags = []
     if extra:
         tags += [el("span", {"class": "badge extra"}, T("extra", lang)), " "]
@@ -427,7 +427,7 @@ def _threshold_chart(rep: Report, param: str, lang: str) -> list:
             in_force = [x.jurisdiction for x in ls if next(q for q in x.points if q.year == p.year).in_force]
             tip = (f"{label} · {p.year}{'年度' if lang == 'zh' else ''} · {fmt(float(p.value))} "
                    f"{T('yuan_month' if param == 'wage.monthly' else 'yuan_year', lang)} · "
-                   f"{localize(p.derivation, lang)} · {T('published', lang)} {p.published}")
+                   f"{say(p.derivation, lang)} · {T('published', lang)} {p.published}")
             pts.append(Point(years.index(p.year), float(p.value), tip,
                              {"year": p.year, "times": fmt(float(times)), "param": param,
                               "jurisdictions": " ".join(x.jurisdiction for x in ls),
@@ -449,7 +449,7 @@ def _threshold_chart(rep: Report, param: str, lang: str) -> list:
         cells = []
         for x in lines:
             p = next(q for q in x.points if q.year == y)
-            cells.append(el("td", {"class": "num", "title": localize(p.derivation, lang),
+            cells.append(el("td", {"class": "num", "title": say(p.derivation, lang),
                                    "data-jurisdiction": x.jurisdiction, "data-year": y, "data-param": param,
                                    "data-times": fmt(float(x.times))},
                             fmt(float(p.value)), None if p.in_force else el("span", {"class": "muted small"},
@@ -552,7 +552,7 @@ def section_conflicts(rep: Report, lang: str) -> list:
                 trs.append(el("tr", el("td", label), el("td", {"colspan": 2}, d.status)))
                 continue
             w = d.witness
-            diffs = [el("li", f"{w.label(f, lang)}: {localize(r, lang)} → ", el("strong", localize(v, lang)))
+            diffs = [el("li", f"{w.label(f, lang)}: {say(r, lang)} → ", el("strong", say(v, lang)))
                      for f, r, v in w.differences] or [el("li", T("ref_itself", lang))]
             trs.append(el("tr", {"data-topic": d.topic}, el("td", label, el("div", {"class": "id"}, d.topic)),
                           el("td", el("ul", {"class": "tight"}, diffs)), el("td", _clause_list(w.rejecting, lang))))
@@ -614,6 +614,12 @@ def outcome_text(s: str, lang: str) -> str:
     return s
 
 
+def _value(v, lang: str) -> str:
+    if isinstance(v, bool):
+        return say(word("true" if v else "false"), lang)
+    return v.isoformat() if hasattr(v, "isoformat") else str(v)
+
+
 def _procedural_table(rep: Report, lang: str, names: dict) -> Markup:
     from policy.procedures import BUSINESSES, load_procedures
     from solver.procedures.facts import procedure_policy
@@ -632,12 +638,7 @@ def _procedural_table(rep: Report, lang: str, names: dict) -> Markup:
     for c in rep.procedural:
         label = (ptopics.get(c.topic) or vtopics.get(c.topic) or {}).get(lang, c.topic)
         business = BUSINESSES.get(c.business, {}).get(lang, c.business)
-        witness = [el("li", fact_label(k), " = ", el("strong", localize(str(v.isoformat() if hasattr(v, "isoformat")
-                                                                            else v).lower()
-                                                                  if isinstance(v, bool) else
-                                                                  str(v.isoformat() if hasattr(v, "isoformat") else v),
-                                                                  lang)), title=k)
-                   for k, v in c.witness.items()]
+        witness = [el("li", fact_label(k), " = ", el("strong", _value(v, lang)), title=k) for k, v in c.witness.items()]
         clauses = [el("li", el("strong", names.get(j, j)), " ", ident(e.id),
                       _quote(e.cite.quote, e.cite.source, e.cite.section))
                    for j, es in ((c.a, c.entries_a), (c.b, c.entries_b)) for e in es]
