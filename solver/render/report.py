@@ -364,16 +364,18 @@ def _quote(quote: str, source: str, section: str) -> Markup:
                   + el("cite", f"{source} {section}"))
 
 
+_DERIV = re.compile(r"( \[[^\[\]]*\])")
+
+
 def _rule(words: str, strength: str, quote: str, source: str, section: str, lang: str, extra: bool = False) -> Markup:
-    text, _, deriv = words.partition(" [")
+    # the threshold arithmetic of each comparison, in brackets after it, is set in small grey type
+    parts = [el("span", {"class": "deriv"}, p) if p.startswith(" [") else p for p in _DERIV.split(words) if p]
     tags = []
     if extra:
         tags += [el("span", {"class": "badge extra"}, T("extra", lang)), " "]
     if strength == "in_principle":
         tags += [el("span", {"class": "badge principle"}, T("in_principle", lang)), " "]
-    bits = [*tags, el("span", text)]
-    if deriv:
-        bits.append(el("div", {"class": "deriv"}, "[" + deriv))
+    bits = [*tags, el("span", parts)]
     return el("div", {"class": "rule" + (" extra-rule" if extra else "")}, el("div", bits),
               _quote(quote, source, section))
 
