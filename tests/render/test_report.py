@@ -3,7 +3,7 @@ markdown|html`, `check --format csv`): the numbers on the charts against the rul
 hostile strings made inert in HTML, Markdown, CSV and text, a golden of the Markdown page, and the
 pages opened in headless Chromium — no console message, no request but the file itself.
 
-Regenerate the Markdown goldens after a deliberate change:  UPDATE_GOLDEN=1 pytest tests/test_report.py
+Regenerate the Markdown goldens after a deliberate change:  UPDATE_GOLDEN=1 pytest tests/render/test_report.py
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import pytest
 import cli
 from policy.load import POLICY_DIR
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-GOLDEN = Path(__file__).resolve().parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
 DATE = "2025-09-01"
 HOSTILE = "<script>document.title='pwned'</script>\\e]0;x\\a\\e[31m **bold** | [link](javascript:alert(1)) " \
