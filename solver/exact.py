@@ -35,8 +35,9 @@ from itertools import islice, product
 
 from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, compare, facts_of, walk
 from policy.load import Policy
+from policy.model import DERIVED_FROM
 from solver.calendar import months_between as completed_months
-from solver.facts import DERIVED_FROM, Facts, retirement_age_months
+from solver.facts import Facts, retirement_age_months
 
 AGE = "applicant.age_months"
 MTR = "applicant.months_to_retirement"

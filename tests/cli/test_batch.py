@@ -1,0 +1,44 @@
+"""`wrp batch`: many profiles, one row per profile and jurisdiction; bad profiles become rows, exit 2."""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import cli
+from tests.cli.test_examples import EXPECTED
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_batch_json_agrees_with_check(capsys):
+    assert cli.main(["batch", str(ROOT / "examples"), "--format", "json"]) == 0
+    rows = {Path(r["profile"]).name: r for r in json.loads(capsys.readouterr().out)}
+    for name, exp in EXPECTED.items():
+        if rows[name]["district"] == exp["district"]:
+            assert rows[name]["status"] == exp["status"], name
+
+
+def test_batch_reports_bad_profiles_and_goes_on(capsys):
+    bad = ROOT / "tests" / "fixtures" / "bad_profiles" / "invalid_enum.yaml"
+    good = ROOT / "examples" / "changping_eligible.yaml"
+    assert cli.main(["batch", str(good), str(bad), "--format", "csv"]) == 2
+    captured = capsys.readouterr()
+    rows = list(csv.DictReader(io.StringIO(captured.out)))
+    assert [r["status"] for r in rows] == ["eligible", "error"]
+    assert "applicant.degree" in rows[1]["error"]
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+
+
+def test_batch_all_districts(capsys):
+    assert cli.main(["batch", str(ROOT / "examples" / "changping_eligible.yaml"), "--district", "all",
+                     "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert sorted(r["district"] for r in rows) == ["beijing", "changping", "chaoyang", "daxing", "xicheng"]
+
+
+def test_batch_text_in_chinese(capsys):
+    assert cli.main(["batch", str(ROOT / "examples" / "changping_eligible.yaml"), "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "档案" in out and "结论" in out and "符合条件" in out
+    assert "eligible" not in out.replace("changping_eligible.yaml", "")
