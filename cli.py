@@ -145,6 +145,7 @@ COMMANDS: dict[str, Command] = {
                        lambda a, app: app.sources(a.district, a.topic)),
     "missing": Command("the cheapest change that makes an ineligible applicant eligible", _missing,
                        lambda a, app: app.missing(a.profile, a.district, a.date, keep=a.keep, allow=a.allow, top=a.top,
+                                                  relocate=a.relocate,
                                                   lenient=a.lenient)),
     "conflicts": Command("where jurisdictions disagree, with witness applicants; dead and redundant clauses; "
                          "source problems", _conflicts,

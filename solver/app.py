@@ -158,14 +158,18 @@ class App:
     # --- analyses --------------------------------------------------------------------------------
 
     def missing(self, profile: Profile, district: str | None = None, date: dt.date | None = None,
-                keep: list[str] = (), allow: list[str] = (), top: int = 3, lenient: bool = False) -> MissingAnswer:
+                keep: list[str] = (), allow: list[str] = (), top: int = 3, lenient: bool = False,
+                relocate: bool = False) -> MissingAnswer:
         """The cheapest change that makes the applicant eligible, per jurisdiction."""
         from solver.analyses.missing.answer import missing
         if top < 1:
             raise InputError("--top must be at least 1", field="--top")
         facts = self.facts(profile, date)
         ids = self.districts(facts, district)
-        results = [missing(self.policy, j, facts, keep=keep, allow=allow, top=top, lenient=lenient) for j in ids]
+        from solver.facts import relocated
+        # --relocate: the same person with the employer moved to each jurisdiction's own district
+        results = [missing(self.policy, j, relocated(self.policy, facts, j) if relocate else facts, keep=keep,
+                           allow=allow, top=top, lenient=lenient) for j in ids]
         for r in results:
             r.ident = facts.ident  # the profile's `id` / `name`, carried to the output
         return MissingAnswer(results, district == ALL)
@@ -348,7 +352,11 @@ class BatchResult:
             tab.add_row(Path(r["profile"]).name, r["district"] or "—",
                         ("错误" if zh else "error") if r["status"] == "error" else status_text(r["status"], lang),
                         detail)
-        return [tab]
+        out: list = [tab]
+        for r in self.rows:  # warnings (the city-wide rule used for a district without rules …) are shown too
+            for w in r.get("warnings_zh" if zh else "warnings", []):
+                out.append(f"! {Path(r['profile']).name} ({r['district']}): {w}")
+        return out
 
 
 @dataclass

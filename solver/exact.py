@@ -311,7 +311,7 @@ def _month_end(d: dt.date) -> dt.date:
 
 
 def oracle(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status | None = None, targets: list[Expr] = (),
-           limit: int = 50_000) -> Exact:
+           limit: int = 6_000) -> Exact:
     """Exact truths by brute force over completions (pure Python, independent of z3).
 
     Every unknown fact takes its representative values (each choice; for a number one value on each

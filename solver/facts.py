@@ -83,7 +83,7 @@ def wage_on(params: Params, day: dt.date, jurisdiction: str | None = None) -> Wa
     known = {x.year: x for x in params.wage_years}
     if w.year == target:
         when, evidence = w.published_for(jurisdiction)
-        if evidence:
+        if evidence and day < w.published:  # only the primary source proves it published by now
             return _wage(w, Msg(f"application in {day.year} uses the {target} figure, published by {when} for "
                                 f"{jurisdiction}: {evidence}",
                                 f"{day.year} 年申请采用 {target} 年度数据；{jurisdiction} 的原始文件在 {when} 已载明该数据："

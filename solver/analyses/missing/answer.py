@@ -119,6 +119,15 @@ def missing(policy: Policy, jid: str, facts: Facts, keep: Iterable[str] = (), al
             res.pathways.append(PathwayMissing(p.id, p.title, status, sug))
     except BudgetExhausted as e:
         res.note = Msg(f"{UNKNOWN_TEXT}: {e.reason}", f"{UNKNOWN_MSG.zh}：{e.reason}") if e.reason else UNKNOWN_MSG
+    # the warnings of the decision on each suggested date (e.g. that year's average wage is not published
+    # and the previous one is used) are carried, once each
+    for s in [*res.overall, *(p.suggestion for p in res.pathways if p.suggestion is not None)]:
+        if s.wait_months:
+            w = wage_on(policy.params, s.eligible_on, jid).warning
+            _, vw = policy.version(jid, s.eligible_on)
+            for x in (w, vw):
+                if x and x not in res.warnings:
+                    res.warnings.append(Msg(f"on {s.eligible_on}: {x}", f"{s.eligible_on}：{getattr(x, 'zh', x)}"))
     return res
 
 
