@@ -74,8 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_extensions(sub) -> None:
     """Commands whose solvers live in their own modules (analyses, procedures)."""
-    from solver import commands
+    from solver import commands, frontends
     commands.register(sub, _profile_args, _common, _date)
+    frontends.register(sub, _profile_args, _common, _date)
 
 
 # --- commands -------------------------------------------------------------------------------------
@@ -230,7 +231,9 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_lint(args, out)
         if args.command == "sources":
             return cmd_sources(args, out)
-        from solver import commands
+        from solver import commands, frontends
+        if args.command in frontends.COMMANDS:
+            return frontends.run(args, out)
         return commands.run(args, out)
     except InputError as exc:
         sys.stderr.write(f"wrp: error: {exc}\n")  # one line, never wrapped
