@@ -130,6 +130,8 @@ def cmd_check(args, out: Console, explain: bool = False) -> int:
     ids = districts_for(policy, facts, args.district)
     decisions = [decide(policy, j, relocated(policy, facts, j) if args.relocate else facts, lenient=args.lenient,
                         backend_name=args.backend) for j in ids]
+    from solver import questions
+    questions.attach(policy, facts, decisions, lenient=args.lenient, lang=args.lang)
     if explain:
         from solver import commands
         commands.attach_missing(policy, decisions, args)
@@ -141,6 +143,8 @@ def cmd_check(args, out: Console, explain: bool = False) -> int:
         out.print(decision_tree(policy, d, args.lang) if explain else decision_summary(policy, d, args.lang))
         if explain and d.extra.get("missing_text") is not None:
             out.print(d.extra["missing_text"], markup=False, highlight=False, soft_wrap=True)
+        if d.extra.get("next_questions_text"):
+            out.print(d.extra["next_questions_text"], markup=False, highlight=False, soft_wrap=True)
         out.print()
     if len(decisions) > 1:
         out.print(comparison_table(policy, decisions, args.lang))

@@ -16,6 +16,16 @@ def register(sub, profile_args, common, date) -> None:
     p.add_argument("--name", choices=("profile", "jurisdiction", "procedure"), default="profile",
                    help="without --output: the schema printed (default: profile)")
 
+    p = sub.add_parser("interview", help="complete a partial profile: the most decisive question first; "
+                                         "writes the completed profile to a new file")
+    p.add_argument("profile", help="the partial profile (YAML or JSON); never overwritten")
+    p.add_argument("--output", metavar="FILE", help="where to write the completed profile "
+                                                    "(default: PROFILE.completed.yaml, never an existing file)")
+    p.add_argument("--date", type=date, help="application date (overrides application.date)")
+    p.add_argument("--lenient", action="store_true", help="treat 原则上 (in principle) clauses as waived")
+    p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the questions")
+    p.add_argument("--rules", metavar="DIR", help="use the jurisdiction YAML files in DIR instead of the shipped ones")
+
 
 def cmd_schema(args, out) -> int:
     from policy.schema import dumps, generate, write_schemas
@@ -30,7 +40,15 @@ def cmd_schema(args, out) -> int:
     return 0
 
 
-COMMANDS = {"schema": cmd_schema}
+def cmd_interview(args, out) -> int:
+    from policy.load import load_policy
+    from solver.interview import interview
+    interview(load_policy(args.rules), Path(args.profile), Path(args.output) if args.output else None, out,
+              lang=args.lang, lenient=args.lenient, date=args.date)
+    return 0
+
+
+COMMANDS = {"schema": cmd_schema, "interview": cmd_interview}
 
 
 def run(args, out) -> int:
