@@ -135,6 +135,7 @@ def profile_schema() -> dict:
             "description": "A profile for wrp check / explain / missing (docs/profile.md). A fact left out or null "
                            "is unknown, not false. The loader also checks the cross-fact constraints.",
             "type": "object", "properties": {}, "additionalProperties": False}
+    procedure = set(load_procedure_vocabulary()[0])
     for name, spec in profile_facts().items():
         parts = name.split(".")
         node = root
@@ -142,6 +143,8 @@ def profile_schema() -> dict:
             path = ".".join(parts[: i + 1])
             node = node["properties"].setdefault(part, _section(path))
         node["properties"][parts[-1]] = fact_schema(spec) | {"x-wrp-fact": name}
+        if name in procedure:  # needed by deadlines and materials, not by eligibility
+            node["properties"][parts[-1]]["x-wrp-procedure"] = True
     return root
 
 

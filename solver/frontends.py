@@ -26,6 +26,11 @@ def register(sub, profile_args, common, date) -> None:
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the questions")
     p.add_argument("--rules", metavar="DIR", help="use the jurisdiction YAML files in DIR instead of the shipped ones")
 
+    p = sub.add_parser("serve", help="the HTTP service (JSON API, OpenAPI) and the caseworker page at /")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    p.add_argument("--rules", metavar="DIR", help="use the jurisdiction YAML files in DIR instead of the shipped ones")
+
 
 def cmd_schema(args, out) -> int:
     from policy.schema import dumps, generate, write_schemas
@@ -48,7 +53,19 @@ def cmd_interview(args, out) -> int:
     return 0
 
 
-COMMANDS = {"schema": cmd_schema, "interview": cmd_interview}
+def cmd_serve(args, out) -> int:
+    import uvicorn
+
+    from policy.load import load_policy
+    from solver.service import create_app
+    if not 0 < args.port < 65536:
+        raise InputError(f"`{args.port}` is not a port (1-65535)", field="--port")
+    app = create_app(load_policy(args.rules))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+COMMANDS = {"schema": cmd_schema, "interview": cmd_interview, "serve": cmd_serve}
 
 
 def run(args, out) -> int:
