@@ -96,9 +96,9 @@ def _fill(driver, profile: Path) -> None:
 
 
 def _wait(driver, css: str, timeout: float = 60):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
-    from selenium.common.exceptions import StaleElementReferenceException
     return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
         ec.visibility_of_element_located(("css selector", css)))
 
