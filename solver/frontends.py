@@ -1,72 +1,77 @@
-"""The front-end commands (schema, interview, serve): argument definitions and dispatch, kept out of
-cli.py so that it stays thin."""
+"""The front-end commands of cli.py's table: `wrp schema`, `wrp interview`, `wrp serve` — their arguments
+and their calls (each returns a result with ``as_dict()`` and ``render(lang)`` like every command)."""
 
 from __future__ import annotations
 
-import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from policy.errors import InputError
 
 
-def register(sub, profile_args, common, date) -> None:
-    """Add `wrp schema`, `wrp interview` and `wrp serve` to the parser."""
-    p = sub.add_parser("schema", help="the JSON Schemas of profiles, jurisdiction files and procedure files")
+@dataclass
+class Done:
+    """What a front-end command reports: lines of text, and the same as data."""
+
+    lines: list[str] = field(default_factory=list)
+    data: object = None
+    exit_code: int = 0
+
+    def as_dict(self):
+        return self.data
+
+    def render(self, lang: str = "en") -> list[str]:
+        return ["\n".join(self.lines)] if self.lines else []
+
+
+def schema_arguments(p) -> None:
     p.add_argument("--output", metavar="DIR", help="write profile / jurisdiction / procedure .schema.json into DIR")
     p.add_argument("--name", choices=("profile", "jurisdiction", "procedure"), default="profile",
                    help="without --output: the schema printed (default: profile)")
 
-    p = sub.add_parser("interview", help="complete a partial profile: the most decisive question first; "
-                                         "writes the completed profile to a new file")
-    p.add_argument("profile", help="the partial profile (YAML or JSON); never overwritten")
-    p.add_argument("--output", metavar="FILE", help="where to write the completed profile "
-                                                    "(default: PROFILE.completed.yaml, never an existing file)")
-    p.add_argument("--date", type=date, help="application date (overrides application.date)")
-    p.add_argument("--lenient", action="store_true", help="treat 原则上 (in principle) clauses as waived")
-    p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the questions")
-    p.add_argument("--rules", metavar="DIR", help="use the jurisdiction YAML files in DIR instead of the shipped ones")
 
-    p = sub.add_parser("serve", help="the HTTP service (JSON API, OpenAPI) and the caseworker page at /")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    p.add_argument("--rules", metavar="DIR", help="use the jurisdiction YAML files in DIR instead of the shipped ones")
-
-
-def cmd_schema(args, out) -> int:
+def schema(args, app) -> Done:
     from policy.schema import dumps, generate, write_schemas
     if args.output:
         target = Path(args.output)
         if target.exists() and not target.is_dir():
             raise InputError("is not a directory", file=str(target), field="--output")
-        for path in write_schemas(target):
-            out.print(f"wrote {path}", markup=False, highlight=False)
-        return 0
-    sys.stdout.write(dumps(generate()[args.name]))
-    return 0
+        paths = [str(p) for p in write_schemas(target)]
+        return Done([f"wrote {p}" for p in paths], {"written": paths})
+    s = generate()[args.name]
+    return Done([dumps(s).rstrip("\n")], s)
 
 
-def cmd_interview(args, out) -> int:
-    from policy.load import load_policy
-    from solver.interview import interview
-    interview(load_policy(args.rules), Path(args.profile), Path(args.output) if args.output else None, out,
+def interview_arguments(p, date) -> None:
+    p.add_argument("profile", help="the partial profile (YAML or JSON); never overwritten")
+    p.add_argument("--output", metavar="FILE", help="where to write the completed profile "
+                                                    "(default: PROFILE.completed.yaml, never an existing file)")
+    p.add_argument("--date", type=date, help="application date (overrides application.date)")
+    p.add_argument("--lenient", action="store_true", help="treat 原则上 (in principle) clauses as waived")
+
+
+def interview(args, app) -> Done:
+    import os
+
+    from rich.console import Console
+
+    from solver.interview import interview as run
+    console = Console(highlight=False, soft_wrap=True, width=None if os.isatty(1) else 1000)
+    out = run(app.policy, Path(args.profile), Path(args.output) if args.output else None, console,
               lang=args.lang, lenient=args.lenient, date=args.date)
-    return 0
+    return Done([], {"written": str(out)})
 
 
-def cmd_serve(args, out) -> int:
+def serve_arguments(p) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+
+
+def serve(args, app) -> Done:
     import uvicorn
 
-    from policy.load import load_policy
     from solver.service import create_app
     if not 0 < args.port < 65536:
         raise InputError(f"`{args.port}` is not a port (1-65535)", field="--port")
-    app = create_app(load_policy(args.rules))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
-    return 0
-
-
-COMMANDS = {"schema": cmd_schema, "interview": cmd_interview, "serve": cmd_serve}
-
-
-def run(args, out) -> int:
-    return COMMANDS[args.command](args, out)
+    uvicorn.run(create_app(app), host=args.host, port=args.port, log_level="warning")
+    return Done()

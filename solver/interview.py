@@ -151,7 +151,7 @@ def interview(policy: Policy, path: Path, output: Path | None, console: Console,
               lenient: bool = False, date: dt.date | None = None) -> Path:
     """Run the dialogue on ``path``; returns the file written."""
     from policy.yamlio import read_yaml
-    from solver.procedure_facts import procedure_facts_from_dict
+    from solver.procedures.facts import procedure_facts_from_dict
     path = Path(path)
     if not path.exists():
         raise InputError("no such file", file=str(path))

@@ -13,7 +13,7 @@ the employer's district, then by the number they decide alone.
 
 Example:
     >>> from policy.load import load_policy
-    >>> from solver.procedure_facts import load_procedure_profile
+    >>> from solver.procedures.facts import load_procedure_profile
     >>> policy = load_policy()
     >>> facts = load_procedure_profile("examples/changping_undetermined_missing.yaml", policy)
     >>> q = next_questions(policy, facts, home="changping")
@@ -153,7 +153,7 @@ def candidate_values(policy: Policy, name: str, facts: Facts, progs) -> list:
 
 def with_fact(policy: Policy, facts: Facts, name: str, value) -> Facts | None:
     """``facts`` with ``name`` stated as ``value``; ``None`` if the profile's constraints reject it."""
-    from solver.procedure_facts import procedure_facts_from_dict
+    from solver.procedures.facts import procedure_facts_from_dict
     flat = {k: v for k, v in facts.stated.items()}
     flat[name] = value
     try:
@@ -226,15 +226,3 @@ def render(questions: list[Question], lang: str = "en", limit: int = 5) -> str:
     lines = [TITLE[lang]]
     lines += [f"  {i}. {q.text(lang)}" for i, q in enumerate(questions[:limit], 1)]
     return "\n".join(lines)
-
-
-def attach(policy: Policy, facts: Facts, decisions, lenient: bool = False, lang: str = "en",
-           limit: int = 10) -> list[Question]:
-    """`check` and `explain`: ``next_questions`` on every decision (JSON), and as text under an
-    undetermined one."""
-    qs = [q for q in next_questions(policy, facts, home=home_district(policy, facts), lenient=lenient) if q.settles]
-    for d in decisions:
-        d.extra["next_questions"] = [q.as_dict() for q in qs[:limit]]
-        if d.status == "undetermined" and qs:
-            d.extra["next_questions_text"] = render(qs, lang)
-    return qs

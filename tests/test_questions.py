@@ -12,7 +12,7 @@ import pytest
 import cli
 from policy.load import load_policy
 from solver.decide import decide
-from solver.procedure_facts import load_procedure_profile, procedure_facts_from_dict
+from solver.procedures.facts import load_procedure_profile, procedure_facts_from_dict
 from solver.questions import candidate_values, next_questions, with_fact
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from policy.load import load_jurisdiction, load_policy
 from policy.procedures import load_procedure_file, with_procedure_facts
 from policy.schema import NAMES, SCHEMA_DIR, dumps, generate, profile_facts, schema_errors
 from policy.yamlio import read_yaml
-from solver.procedure_facts import load_procedure_profile
+from solver.procedures.facts import load_procedure_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures"

@@ -117,56 +117,57 @@ async def body_text(request: Request) -> str:
         raise InputError("the request body is not UTF-8 text", file=engine.PROFILE_NAME) from None
 
 
-def create_app(policy=None, timeout: float | None = None, workers: int | None = None) -> FastAPI:
-    """The service over ``policy`` (default: the shipped rules, loaded once)."""
-    from policy.load import load_policy
-    policy = policy or load_policy()
+def create_app(app=None, timeout: float | None = None, workers: int | None = None) -> FastAPI:
+    """The service over the facade ``app`` (default: ``solver.app.App()``, the shipped rules, loaded once)."""
+    from solver.app import App
+    facade = app or App()
+    _ = facade.policy  # load the rules now, not in the first request
     budget = TIMEOUT if timeout is None else timeout
     pool = ThreadPoolExecutor(max_workers=workers or WORKERS, thread_name_prefix="wrp-solver")
-    app = FastAPI(title="wrp", version="0.1.0", docs_url=None, redoc_url=None,
+    api = FastAPI(title="wrp", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Beijing Work Residence Permit (北京市工作居住证) rules as data: eligibility with its "
                               "proof, the cheapest fix, conflicts between districts, deadlines and materials. "
                               "A profile is the request body (JSON; see /api/schemas/profile).")
-    app.state.policy = policy
-    app.state.pool = pool
+    api.state.app = facade
+    api.state.pool = pool
 
     async def run(fn, *args, **kwargs):
         loop = asyncio.get_running_loop()
-        fut = loop.run_in_executor(pool, partial(fn, policy, *args, **kwargs))
+        fut = loop.run_in_executor(pool, partial(fn, facade, *args, **kwargs))
         try:
             return await asyncio.wait_for(fut, budget)
         except TimeoutError:
             raise Overtime() from None
 
-    @app.exception_handler(InputError)
+    @api.exception_handler(InputError)
     async def _input_error(request: Request, exc: InputError):
         return JSONResponse(error_body(exc), status_code=400)
 
-    @app.exception_handler(TooLarge)
+    @api.exception_handler(TooLarge)
     async def _too_large(request: Request, exc: TooLarge):
         limit = MAX_UPLOAD if request.url.path.endswith("/batch") else MAX_BODY
         return JSONResponse({"error": f"the request body is larger than {limit:,} bytes", "pointer": None,
                              "parameter": None}, status_code=413)
 
-    @app.exception_handler(Overtime)
+    @api.exception_handler(Overtime)
     async def _overtime(request: Request, exc: Overtime):
         return JSONResponse({"error": f"the solver did not finish within {budget:g} s; try a narrower question "
                                       "(one district, one topic) or later", "pointer": None, "parameter": None},
                             status_code=503, headers={"Retry-After": "5"})
 
-    @app.exception_handler(RequestValidationError)
+    @api.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
         e = exc.errors()[0] if exc.errors() else {}
         loc = [str(x) for x in e.get("loc", ())]
         return JSONResponse({"error": f"`{'.'.join(loc[1:]) or 'request'}`: {e.get('msg', 'invalid request')}",
                              "pointer": None, "parameter": loc[-1] if loc else None}, status_code=400)
 
-    @app.exception_handler(StarletteHTTPException)
+    @api.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         return JSONResponse({"error": str(exc.detail), "pointer": None, "parameter": None},
                             status_code=exc.status_code)
 
-    @app.exception_handler(Exception)
+    @api.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception):  # one line, never a traceback
         return JSONResponse({"error": f"internal error: {exc.__class__.__name__}: {exc}", "pointer": None,
                              "parameter": None}, status_code=500)
@@ -176,31 +177,31 @@ def create_app(policy=None, timeout: float | None = None, workers: int | None = 
     page = (STATIC / "index.html").read_text(encoding="utf-8")
     docs = (STATIC / "docs.html").read_text(encoding="utf-8")
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    @api.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index():
         return HTMLResponse(page, headers={"Content-Security-Policy": "default-src 'self'; "
                                            "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"})
 
-    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    @api.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     async def api_docs():
         return HTMLResponse(docs)
 
     # --- JSON ------------------------------------------------------------------------------------
 
-    @app.post("/api/check", summary="Is this applicant eligible? (status, failed clauses, unknown facts, next questions)")
+    @api.post("/api/check", summary="Is this applicant eligible? (status, failed clauses, unknown facts, next questions)")
     async def check(request: Request, district: str | None = None, date: str | None = None,
                     lenient: str | None = None, lang: str | None = None):
         body = await body_text(request)
         return await run(engine.check, body, district, _date("date", date), _bool("lenient", lenient), _lang(lang))
 
-    @app.post("/api/explain", summary="The full proof with citations, and the cheapest fix when ineligible")
+    @api.post("/api/explain", summary="The full proof with citations, and the cheapest fix when ineligible")
     async def explain(request: Request, district: str | None = None, date: str | None = None,
                       lenient: str | None = None, lang: str | None = None):
         body = await body_text(request)
         return await run(engine.check, body, district, _date("date", date), _bool("lenient", lenient), _lang(lang),
                          explain=True)
 
-    @app.post("/api/missing", summary="The cheapest change that makes the applicant eligible")
+    @api.post("/api/missing", summary="The cheapest change that makes the applicant eligible")
     async def missing(request: Request, district: str | None = None, date: str | None = None,
                       keep: str | None = None, allow: str | None = None, top: str | None = None,
                       lenient: str | None = None, lang: str | None = None):
@@ -208,59 +209,60 @@ def create_app(policy=None, timeout: float | None = None, workers: int | None = 
         return await run(engine.missing, body, district, _date("date", date), _csv(keep), _csv(allow),
                          _int("top", top, 3), _bool("lenient", lenient), _lang(lang))
 
-    @app.get("/api/compare", summary="Jurisdictions side by side, by topic")
+    @api.get("/api/compare", summary="Jurisdictions side by side, by topic")
     async def compare(districts: str = "all", topic: str | None = None, date: str | None = None,
                       lang: str | None = None):
         return await run(engine.compare, districts, topic, _date("date", date), _lang(lang))
 
-    @app.get("/api/conflicts", summary="Where jurisdictions disagree, with witness applicants")
+    @api.get("/api/conflicts", summary="Where jurisdictions disagree, with witness applicants")
     async def conflicts(districts: str = "all", topic: str | None = None, date: str | None = None,
                         procedures: str | None = "true", lang: str | None = None):
         return await run(engine.conflicts, districts, topic, _date("date", date), _lang(lang),
                          _bool("procedures", procedures))
 
-    @app.post("/api/deadlines", summary="Renewal and employer-change timeline (profile body optional)")
+    @api.post("/api/deadlines", summary="Renewal and employer-change timeline (profile body optional)")
     async def deadlines(request: Request, district: str | None = None, expiry: str | None = None,
                         left_employer: str | None = None, lang: str | None = None):
         body = await body_text(request)
         return await run(engine.deadlines, body, district, _date("expiry", expiry),
                          _date("left_employer", left_employer), _lang(lang))
 
-    @app.post("/api/materials", summary="The checklist of documents for this applicant")
+    @api.post("/api/materials", summary="The checklist of documents for this applicant")
     async def materials(request: Request, district: str | None = None, business: str | None = None,
                         pathway: str | None = None, date: str | None = None, lang: str | None = None):
         body = await body_text(request)
         return await run(engine.materials, body, district, business, pathway, _date("date", date), _lang(lang))
 
-    @app.get("/api/jurisdictions", summary="The encoded jurisdictions and their versions")
+    @api.get("/api/jurisdictions", summary="The encoded jurisdictions and their versions")
     async def jurisdictions(lang: str | None = None):
-        return engine.jurisdictions(policy, _lang(lang))
+        return engine.jurisdictions(facade, _lang(lang))
 
-    @app.get("/api/schemas", summary="The JSON Schemas shipped with wrp")
+    @api.get("/api/schemas", summary="The JSON Schemas shipped with wrp")
     async def schemas():
         from policy.schema import NAMES
         return {"schemas": [{"name": n, "url": f"/api/schemas/{n}"} for n in NAMES]}
 
-    @app.get("/api/schemas/{name}", summary="One JSON Schema: profile, jurisdiction or procedure")
+    @api.get("/api/schemas/{name}", summary="One JSON Schema: profile, jurisdiction or procedure")
     async def schema(name: str):
         from policy.schema import NAMES, shipped
         if name not in NAMES:
             raise InputError(f"unknown schema `{name}`; schemas: {', '.join(NAMES)}", field="name")
         return shipped(name)
 
-    @app.post("/api/batch", summary="Check a table of profiles (CSV or XLSX upload)")
-    async def batch(request: Request, district: str | None = None, date: str | None = None,
-                    lenient: str | None = None, lang: str | None = None):
+    @api.post("/api/batch", summary="Check a table of profiles (CSV or XLSX upload as the body)")
+    async def batch(request: Request, filename: str = "upload.csv", district: str | None = None,
+                    date: str | None = None, lenient: str | None = None):
         if importlib.util.find_spec("solver.tables") is None:
             return JSONResponse({"error": "batch upload needs the table reader (solver/tables.py), which this build "
                                           "does not have yet; use `wrp batch` on profile files", "pointer": None,
                                  "parameter": None}, status_code=501)
+        suffix = Path(filename).suffix.lower()
+        if suffix not in (".csv", ".xlsx"):
+            raise InputError(f"`{filename}` is not a .csv or .xlsx file", field="filename")
         raw = await read_body(request, MAX_UPLOAD)
-        from solver.service import batch as batch_mod
-        return await run(batch_mod.batch, raw, request.headers.get("content-type", ""), district,
-                         _date("date", date), _bool("lenient", lenient), _lang(lang))
+        return await run(engine.batch_table, raw, suffix, district, _date("date", date), _bool("lenient", lenient))
 
-    return app
+    return api
 
 
 __all__ = ["create_app", "pointer", "error_body", "MAX_BODY", "TIMEOUT"]
