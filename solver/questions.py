@@ -152,7 +152,26 @@ def candidate_values(policy: Policy, name: str, facts: Facts, progs) -> list:
 
 
 def with_fact(policy: Policy, facts: Facts, name: str, value) -> Facts | None:
-    """``facts`` with ``name`` stated as ``value``; ``None`` if the profile's constraints reject it."""
+    """``facts`` with ``name`` stated as ``value``; ``None`` if the profile's constraints reject it.
+
+    A number, choice or yes/no goes straight into the values (then the cross-fact constraints are
+    checked, as the loader would); a date is derived from, so the profile is read again."""
+    spec = policy.vocabulary.facts[name]
+    if spec.type != "date":
+        match spec.type:
+            case "bool":
+                new = {name: Fraction(int(value))}
+            case "enum":
+                new = {name: Fraction(spec.choices.index(value))}
+            case "money_list":
+                new = {n: Fraction(str(v)) for n, v in zip(spec.numeric_names, value)}
+            case _:
+                new = {name: Fraction(str(value))}
+        out = facts.with_values(new)
+        for c in policy.vocabulary.constraints:
+            if c.validate and evaluate(c.when, out.values) is False:
+                return None
+        return out
     from solver.procedures.facts import procedure_facts_from_dict
     flat = {k: v for k, v in facts.stated.items()}
     flat[name] = value
@@ -170,6 +189,8 @@ def next_questions(policy: Policy, facts: Facts, home: str | None = None, lenien
     open_: dict[str, Program] = {}
     asked: list[str] = []
     for jid, prog in progs.items():
+        if evaluate(prog.root, facts.values) is not None:
+            continue  # determined: nothing to ask for it
         st = {id(n): evaluate(n, facts.values) for n in walk(prog.root)}
         if st[id(prog.root)] is None:
             open_[jid] = prog
