@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -99,6 +98,7 @@ def test_request_size_is_bounded(client):
 
 def test_solver_time_is_bounded_and_the_server_keeps_serving(monkeypatch):
     import threading
+
     from solver.service import engine
     real, release = engine.compare, threading.Event()
 
