@@ -26,6 +26,9 @@ class Msg(str):
         obj.zh = zh
         return obj
 
+    def __getnewargs__(self) -> tuple[str, str]:  # pickled (the compiled policy) with both wordings
+        return str(self), self.zh
+
 
 def say(text: str, lang: str) -> str:
     """``text`` in ``lang``: the Chinese wording of a ``Msg`` for ``zh``, else the text itself."""
