@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -110,7 +111,7 @@ def _number(s: str) -> int | float:
 
 def _prompt_text(policy: Policy, name: str, lang: str) -> str:
     spec = policy.vocabulary.facts[name]
-    unit = f" ({spec.unit[lang]})" if spec.unit else ""
+    unit = (f"（{spec.unit[lang]}）" if lang == "zh" else f" ({spec.unit[lang]})") if spec.unit else ""
     if spec.type == "bool":
         hint = _w("yesno", lang)
     elif spec.type == "enum":
@@ -186,8 +187,11 @@ def interview(policy: Policy, path: Path, output: Path | None, console: Console,
                 answer = Prompt.ask(_prompt_text(policy, q.fact, lang), console=console, default="",
                                     show_default=False)
             except EOFError:
+                console.print()
                 console.print(_w("eof", lang), style="yellow")
                 return _write(data, path, out, console, lang)
+            if not sys.stdin.isatty():  # answers from a pipe: show them, so the transcript reads as a dialogue
+                console.print(answer, markup=False, highlight=False)
             if answer.strip().lower() in UNKNOWN:
                 skipped.add(q.fact)
                 break
