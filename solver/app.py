@@ -67,13 +67,31 @@ class App:
         if isinstance(profile, dict):
             return procedure_facts_from_dict(profile, self.policy, date=date)
         if isinstance(profile, ProfileText):
-            from policy.yamlio import read_yaml
-            if not profile.text.strip():
-                raise InputError("the profile is empty; send a profile as JSON (see /api/schemas/profile)",
-                                 file=profile.name)
-            data = read_yaml(profile.name, text=profile.text)
-            return procedure_facts_from_dict(data, self.policy, date=date, file=profile.name)
+            return self._facts_from_text(profile, date)
         return load_procedure_profile(profile, self.policy, date=date)
+
+    def _facts_from_text(self, profile: ProfileText, date: dt.date | None):
+        """JSON is read with ``json`` (fast); YAML, bad JSON and any profile the loader refuses are read
+        with ruamel, so that the message has the line and column in the text."""
+        import json
+
+        from policy.yamlio import read_yaml
+        from solver.procedures.facts import procedure_facts_from_dict
+        if not profile.text.strip():
+            raise InputError("the profile is empty; send a profile as JSON (see /api/schemas/profile)",
+                             file=profile.name)
+        def unique(pairs):  # a duplicate key is an error, as in a file: left to ruamel to place it
+            if len({k for k, _ in pairs}) != len(pairs):
+                raise ValueError("duplicate key")
+            return dict(pairs)
+
+        try:
+            data = json.loads(profile.text, object_pairs_hook=unique)
+            return procedure_facts_from_dict(data, self.policy, date=date, file=profile.name)
+        except (ValueError, InputError):
+            pass
+        data = read_yaml(profile.name, text=profile.text)
+        return procedure_facts_from_dict(data, self.policy, date=date, file=profile.name)
 
     def districts(self, facts, district: str | None) -> list[str]:
         """The jurisdictions to judge in: ``district``, every one for ``all``, else the employer's."""

@@ -84,7 +84,9 @@ def test_bad_parameter_is_400_naming_the_parameter(client, url, param, fragment)
 
 
 @pytest.mark.parametrize("body,fragment", [(b"", "the profile is empty"), (b"{not json", "invalid YAML"),
-                                           (b"[1, 2]", "a profile is a mapping"), (b"\xff\xfe", "not UTF-8")])
+                                           (b"[1, 2]", "a profile is a mapping"), (b"\xff\xfe", "not UTF-8"),
+                                           (b'{"applicant": {"sex": "male", "sex": "female"}}',
+                                            'profile.json:1:31: invalid YAML: duplicate key "sex"')])
 def test_unreadable_body_is_400(client, body, fragment):
     r = client.post("/api/check", content=body)
     assert r.status_code == 400 and fragment in r.json()["error"]

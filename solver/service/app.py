@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import importlib.util
+import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -22,10 +23,11 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from policy.errors import InputError
+from solver.render.json import Encoder
 from solver.service import engine
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -131,11 +133,15 @@ def create_app(app=None, timeout: float | None = None, workers: int | None = Non
     api.state.app = facade
     api.state.pool = pool
 
+    def answer(fn, *args, **kwargs) -> bytes:
+        # serialised in the worker too: the event loop only moves bytes
+        return json.dumps(fn(facade, *args, **kwargs), ensure_ascii=False, cls=Encoder).encode("utf-8")
+
     async def run(fn, *args, **kwargs):
         loop = asyncio.get_running_loop()
-        fut = loop.run_in_executor(pool, partial(fn, facade, *args, **kwargs))
+        fut = loop.run_in_executor(pool, partial(answer, fn, *args, **kwargs))
         try:
-            return await asyncio.wait_for(fut, budget)
+            return Response(await asyncio.wait_for(fut, budget), media_type="application/json")
         except TimeoutError:
             raise Overtime() from None
 
