@@ -7,9 +7,8 @@ It starts `wrp serve` on a free port of 127.0.0.1 (loopback only), sends a bound
 per level (default 200; each client stops when the count is reached or after 120 s), stops the server
 and prints one line per level. Every response must be 200 with the expected status, or the run fails.
 In-process: ``App().check(dict)`` on the same profile — the facade call the endpoint makes, without
-HTTP, JSON and the worker pool. The server answers from one process: Python threads share one
-interpreter lock, so more clients raise latency, not throughput; the ratio column shows what HTTP and
-the pool cost per request.
+HTTP, JSON and the worker pool. The server answers from one process whose solver threads share one
+interpreter lock: the ratio column shows what HTTP, the pool and queueing cost per request.
 """
 
 from __future__ import annotations

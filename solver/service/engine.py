@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from policy.errors import InputError
-from policy.i18n import say, status_text
+from policy.i18n import localize, say, status_text
 from solver.app import App, ProfileText
 
 PROFILE_NAME = "profile.json"  # how errors name the request body
@@ -34,6 +34,8 @@ def _decision(app: App, d, lang: str) -> dict:
         c["title"] = titles[c["id"]][lang] if titles.get(c["id"]) else c["id"]
         for lf in c["leaves"]:
             names = lf["fact"] if isinstance(lf["fact"], list) else [lf["fact"]]
+            lf["actual_shown"] = localize(str(lf["actual_text"]), lang)
+            lf["required_shown"] = localize(str(lf["required_text"]), lang)
             lf["label"] = ", ".join(policy.vocabulary.spec(n).label[lang] + n[len(policy.vocabulary.spec(n).name):]
                                     for n in names)
     for p in out["pathways"]:
