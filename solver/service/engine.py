@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from policy.errors import InputError
-from policy.i18n import localize, say, status_text
+from policy.i18n import say, status_text
 from solver.app import App, ProfileText
 
 PROFILE_NAME = "profile.json"  # how errors name the request body
@@ -29,15 +29,14 @@ def _decision(app: App, d, lang: str) -> dict:
     out["status_text"] = status_text(d.status, lang)
     j = d.jurisdiction
     out["jurisdiction"]["name_text"] = j.name[lang]
-    titles = {c.id: c.title for c in j.clauses()}
-    for c in out["clauses"]:
-        c["title"] = titles[c["id"]][lang] if titles.get(c["id"]) else c["id"]
-        for lf in c["leaves"]:
-            names = lf["fact"] if isinstance(lf["fact"], list) else [lf["fact"]]
-            lf["actual_shown"] = localize(str(lf["actual_text"]), lang)
-            lf["required_shown"] = localize(str(lf["required_text"]), lang)
+    # decision_json lists d.clause_results() and each one's all_leaves in order: the words come from there
+    for c, cr in zip(out["clauses"], d.clause_results(), strict=True):
+        c["title"] = cr.clause.title[lang] if cr.clause.title else c["id"]
+        for lf, leaf in zip(c["leaves"], cr.all_leaves, strict=True):
+            lf["actual_shown"] = say(leaf.actual, lang)
+            lf["required_shown"] = say(leaf.required, lang)
             lf["label"] = ", ".join(policy.vocabulary.spec(n).label[lang] + n[len(policy.vocabulary.spec(n).name):]
-                                    for n in names)
+                                    for n in leaf.facts)
     for p in out["pathways"]:
         p["title_text"] = p["title"][lang] if isinstance(p.get("title"), dict) else p.get("title")
     out["warnings_text"] = [say(w, lang) for w in d.warnings]

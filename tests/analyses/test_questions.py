@@ -15,7 +15,7 @@ from solver.decide import decide
 from solver.procedures.facts import load_procedure_profile, procedure_facts_from_dict
 from solver.questions import candidate_values, next_questions, with_fact
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PARTIAL = ROOT / "examples" / "changping_undetermined_missing.yaml"
 SPARSE = {"application": {"date": "2022-04-06"}, "employer": {"registered_district": "daxing"}}
 

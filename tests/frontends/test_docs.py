@@ -6,7 +6,7 @@ import doctest
 import warnings
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_api_page_examples(monkeypatch):

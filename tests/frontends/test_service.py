@@ -12,7 +12,7 @@ from policy.schema import to_json_value
 from policy.yamlio import read_yaml
 from solver.service import create_app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def example(name: str) -> dict:

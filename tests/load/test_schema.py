@@ -16,7 +16,7 @@ from policy.schema import NAMES, SCHEMA_DIR, dumps, generate, profile_facts, sch
 from policy.yamlio import read_yaml
 from solver.procedures.facts import load_procedure_profile
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "fixtures"
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
