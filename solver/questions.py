@@ -33,7 +33,8 @@ from math import ceil, floor
 from policy.errors import InputError
 from policy.expr import Cmp, evaluate, walk
 from policy.load import Policy
-from solver.facts import DERIVED_FROM, Facts
+from policy.model import DERIVED_FROM
+from solver.facts import Facts
 from solver.program import Program, compile_program
 
 AGE_YEARS = range(16, 76)  # ages tried for a birth date, besides the thresholds
