@@ -155,10 +155,7 @@ class App:
                 if d.status == "ineligible":
                     missing[d.jurisdiction.id] = find_missing(policy, d.jurisdiction.id, d.facts, top=1,
                                                               lenient=d.lenient)
-        from solver.questions import home_district, next_questions
-        questions = [q for q in next_questions(policy, facts, home=home_district(policy, facts), lenient=lenient)
-                     if q.settles]
-        return CheckResult(policy, decisions, district == ALL, explain, missing, questions)
+        return CheckResult(policy, decisions, district == ALL, explain, missing, facts=facts)
 
     def explain(self, profile: Profile, **kw) -> CheckResult:
         """The full proof, and the minimum missing condition of every ineligible decision."""
@@ -304,9 +301,21 @@ class CheckResult:
     many: bool  # asked for `all`: a list in JSON
     explain: bool = False
     missing: dict = field(default_factory=dict)  # jurisdiction -> MissingResult (explain, ineligible)
-    questions: list = field(default_factory=list)  # solver.questions.Question, most decisive first
+    facts: Any = None  # the profile checked (for the next questions)
     exit_code: int = 0
     QUESTIONS_SHOWN = 10
+
+    @property
+    def questions(self) -> list:
+        """Which question next (``solver.questions``): the unknown facts that settle some undetermined
+        answer, most decisive first; computed once, when asked for."""
+        if not hasattr(self, "_questions"):
+            from solver.questions import home_district, next_questions
+            lenient = bool(self.decisions) and self.decisions[0].lenient
+            self._questions = [] if self.facts is None else [
+                q for q in next_questions(self.policy, self.facts, home=home_district(self.policy, self.facts),
+                                          lenient=lenient) if q.settles]
+        return self._questions
 
     def as_dict(self):
         from solver.render.explain import decision_json
