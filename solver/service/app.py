@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import importlib.util
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -255,18 +254,19 @@ def create_app(app=None, timeout: float | None = None, workers: int | None = Non
             raise InputError(f"unknown schema `{name}`; schemas: {', '.join(NAMES)}", field="name")
         return shipped(name)
 
-    @api.post("/api/batch", summary="Check a table of profiles (CSV or XLSX upload as the body)")
+    @api.post("/api/batch", summary="Check a table of applicants (the CSV or XLSX file as the body)")
     async def batch(request: Request, filename: str = "upload.csv", district: str | None = None,
-                    date: str | None = None, lenient: str | None = None):
-        if importlib.util.find_spec("solver.tables") is None:
-            return JSONResponse({"error": "batch upload needs the table reader (solver/tables.py), which this build "
-                                          "does not have yet; use `wrp batch` on profile files", "pointer": None,
-                                 "parameter": None}, status_code=501)
+                    date: str | None = None, lenient: str | None = None, lang: str | None = None):
+        if not hasattr(facade, "batch_table"):
+            return JSONResponse({"error": "batch upload needs the table reader (solver/tables.py, App.batch_table), "
+                                          "which this build does not have yet; use `wrp batch` on profile files",
+                                 "pointer": None, "parameter": None}, status_code=501)
         suffix = Path(filename).suffix.lower()
         if suffix not in (".csv", ".xlsx"):
             raise InputError(f"`{filename}` is not a .csv or .xlsx file", field="filename")
         raw = await read_body(request, MAX_UPLOAD)
-        return await run(engine.batch_table, raw, suffix, district, _date("date", date), _bool("lenient", lenient))
+        return await run(engine.batch_table, raw, suffix, district, _date("date", date), _bool("lenient", lenient),
+                         _lang(lang))
 
     return api
 

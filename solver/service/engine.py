@@ -102,11 +102,12 @@ def jurisdictions(app: App, lang: str) -> list[dict]:
 
 
 def batch_table(app: App, raw: bytes, suffix: str, district: str | None, date: dt.date | None,
-                lenient: bool) -> list[dict]:
-    """An uploaded table (CSV / XLSX) checked row by row: the facade's ``batch`` on a temporary copy."""
+                lenient: bool, lang: str) -> list[dict]:
+    """An uploaded table (CSV / XLSX), one row per applicant and district: the facade's ``batch_table``
+    on a temporary copy (a row it cannot read is an ``error`` row, as in `wrp batch`)."""
     import tempfile
     from pathlib import Path
     with tempfile.TemporaryDirectory(prefix="wrp-upload-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(raw)
-        return app.batch([str(path)], district, date, lenient).as_dict()
+        return app.batch_table([str(path)], district, date, lenient, lang=lang).as_dict()
