@@ -107,6 +107,12 @@ def batch_table(app: App, raw: bytes, suffix: str, district: str | None, date: d
     on a temporary copy (a row it cannot read is an ``error`` row, as in `wrp batch`)."""
     import tempfile
     from pathlib import Path
+    if suffix == ".csv":
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"the uploaded CSV is not UTF-8 text (byte {exc.start}); save it as \"CSV UTF-8\"",
+                             file="upload.csv") from None
     with tempfile.TemporaryDirectory(prefix="wrp-upload-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(raw)
