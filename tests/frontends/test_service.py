@@ -155,6 +155,8 @@ def test_other_endpoints(client):
         r = client.post("/api/batch?filename=staff_zh.csv&lang=zh", content=table.read_bytes())
         assert r.status_code == 200, r.text
         assert r.json() and all("status" in row for row in r.json())
+        r = client.post("/api/batch?filename=staff.csv", content=b"\xff\xfe,,\n")
+        assert r.status_code == 400 and "not UTF-8" in r.json()["error"]
     assert client.post("/api/batch?filename=staff.pdf", content=b"x").status_code in (400, 501)
 
 
