@@ -142,3 +142,39 @@ def test_wrp_schema_refuses_a_file_as_output_dir(tmp_path, capsys):
     assert cli.main(["schema", "--output", str(f)]) == 2
     assert "is not a directory" in capsys.readouterr().err
     assert f.read_text() == "{}"
+
+
+def test_schema_and_loader_agree_on_generated_profiles(policy):
+    """Property (hypothesis, the one profile generator): every generated profile passes the schema and
+    the loader; one fact spoiled to a value of the wrong kind fails both, at the same field."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from solver.procedures.facts import procedure_facts_from_dict
+    from tests.generate import profiles
+
+    def flat(node, prefix=""):
+        for k, v in node.items():
+            name = f"{prefix}.{k}" if prefix else k
+            yield from flat(v, name) if isinstance(v, dict) else [(name, v)]
+
+    wrong = {"bool": "yes", "enum": "bogus", "int": "many", "decimal": "many", "money": "many",
+             "money_list": [1], "date": "someday"}
+
+    @given(profiles(policy, partial=True), st.data())
+    def prop(profile, data):
+        assert schema_errors("profile", profile) == []
+        procedure_facts_from_dict(profile, policy)
+        names = sorted(n for n, _ in flat(profile) if n != "application.date")
+        name = data.draw(st.sampled_from(names))
+        node = profile
+        *groups, last = name.split(".")
+        for g in groups:
+            node = node[g]
+        node[last] = wrong[policy.vocabulary.facts[name].type]
+        assert "/" + name.replace(".", "/") in {p for p, _ in schema_errors("profile", profile)}
+        with pytest.raises(InputError) as e:
+            procedure_facts_from_dict(profile, policy)
+        assert e.value.field == name
+
+    prop()
