@@ -78,8 +78,9 @@ class App:
         from policy.yamlio import read_yaml
         from solver.procedures.facts import procedure_facts_from_dict
         if not profile.text.strip():
-            raise InputError("the profile is empty; send a profile as JSON (see /api/schemas/profile)",
-                             file=profile.name)
+            raise InputError("the profile is empty; it needs `application`, `applicant` and `employer` sections "
+                             "(see docs/profile.md)", file=profile.name)
+
         def unique(pairs):  # a duplicate key is an error, as in a file: left to ruamel to place it
             if len({k for k, _ in pairs}) != len(pairs):
                 raise ValueError("duplicate key")
