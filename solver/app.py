@@ -434,8 +434,8 @@ class ConflictsAnswer:
     def render(self, lang: str = "en") -> list:
         text = self.result.render(lang)
         if self.procedural is not None:
-            from solver.procedures.conflicts import render
-            text += "\n\n" + render(self.procedural, lang)
+            from solver.render.procedures import procedural_conflicts_text
+            text += "\n\n" + procedural_conflicts_text(self.procedural, lang)
         return [text]
 
 
