@@ -144,6 +144,9 @@ def _status_line(policy: Policy, facts: Facts, lenient: bool, lang: str) -> str:
     for jid in policy.ids():
         prog = compile_program(policy.version(jid, facts.date)[0], facts.wage, lenient)
         st = {True: "eligible", False: "ineligible", None: "undetermined"}[evaluate(prog.root, facts.values)]
+        if st == "undetermined":  # exact: decided when every completion of the unknown facts agrees
+            from solver.decide import decide
+            st = decide(policy, jid, facts, lenient=lenient).status
         parts.append(f"{jid} {status_text(st, lang)}")
     return f"{_w('status', lang)}: " + ", ".join(parts)
 
