@@ -89,6 +89,8 @@ class App:
         try:
             data = json.loads(profile.text, object_pairs_hook=unique)
             return procedure_facts_from_dict(data, self.policy, date=date, file=profile.name)
+        except RecursionError:
+            raise InputError("the profile is nested too deeply to be a profile", file=profile.name) from None
         except (ValueError, InputError):
             pass
         data = read_yaml(profile.name, text=profile.text)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -217,6 +218,8 @@ def _number(spec: FactSpec, v, where, bad) -> dict[str, Fraction]:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         unit = f" ({spec.unit['en']})" if spec.unit else ""
         bad(f"must be a number{unit}, got `{v}`")
+    if isinstance(v, float) and not math.isfinite(v):
+        bad(f"must be a finite number, got `{v}`")
     x = Fraction(str(v))
     if spec.type == "int" and x.denominator != 1:
         bad(f"must be a whole number, got `{v}`")
