@@ -130,8 +130,8 @@ def _blockers(m: ChangeModel, pathway: str | None) -> list[Blocker]:
             age = m.facts.values.get(AGE)
             val = m.facts.stated.get(BIRTH, None)
             out.append(Blocker(BIRTH, m.vocab.facts[BIRTH].label,
-                               f"{val} (age {display(m.policy, AGE, age)}; "
-                               f"retirement {m.facts.retirement.get('age', '?')})"))
+                               cat(f"{val} (", Msg("age", "年龄"), " ", display(m.policy, AGE, age), "; ",
+                                   Msg("retirement", "退休年龄"), " ", m.facts.retirement.get("age", "?"), ")")))
         else:
             out.append(Blocker(name, m.vocab.spec(name).label, display(m.policy, name, m.facts.values.get(name))))
     return out
