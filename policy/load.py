@@ -34,6 +34,7 @@ class Policy:
     params: Params
     jurisdictions: dict[str, list[Jurisdiction]]  # id -> versions, oldest first
     sources: dict[str, str] = field(default_factory=dict)  # file name -> text
+    pack: object = None  # the policy.pack.Pack it was read from (None: files given one by one)
 
     def ids(self) -> list[str]:
         return list(self.jurisdictions)
@@ -155,12 +156,20 @@ def _choice_zh(path: Path, r: Reader, node) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), str(v)) for k, v in m.items())
 
 
-def load_vocabulary(path: Path = POLICY_DIR / "vocabulary.yaml", topics_path: Path = POLICY_DIR / "topics.yaml") -> Vocabulary:
-    data = read_yaml(path)
-    top = Reader(path, data, "the vocabulary", {"facts", "constraints"}, {"facts"})
-    facts: dict[str, FactSpec] = {}
-    fnode = top.get("facts")
+def load_vocabulary(path: Path | None = POLICY_DIR / "vocabulary.yaml", topics_path: Path | None = POLICY_DIR / "topics.yaml",
+                    base: Vocabulary | None = None) -> Vocabulary:
+    """The vocabulary of ``path`` and the topics of ``topics_path``; with ``base`` (a rules pack's
+    additions) the facts, constraints and topics are added to ``base``'s, never redefine one."""
+    data = read_yaml(path) if path is not None else CommentedMap(facts=CommentedMap())
+    top = Reader(path, data, "the vocabulary", {"facts", "constraints"}, {"facts"} if base is None else set())
+    facts: dict[str, FactSpec] = dict(base.facts) if base else {}
+    fnode = top.get("facts") or CommentedMap()
     for name in fnode:
+        if base is not None and name in base.facts:
+            raise err(f"`{name}` is a shipped fact: a pack adds facts, it never redefines one", path, fnode, name,
+                      field=str(name))
+        if base is not None and (fnode[name] or {}).get("derived"):
+            raise err("a pack cannot add a derived fact (wrp computes those)", path, fnode, name, field=str(name))
         r = Reader(path, fnode[name], f"fact `{name}`",
                    {"type", "label", "unit", "choices", "ordered", "min", "max", "length", "derived", "change",
                     "default", "derive", "choice_zh"},
@@ -187,12 +196,15 @@ def load_vocabulary(path: Path = POLICY_DIR / "vocabulary.yaml", topics_path: Pa
             length=int(r.get("length", 0)), derived=bool(r.get("derived", False) or r.get("derive") is not None),
             change=change, default=r.get("default"), choice_zh=_choice_zh(path, r, fnode[name]))
         register_choices(facts[name].choice_zh)
-    topics_data = read_yaml(topics_path)
-    topics = {}
+    topics_data = read_yaml(topics_path) if topics_path is not None else CommentedMap()
+    topics = dict(base.topics) if base else {}
     for t in topics_data:
+        if base is not None and t in base.topics:
+            raise err(f"`{t}` is a shipped topic: a pack adds topics, it never redefines one", topics_path,
+                      topics_data, t, field=str(t))
         tr = Reader(topics_path, topics_data[t], f"topic `{t}`", {"zh", "en"}, {"zh", "en"})
         topics[t] = {"zh": tr.str("zh"), "en": tr.str("en")}
-    vocab = Vocabulary(facts=facts, constraints=[], topics=topics)
+    vocab = Vocabulary(facts=facts, constraints=list(base.constraints) if base else [], topics=topics)
     for c in top.list("constraints"):
         cr = Reader(path, c, "a constraint", {"id", "when", "validate", "message"}, {"id", "when", "message"})
         vocab.constraints.append(Constraint(id=cr.str("id"), when=parse_cond(path, c, "when", vocab, None),
@@ -200,8 +212,10 @@ def load_vocabulary(path: Path = POLICY_DIR / "vocabulary.yaml", topics_path: Pa
     return vocab
 
 
-def load_params(pdir: Path = POLICY_DIR / "params") -> Params:
-    wage_path = pdir / "wage.yaml"
+def load_params(pdir: Path = POLICY_DIR / "params", override: dict[str, Path] | None = None) -> Params:
+    """The parameter files of ``pdir``; ``override`` maps a file name (``wage.yaml``) to a pack's file."""
+    override = override or {}
+    wage_path = override.get("wage.yaml", pdir / "wage.yaml")
     w = read_yaml(wage_path)
     wr = Reader(wage_path, w, "the wage table", {"id", "label", "rounding", "rounding_cite", "years"}, {"years"})
     years = []
@@ -214,9 +228,9 @@ def load_params(pdir: Path = POLICY_DIR / "params") -> Params:
                               cite=yr.str("cite")))
     years.sort(key=lambda y: y.year)
     rc = w["rounding_cite"]
-    d_path = pdir / "districts.yaml"
+    d_path = override.get("districts.yaml", pdir / "districts.yaml")
     d = read_yaml(d_path)
-    r_path = pdir / "retirement.yaml"
+    r_path = override.get("retirement.yaml", pdir / "retirement.yaml")
     r = read_yaml(r_path)
     return Params(
         wage_years=years, wage_rounding=str(w.get("rounding", "half_up_yuan")),
@@ -457,15 +471,11 @@ def load_policy_from(jdir: Path | None, extra_files: list[Path] = ()) -> Policy:
     return Policy(vocab, params, jur, sources)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def load_policy(rules: str | None = None) -> Policy:
-    """The shipped policy (package data), or the jurisdiction files in directory ``rules``; loaded once."""
-    if rules is None:
-        return load_policy_from(POLICY_DIR / "jurisdictions")
-    rdir = Path(rules)
-    if not rdir.is_dir() or not any(rdir.glob("*.yaml")):
-        raise InputError("not a directory of jurisdiction YAML files", file=str(rdir), field="--rules")
-    return load_policy_from(rdir)
+    """The shipped policy (package data), or the rules pack in directory ``rules`` (policy/pack.py); loaded once."""
+    from policy.pack import load_pack
+    return load_pack(POLICY_DIR if rules is None else Path(rules))
 
 
 __all__ = ["Policy", "load_policy", "load_policy_from", "load_jurisdiction", "normalize", "all_of", "any_of"]

@@ -550,10 +550,11 @@ _LOADED: dict[int, tuple[Policy, ProcedureSet]] = {}
 
 
 def load_procedures(policy: Policy) -> ProcedureSet:
-    """The shipped procedure files (package data), loaded once per policy object."""
+    """The procedure files of the policy's rules pack (the shipped ones by default), loaded once per policy."""
     hit = _LOADED.get(id(policy))
     if hit is None or hit[0] is not policy:
-        hit = _LOADED[id(policy)] = (policy, load_procedures_from(policy, sorted(PROCEDURE_DIR.glob("*.yaml"))))
+        files = policy.pack.procedure_files() if policy.pack is not None else sorted(PROCEDURE_DIR.glob("*.yaml"))
+        hit = _LOADED[id(policy)] = (policy, load_procedures_from(policy, files))
     return hit[1]
 
 
