@@ -61,6 +61,9 @@ def register(sub, profile_args, common, date) -> None:
     p.add_argument("--lenient", action="store_true", help="treat 原则上 (in principle) clauses as waived")
     common(p, ("text", "json", "csv"))
 
+    from solver import pack_commands
+    pack_commands.register(sub, common, date)
+
     p = sub.add_parser("materials", help="the checklist of documents for this applicant")
     p.add_argument("profile", help="the applicant profile")
     p.add_argument("--district", help="a jurisdiction id (default: the employer's registered district)")
@@ -265,4 +268,5 @@ COMMANDS = {"batch": cmd_batch, "missing": cmd_missing, "conflicts": cmd_conflic
 
 
 def run(args, out) -> int:
-    return COMMANDS[args.command](args, out)
+    from solver import pack_commands
+    return {**COMMANDS, **pack_commands.COMMANDS}[args.command](args, out)
