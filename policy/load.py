@@ -13,7 +13,7 @@ from pathlib import Path
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from policy.errors import InputError
-from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, all_of, any_of, not_of
+from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, not_of
 from policy.i18n import Msg, register_choices
 from policy.model import Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway, Vocabulary, WageYear
 from policy.yamlio import err, key_pos, node_pos, read_yaml
@@ -477,5 +477,3 @@ def load_policy(rules: str | None = None) -> Policy:
     from policy.pack import load_pack
     return load_pack(POLICY_DIR if rules is None else Path(rules))
 
-
-__all__ = ["Policy", "load_policy", "load_policy_from", "load_jurisdiction", "normalize", "all_of", "any_of"]

@@ -556,8 +556,3 @@ def load_procedures(policy: Policy) -> ProcedureSet:
         files = policy.pack.procedure_files() if policy.pack is not None else sorted(PROCEDURE_DIR.glob("*.yaml"))
         hit = _LOADED[id(policy)] = (policy, load_procedures_from(policy, files))
     return hit[1]
-
-
-__all__ = ["BUSINESSES", "EVENTS", "Duration", "Window", "Deadline", "Lapse", "AutoExtend", "Period", "ProcClause",
-           "Material", "Business", "Procedures", "ProcedureSet", "load_procedures", "load_procedures_from",
-           "load_procedure_file", "with_procedure_facts", "load_procedure_vocabulary", "load_procedure_topics"]

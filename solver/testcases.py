@@ -153,10 +153,10 @@ class CaseRun:
                 lines += [f"  {d}" for d in o.diffs]
                 if o.error:
                     lines.append(f"  error: {o.error}")
-        if coverage:
-            lines += ["", render_coverage(self.coverage)]
         summary = f"{self.passed} passed" + (f", {self.failed} failed" if self.failed else "")
         lines += ["", f"{'FAILED' if self.failed else 'OK'}: {summary}"]
+        if coverage:
+            lines += ["", render_coverage(self.coverage)]
         return "\n".join(lines)
 
 
@@ -300,7 +300,7 @@ def _num(x):
 
 def run_case(policy: Policy, case: Case, coverage: Coverage) -> Outcome:
     from solver.decide import decide
-    from solver.procedure_facts import procedure_facts_from_dict
+    from solver.procedures.facts import procedure_facts_from_dict
     try:
         facts = procedure_facts_from_dict(case.profile, policy, date=case.date, file=f"{case.file}:{case.line}")
     except InputError as exc:
@@ -319,7 +319,7 @@ def run_case(policy: Policy, case: Case, coverage: Coverage) -> Outcome:
     if "unknown" in exp:
         _diff(diffs, "unknown", sorted(exp["unknown"]), sorted(d.unknown))
     if "missing" in exp:
-        from solver.missing import missing
+        from solver.analyses.missing.answer import missing
         m = missing(policy, case.district, facts, top=1, lenient=case.lenient)
         top = m.overall[0] if m.overall else None
         got = {} if top is None else {c.fact: _num(c.after) for c in top.changes}
@@ -331,7 +331,7 @@ def run_case(policy: Policy, case: Case, coverage: Coverage) -> Outcome:
                    _choice(policy, k, v)) for k, v in got.items()}
         _diff(diffs, "missing (top suggestion)", want, got)
     if "deadlines" in exp:
-        from solver.deadlines import deadlines
+        from solver.procedures.deadlines import deadlines
         want = dict(exp["deadlines"])
         business = want.pop("business", "renewal")
         expiry, left = as_date(want.pop("expiry", None)), as_date(want.pop("left_employer", None))
@@ -380,5 +380,49 @@ def run_tests(policy: Policy, files: list[Path]) -> CaseRun:
     return CaseRun([run_case(policy, c, cov) for c in cases], cov)
 
 
+@dataclass
+class TestReport:
+    """What `wrp test` prints: the run, the coverage table when asked, the exit code."""
+
+    __test__ = False  # not a pytest class
+
+    run: CaseRun
+    coverage: bool = False
+    fail_under: float | None = None
+
+    @property
+    def coverage_ok(self) -> bool:
+        return self.fail_under is None or self.run.coverage.percent() >= self.fail_under
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.run.failed == 0 and self.coverage_ok else 1
+
+    def as_dict(self) -> dict:
+        return self.run.as_dict() | {"fail_under": self.fail_under, "coverage_ok": self.coverage_ok}
+
+    def render(self, lang: str = "en") -> str:
+        text = self.run.render(coverage=self.coverage or self.fail_under is not None)
+        if not self.coverage_ok:
+            text += f"\ncoverage {self.run.coverage.percent():.1f} % is under --fail-under {self.fail_under:g} %"
+        return text
+
+
+def run_report(policy: Policy, paths: list[str], coverage: bool = False, fail_under: float | None = None,
+               coverage_json: str | None = None) -> TestReport:
+    """`wrp test`: read every case file, run every case, write the coverage JSON (atomically) if asked."""
+    import json
+    files = case_files(policy, paths)
+    if not files:
+        raise InputError("no test files: name them, or give a rules pack with tests/*.yaml", field="paths")
+    report = TestReport(run_tests(policy, files), coverage, fail_under)
+    if coverage_json:
+        out = Path(coverage_json)
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_text(json.dumps(report.run.coverage.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(out)
+    return report
+
+
 __all__ = ["Case", "Outcome", "Coverage", "CaseRun", "read_cases", "run_case", "run_tests", "case_files",
-           "render_coverage"]
+           "render_coverage", "TestReport", "run_report"]

@@ -9,7 +9,7 @@ import pytest
 
 from policy.load import load_policy
 from solver.decide import decide
-from solver.procedure_facts import procedure_facts_from_dict
+from solver.procedures.facts import procedure_facts_from_dict
 from solver.testcases import case_files, read_cases, render_coverage, run_tests
 from tests.test_examples import _uncommitted_policy_files
 

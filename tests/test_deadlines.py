@@ -7,8 +7,8 @@ import pytest
 
 from policy.load import load_policy
 from policy.procedures import load_procedures
-from solver.deadlines import deadlines
-from solver.procedure_facts import procedure_facts_from_dict
+from solver.procedures.deadlines import deadlines
+from solver.procedures.facts import procedure_facts_from_dict
 
 D = dt.date
 

@@ -10,8 +10,8 @@ import pytest
 
 import cli
 from policy.pack import load_pack
-from solver.datalog import node_status
-from solver.decide import reference_status
+from solver.backends.datalog import node_status
+from solver.backends.reference import node_status as reference_status
 from solver.facts import facts_from_dict
 from solver.program import compile_program
 from tests.packs import profile_in, write_pack

@@ -25,7 +25,6 @@ from __future__ import annotations
 import itertools
 import math
 import threading
-from fractions import Fraction
 
 from pyDatalog import Logic, pyDatalog, pyEngine, pyParser
 
@@ -206,10 +205,3 @@ def node_status(prog: Program, facts: Facts, verdict_only: bool = False) -> dict
         keep = {id(prog.root), id(prog.base), *(id(e) for e in prog.pathway.values())}
         out = {k: v for k, v in out.items() if k in keep}
     return out
-
-
-def program_text(prog: Program) -> str:
-    return _compiled(prog).text
-
-
-__all__ = ["node_status", "verdict", "to_datalog", "to_datalog_rules", "program_text", "Fraction"]
