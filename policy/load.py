@@ -376,7 +376,7 @@ def _comparison(file, node, op, terms, spec: FactSpec | None, vocab, params, spa
 
 # --- jurisdictions -----------------------------------------------------------------------------
 
-CLAUSE_KEYS = {"id", "topic", "cite", "quote", "strength", "note", "note_zh", "when", "title"}
+CLAUSE_KEYS = {"id", "topic", "cite", "quote", "strength", "note", "note_zh", "when", "title", "applies_to"}
 
 
 def _clause(file: Path, node, kind: str, vocab: Vocabulary, params: Params, sources: dict[str, str],
@@ -449,10 +449,51 @@ def load_jurisdiction(file: Path, vocab: Vocabulary, params: Params, sources: di
                     for n in pr.list("clauses", required=True))
         line, col = node_pos(pn)
         pathways.append(Pathway(pid, pr.str("topic"), pr.text("title"), cls, Span(file.name, line or 0, col or 0)))
+    employer, applicant = _scoped(file, top, "employer", employer, pathways), _scoped(file, top, "applicant", applicant,
+                                                                                        pathways)
+    for key in ("exclusions",):
+        for n in top.list(key):
+            if isinstance(n, CommentedMap) and "applies_to" in n:
+                raise err("`applies_to` is for employer and applicant clauses (an exclusion applies to every "
+                          "pathway)", file, n, "applies_to", field="applies_to")
+    for p in pathways:
+        for n, c in zip(next(x for x in top.list("pathways") if x.get("id") == p.id)["clauses"], p.clauses,
+                        strict=True):
+            if "applies_to" in n:
+                raise err(f"`applies_to` is for employer and applicant clauses; `{c.id}` is in a pathway already",
+                          file, n, "applies_to", field="applies_to")
     return Jurisdiction(id=jid, name=m.text("name"), issuer=m.str("issuer", ""), document=m.str("document"),
                         in_force_from=frm, in_force_to=to, sources=tuple(srcs), employer=employer,
                         applicant=applicant, pathways=tuple(pathways), exclusions=exclusions,
                         note=m.str("note"), file=str(file), raw_meta={"in_force_note": (m.get("in_force") or {}).get("note")})
+
+
+def _scoped(file: Path, top: Reader, key: str, clauses: tuple[Clause, ...], pathways: list[Pathway]) -> tuple[Clause, ...]:
+    """Resolve ``applies_to: {except: [pathway ids]}`` / ``{only: [...]}`` of base clauses."""
+    import dataclasses
+    ids = [p.id for p in pathways]
+    out = []
+    for n, c in zip(top.list(key), clauses, strict=True):
+        raw = n.get("applies_to")
+        if raw is None:
+            out.append(c)
+            continue
+        r = Reader(file, raw, "`applies_to`", {"except", "only"})
+        if len(raw) != 1:
+            raise err("`applies_to` takes one of `except: [pathway ids]` or `only: [pathway ids]`", file, n,
+                      "applies_to", field="applies_to")
+        mode = next(iter(raw))
+        listed = r.list(mode, required=True)
+        for i, pid in enumerate(listed):
+            if pid not in ids:
+                raise err(f"unknown pathway `{pid}`; this file's pathways: {', '.join(ids) or 'none'}", file, listed, i,
+                          field="applies_to")
+        chosen = tuple(p for p in ids if (p in listed) == (mode == "only"))
+        if not chosen:
+            raise err("`applies_to` leaves no pathway this clause applies to", file, n, "applies_to",
+                      field="applies_to")
+        out.append(dataclasses.replace(c, applies_to=chosen, scope=(str(mode), tuple(str(x) for x in listed))))
+    return tuple(out)
 
 
 def load_sources(sdir: Path = POLICY_DIR / "sources") -> dict[str, str]:

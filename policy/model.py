@@ -92,6 +92,13 @@ class Clause:
     pathway: str | None = None
     span: Span | None = field(default=None, compare=False)
     note_zh: str | None = None  # the same interpretation in Chinese (explanations with --lang zh)
+    # A base (employer / applicant) clause that applies to some pathways only (``applies_to: {except: [...]}``
+    # or ``{only: [...]}``): the ids of the pathways it applies to; ``None`` for every pathway.
+    applies_to: tuple[str, ...] | None = None
+    scope: tuple[str, tuple[str, ...]] | None = None  # as written: ("except" | "only", pathway ids)
+
+    def applies(self, pathway_id: str) -> bool:
+        return self.applies_to is None or pathway_id in self.applies_to
 
     def note_in(self, lang: str) -> str | None:
         return (self.note_zh or self.note) if lang == "zh" else (self.note or self.note_zh)

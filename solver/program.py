@@ -45,9 +45,12 @@ def compile_program(j: Jurisdiction, wage: Wage, lenient: bool = False,
 def _compile(j: Jurisdiction, wage: Wage, lenient: bool, drop: frozenset[str]) -> Program:
     waived = frozenset(c.id for c in j.clauses() if lenient and c.strength == "in_principle") | drop
     req = {c.id: (TRUE if c.id in waived else requirement_of(c, wage)) for c in j.clauses()}
-    pathway = {p.id: all_of([req[c.id] for c in p.clauses]) for p in j.pathways}
-    base = all_of([*(req[c.id] for c in j.employer), *(req[c.id] for c in j.applicant),
-                   *(req[c.id] for c in j.exclusions)])
+    # A base clause with ``applies_to`` joins the pathways it applies to instead of the base.
+    scoped = [c for c in (*j.employer, *j.applicant) if c.applies_to is not None]
+    pathway = {p.id: all_of([*(req[c.id] for c in scoped if c.applies(p.id)), *(req[c.id] for c in p.clauses)])
+               for p in j.pathways}
+    base = all_of([*(req[c.id] for c in j.employer if c.applies_to is None),
+                   *(req[c.id] for c in j.applicant if c.applies_to is None), *(req[c.id] for c in j.exclusions)])
     root = all_of([base, any_of(list(pathway.values())) if pathway else TRUE])
     prog = Program(j, wage, lenient, req, waived, pathway, base, root)
     seen: set[int] = set()

@@ -371,12 +371,18 @@ def case_files(policy: Policy, paths: list[str] | None) -> list[Path]:
     return files
 
 
-def run_tests(policy: Policy, files: list[Path]) -> CaseRun:
+def run_tests(policy: Policy, files: list[Path], every_jurisdiction: bool = True) -> CaseRun:
+    """Run the cases of ``files``. Coverage counts every jurisdiction of the rules, or (``every_jurisdiction``
+    false: test files named on the command line) those the cases are about and the pack's own."""
     cases = [c for f in files for c in read_cases(f, policy)]  # every file is read before any case runs
     cov = Coverage()
-    for versions in policy.jurisdictions.values():
+    own = {str(p.resolve()) for p in policy.pack.jurisdictions} if policy.pack is not None and not policy.pack.shipped \
+        else set()
+    asked = {c.district for c in cases}
+    for jid, versions in policy.jurisdictions.items():
         for j in versions:
-            cov.add_jurisdiction(j)
+            if every_jurisdiction or jid in asked or str(Path(j.file).resolve()) in own:
+                cov.add_jurisdiction(j)
     return CaseRun([run_case(policy, c, cov) for c in cases], cov)
 
 
@@ -415,7 +421,7 @@ def run_report(policy: Policy, paths: list[str], coverage: bool = False, fail_un
     files = case_files(policy, paths)
     if not files:
         raise InputError("no test files: name them, or give a rules pack with tests/*.yaml", field="paths")
-    report = TestReport(run_tests(policy, files), coverage, fail_under)
+    report = TestReport(run_tests(policy, files, every_jurisdiction=not paths), coverage, fail_under)
     if coverage_json:
         out = Path(coverage_json)
         tmp = out.with_name(f".{out.name}.tmp")

@@ -317,7 +317,11 @@ def inside(policy: Policy, jid: str, date: dt.date, ref: Facts) -> list[Finding]
     prog = program(policy, jid, date, ref.wage)
     space = space_for(policy, ref, [prog], districts_free=True)
     by_id = {c.id: c for c in j.clauses()}
-    base_ids = [c.id for c in (*j.employer, *j.applicant, *j.exclusions)]
+    base_ids = [c.id for c in (*j.employer, *j.applicant, *j.exclusions) if c.applies_to is None]
+    scoped = [c for c in (*j.employer, *j.applicant) if c.applies_to is not None]  # join their pathways
+
+    def with_scoped(pid: str) -> list[str]:
+        return base_ids + [c.id for c in scoped if c.applies(pid)]
     out: list[Finding] = []
     s = new_solver()
     s.add(*space.background())
@@ -336,7 +340,7 @@ def inside(policy: Policy, jid: str, date: dt.date, ref: Facts) -> list[Finding]
     if base_core is not None:
         out.append(_contradiction(jid, base_core, by_id, seen_cores))
     for p in j.pathways:
-        ids = base_ids + [c.id for c in p.clauses]
+        ids = with_scoped(p.id) + [c.id for c in p.clauses]
         core = core_of(ids) if base_core is None else base_core
         if core is not None:
             out.append(Finding(jid, "dead_pathway", p.id, [ClauseRef.of(by_id[i]) for i in core],
@@ -348,11 +352,11 @@ def inside(policy: Policy, jid: str, date: dt.date, ref: Facts) -> list[Finding]
                     out.append(f)
     # Redundant: the clause's requirement follows from the others (in its pathway, with the base).
     for c in j.clauses():
-        if prog.requirement[c.id].__class__.__name__ == "Const":
-            continue
+        if prog.requirement[c.id].__class__.__name__ == "Const" or c.applies_to is not None:
+            continue  # a clause of some pathways only is not checked for redundancy (it is in several)
         if c.kind == "pathway":
             p = next(p for p in j.pathways if p.id == c.pathway)
-            others = base_ids + [x.id for x in p.clauses if x.id != c.id]
+            others = with_scoped(p.id) + [x.id for x in p.clauses if x.id != c.id]
         else:
             others = [i for i in base_ids if i != c.id]
             others_path = [mk_or([space.expr(prog.pathway[p.id]) for p in j.pathways])] if j.pathways else []
