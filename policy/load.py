@@ -7,14 +7,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from policy.errors import InputError
+from policy.caching import cache
+from policy.compiled import compiled
+from policy.errors import InputError, unknown_district
 from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, not_of
-from policy.i18n import Msg, register_choices
+from policy.i18n import Msg
 from policy.model import Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway, Vocabulary, WageYear
 from policy.yamlio import err, key_pos, node_pos, read_yaml
 
@@ -42,8 +43,7 @@ class Policy:
     def version(self, jid: str, day: dt.date) -> tuple[Jurisdiction, str | None]:
         """The version in force on ``day``; otherwise the nearest one and a warning."""
         if jid not in self.jurisdictions:
-            raise InputError(f"unknown district `{jid}`; choose one of: {', '.join(self.jurisdictions)}, all",
-                             field="--district")
+            raise unknown_district(jid, self.ids())
         versions = self.jurisdictions[jid]
         for v in versions:
             if v.in_force(day):
@@ -195,7 +195,6 @@ def load_vocabulary(path: Path | None = POLICY_DIR / "vocabulary.yaml", topics_p
             maximum=None if r.get("max") is None else to_fraction(r.get("max"), path, fnode[name], "max", "max"),
             length=int(r.get("length", 0)), derived=bool(r.get("derived", False) or r.get("derive") is not None),
             change=change, default=r.get("default"), choice_zh=_choice_zh(path, r, fnode[name]))
-        register_choices(facts[name].choice_zh)
     topics_data = read_yaml(topics_path) if topics_path is not None else CommentedMap()
     topics = dict(base.topics) if base else {}
     for t in topics_data:
@@ -512,9 +511,27 @@ def load_policy_from(jdir: Path | None, extra_files: list[Path] = ()) -> Policy:
     return Policy(vocab, params, jur, sources)
 
 
-@lru_cache(maxsize=8)
+@cache(4)
 def load_policy(rules: str | None = None) -> Policy:
-    """The shipped policy (package data), or the rules pack in directory ``rules`` (policy/pack.py); loaded once."""
+    """The shipped policy (package data), or the rules pack in directory ``rules`` (policy/pack.py); loaded
+    once per process, and compiled once per content of the files (``policy.compiled``)."""
+    if rules is None:
+        return _compiled_policy(None)
+    from policy.pack import open_pack
+    root = open_pack(Path(rules)).root  # the layout is checked (and errors raised) before any cache lookup
+    return _compiled_policy(str(root.resolve()))
+
+
+def _policy_files(rules: str | None) -> list[Path]:
+    """Every file the policy of ``rules`` is read from: what the compiled policy is keyed by."""
+    shipped = [POLICY_DIR / "vocabulary.yaml", POLICY_DIR / "topics.yaml", *sorted((POLICY_DIR / "params").glob("*.yaml")),
+               *sorted((POLICY_DIR / "sources").glob("*.txt")), *sorted((POLICY_DIR / "jurisdictions").glob("*.yaml"))]
+    if rules is None:
+        return shipped
+    return [*shipped, *sorted(p for p in Path(rules).rglob("*") if p.is_file())]
+
+
+@compiled(_policy_files, Policy)
+def _compiled_policy(rules: str | None) -> Policy:
     from policy.pack import load_pack
     return load_pack(POLICY_DIR if rules is None else Path(rules))
-

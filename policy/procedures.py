@@ -57,6 +57,8 @@ from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap
 
+from policy.caching import cache
+from policy.compiled import compiled
 from policy.errors import InputError
 from policy.expr import Expr, Span
 from policy.load import POLICY_DIR, Policy, Reader, _cite, parse_cond, to_fraction
@@ -251,6 +253,7 @@ class ProcedureSet:
 # --- vocabulary and topics -----------------------------------------------------------------------
 
 
+@compiled(lambda path=TOPICS_FILE: [path], dict)
 def load_procedure_topics(path: Path = TOPICS_FILE) -> dict[str, dict]:
     data = read_yaml(path)
     if not isinstance(data, CommentedMap):
@@ -262,6 +265,7 @@ def load_procedure_topics(path: Path = TOPICS_FILE) -> dict[str, dict]:
     return out
 
 
+@compiled(lambda path=VOCABULARY_FILE: [path], tuple)
 def load_procedure_vocabulary(path: Path = VOCABULARY_FILE) -> tuple[dict[str, FactSpec], dict[str, tuple[str, str]]]:
     """The extra facts (and how the derived ones are computed) of ``procedure_vocabulary.yaml``."""
     data = read_yaml(path)
@@ -546,13 +550,8 @@ def load_procedures_from(policy: Policy, files: list[Path]) -> ProcedureSet:
     return ProcedureSet({j: out[j] for j in order}, merged.vocabulary, topics, derivations)
 
 
-_LOADED: dict[int, tuple[Policy, ProcedureSet]] = {}
-
-
+@cache(8, identity=(0,))
 def load_procedures(policy: Policy) -> ProcedureSet:
     """The procedure files of the policy's rules pack (the shipped ones by default), loaded once per policy."""
-    hit = _LOADED.get(id(policy))
-    if hit is None or hit[0] is not policy:
-        files = policy.pack.procedure_files() if policy.pack is not None else sorted(PROCEDURE_DIR.glob("*.yaml"))
-        hit = _LOADED[id(policy)] = (policy, load_procedures_from(policy, files))
-    return hit[1]
+    files = policy.pack.procedure_files() if policy.pack is not None else sorted(PROCEDURE_DIR.glob("*.yaml"))
+    return load_procedures_from(policy, files)
