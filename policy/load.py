@@ -172,7 +172,7 @@ def load_vocabulary(path: Path | None = POLICY_DIR / "vocabulary.yaml", topics_p
             raise err("a pack cannot add a derived fact (wrp computes those)", path, fnode, name, field=str(name))
         r = Reader(path, fnode[name], f"fact `{name}`",
                    {"type", "label", "unit", "choices", "ordered", "min", "max", "length", "derived", "change",
-                    "default", "derive", "choice_zh"},
+                    "default", "derive", "choice_zh", "series"},
                    {"type", "label"})
         typ = r.str("type")
         if typ not in FACT_TYPES:
@@ -194,7 +194,8 @@ def load_vocabulary(path: Path | None = POLICY_DIR / "vocabulary.yaml", topics_p
             minimum=None if r.get("min") is None else to_fraction(r.get("min"), path, fnode[name], "min", "min"),
             maximum=None if r.get("max") is None else to_fraction(r.get("max"), path, fnode[name], "max", "max"),
             length=int(r.get("length", 0)), derived=bool(r.get("derived", False) or r.get("derive") is not None),
-            change=change, default=r.get("default"), choice_zh=_choice_zh(path, r, fnode[name]))
+            change=change, default=r.get("default"), choice_zh=_choice_zh(path, r, fnode[name]),
+            series=_series(r, typ))
     topics_data = read_yaml(topics_path) if topics_path is not None else CommentedMap()
     topics = dict(base.topics) if base else {}
     for t in topics_data:
@@ -209,6 +210,15 @@ def load_vocabulary(path: Path | None = POLICY_DIR / "vocabulary.yaml", topics_p
         vocab.constraints.append(Constraint(id=cr.str("id"), when=parse_cond(path, c, "when", vocab, None),
                                             validate=bool(cr.get("validate", True)), message=cr.text("message")))
     return vocab
+
+
+def _series(r: Reader, typ: str) -> str | None:
+    s = r.get("series")
+    if s is None:
+        return None
+    if s != "monthly" or typ != "money_list":
+        raise r.err("series", "`series: monthly` marks a money_list whose items are consecutive months (oldest first)")
+    return "monthly"
 
 
 def load_params(pdir: Path = POLICY_DIR / "params", override: dict[str, Path] | None = None) -> Params:
@@ -289,8 +299,12 @@ def parse_cond(file: Path, parent, key, vocab: Vocabulary, params: Params | None
         for i, pair in enumerate(seq):
             if not isinstance(pair, CommentedSeq) or len(pair) != 2:
                 raise err("`sum` is a list of [coefficient, fact] pairs", file, seq, i)
-            _fact_spec(vocab, pair[1], file, seq, i)
-            terms.append((to_fraction(pair[0], file, seq, i, "a coefficient"), str(pair[1])))
+            spec_i = _fact_spec(vocab, pair[1], file, seq, i)
+            coef = to_fraction(pair[0], file, seq, i, "a coefficient")
+            if spec_i.type == "money_list" and "[" not in str(pair[1]):  # a list: every item, same coefficient
+                terms += [(coef, n) for n in spec_i.numeric_names]
+            else:
+                terms.append((coef, str(pair[1])))
         subjects = [tuple(terms)]
         spec = None
     else:

@@ -34,6 +34,10 @@ class FactSpec:
     default: object = None  # value used when the profile leaves the fact out
     change: Change = Change("fixed")
     choice_zh: tuple[tuple[str, str], ...] = ()  # enum: (choice, its Chinese wording)
+    # money_list only: "monthly" when the items are consecutive months, oldest first, the last the latest
+    # complete month before the application date. ``missing`` never changes a past month: waiting moves the
+    # window, and the months to come take one value that may be changed at the fact's cost.
+    series: str | None = None
 
     @property
     def scope(self) -> str:
