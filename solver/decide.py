@@ -15,9 +15,9 @@ from fractions import Fraction
 from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, children, fmt_num, not_of
 from policy.i18n import Msg, cat, choice, word
 from policy.load import Policy
-from policy.model import Clause, Jurisdiction, Pathway
+from policy.model import DERIVED_FROM, Clause, Jurisdiction, Pathway
 from solver.backends.registry import Status, backend
-from solver.facts import DERIVED_FROM, Facts, display, with_unit
+from solver.facts import Facts, display, with_unit
 from solver.program import Program, compile_program
 
 # --- results -------------------------------------------------------------------------------------

@@ -24,12 +24,6 @@ from policy.model import FactSpec, Params, WageYear
 from policy.yamlio import key_pos, read_yaml
 from solver.calendar import add_months, months_between
 
-DERIVED_FROM = {
-    "applicant.age_months": ("applicant.birth_date", "application.date"),
-    "applicant.months_to_retirement": ("applicant.birth_date", "applicant.sex", "applicant.female_category"),
-    "applicant.months_to_retirement_min": ("applicant.birth_date", "applicant.sex", "applicant.female_category"),
-}
-
 
 @dataclass(frozen=True)
 class Wage:

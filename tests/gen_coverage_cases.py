@@ -18,8 +18,8 @@ from policy.load import POLICY_DIR, load_policy
 from solver.decide import decide
 from solver.facts import facts_from_dict
 from solver.testcases import case_files, run_tests
-from tests.profiles import boundary_values, nest, repair
-from tests.test_properties import BOOSTS, sweep_values
+from tests.backends.test_properties import BOOSTS, sweep_values
+from tests.generate import boundary_values, nest, repair
 
 TESTS = POLICY_DIR / "tests"
 
@@ -63,7 +63,7 @@ def main() -> None:
         for bi, boost in enumerate([{}, *BOOSTS]):
             base = {**base0, **boost}
             for change in _variants(policy, j, base):
-                flat = repair({**base, **change})
+                flat = repair(policy, {**base, **change})
                 d = decide(policy, jid, facts_from_dict(nest(flat), policy))
                 before = (sum(len(s) for s in cov.clauses[f].values()), sum(cov.pathways[f].values()))
                 cov.record(d)

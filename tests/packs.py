@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from policy.load import load_policy
-from tests.profiles import districts_without_rules
+from tests.generate import districts_without_rules
 
 SOURCE = """{zh}工作居住证办理细则（测试用，非真实文件）
 

@@ -191,7 +191,7 @@ def witness(policy: Policy, ref: Facts, values: dict[str, Fraction], a: str, b: 
         raise AssertionError(f"conflicts: witness {a} ⊄ {b} (topic {topic}) does not replay: "
                              f"{a} {dec_a.status}, {b} {dec_b.status}")
     failed = [c.clause for c in dec_b.failed()]
-    on_topic = [c for c in failed if topic and (c.topic == topic or _pathway_topic(dec_b, c) == topic)]
+    on_topic = [c for c in failed if topic and (c.topic == topic or topic in _pathway_topics(dec_b, c))]
     rejecting = [ClauseRef.of(c) for c in (on_topic or failed)]
     diffs = []
     for name, v in sorted(values.items()):
@@ -206,8 +206,10 @@ def witness(policy: Policy, ref: Facts, values: dict[str, Fraction], a: str, b: 
                    {f: policy.vocabulary.spec(f).label for f, _, _ in diffs})
 
 
-def _pathway_topic(d: Decision, c: Clause) -> str | None:
-    return next((p.pathway.topic for p in d.pathways if p.pathway.id == c.pathway), None)
+def _pathway_topics(d: Decision, c: Clause) -> set[str]:
+    """The topics of the pathways ``c`` belongs to (a pathway clause), or binds (a scoped base clause)."""
+    return {p.pathway.topic for p in d.pathways
+            if p.pathway.id == c.pathway or (c.applies_to is not None and c.applies(p.pathway.id))}
 
 
 # --- the pair check --------------------------------------------------------------------------------

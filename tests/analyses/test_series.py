@@ -11,8 +11,8 @@ from policy.pack import load_pack
 from solver.analyses.missing.answer import missing
 from solver.decide import decide
 from solver.facts import facts_from_dict
+from tests.generate import nest, ordinary
 from tests.packs import pack_district
-from tests.profiles import nest, ordinary
 
 SERIES = "applicant.income.monthly_12"
 

@@ -1,5 +1,5 @@
 """The shipped rules pack's own test cases (policy/tests/*.yaml, run by `wrp test`), here through both the
-Datalog backend (the engine of record) and the reference interpreter; and rule coverage at 100 %."""
+backends of the registry (Datalog, the reference interpreter, z3); and rule coverage at 100 %."""
 
 from __future__ import annotations
 
@@ -8,17 +8,18 @@ from pathlib import Path
 import pytest
 
 from policy.load import load_policy
+from solver.backends.registry import BACKENDS
 from solver.decide import decide
 from solver.procedures.facts import procedure_facts_from_dict
 from solver.testcases import case_files, read_cases, render_coverage, run_tests
-from tests.test_examples import _uncommitted_policy_files
+from tests.cli.test_examples import _uncommitted_policy_files
 
 POLICY = load_policy()
 CASES = [c for f in case_files(POLICY, None) for c in read_cases(f, POLICY)]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.file.stem}:{c.name}" for c in CASES])
-@pytest.mark.parametrize("backend", ["datalog", "reference"])
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
 def test_case(case, backend):
     facts = procedure_facts_from_dict(case.profile, POLICY, date=case.date)
     d = decide(POLICY, case.district, facts, lenient=case.lenient, backend_name=backend)

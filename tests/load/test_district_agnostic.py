@@ -4,19 +4,19 @@ that extends the shipped rules): adding a jurisdiction breaks none of them."""
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import cli
 from policy.pack import load_pack
 from solver.backends.datalog import node_status
 from solver.backends.reference import node_status as reference_status
-from solver.facts import facts_from_dict
 from solver.program import compile_program
+from tests.backends.test_properties import assert_every_clause_both_holds_and_fails
+from tests.generate import districts_without_rules, facts, homes
 from tests.packs import profile_in, write_pack
-from tests.profiles import districts_without_rules, homes, mutate, nest, ordinary
-from tests.test_properties import assert_every_clause_both_holds_and_fails
 
 
 @pytest.fixture(scope="module")
@@ -35,15 +35,14 @@ def test_every_clause_both_holds_and_fails_with_an_extra_district(extended):
     assert_every_clause_both_holds_and_fails(extended[2])
 
 
-def test_backends_agree_with_an_extra_district(extended):
-    _, _, policy = extended
-    rng = random.Random(12)
-    for jid in policy.ids():
-        for _ in range(6):
-            facts = facts_from_dict(nest(mutate(ordinary(jid, policy=policy), rng, policy)), policy)
-            j, _ = policy.version(jid, facts.date)
-            prog = compile_program(j, facts.wage, False)
-            assert node_status(prog, facts) == reference_status(prog, facts), jid
+@given(data=st.data())
+def test_backends_agree_with_an_extra_district(extended, data):
+    _, d, policy = extended
+    jid = data.draw(st.sampled_from([d, *policy.ids()]))
+    f = data.draw(facts(policy, near=jid, partial=data.draw(st.booleans())))
+    j, _ = policy.version(jid, f.date)
+    prog = compile_program(j, f.wage, False)
+    assert node_status(prog, f) == reference_status(prog, f), jid
 
 
 def test_district_all_and_the_fallback_with_an_extra_district(capsys, tmp_path, extended):

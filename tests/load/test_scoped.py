@@ -12,7 +12,7 @@ from policy.load import load_jurisdiction, load_params, load_policy, load_source
 from solver.decide import decide
 from solver.facts import facts_from_dict
 from solver.render.explain import decision_json
-from tests.profiles import nest, ordinary
+from tests.generate import nest, ordinary
 
 POLICY = load_policy()
 

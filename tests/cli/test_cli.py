@@ -15,9 +15,9 @@ import pytest
 
 import cli
 from policy.load import load_policy
-from tests.profiles import districts_without_rules
+from tests.generate import districts_without_rules
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EX = ROOT / "examples"
 WRP = Path(sys.executable).with_name("wrp")
 
