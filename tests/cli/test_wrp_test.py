@@ -95,7 +95,9 @@ def test_coverage_table_json_and_fail_under(capsys, tmp_path):
 
 
 def test_the_shipped_pack_reaches_100_percent(capsys):
-    rc, out, _ = run(capsys, "test", "--fail-under", "100")
+    # the shipped test files by name: coverage counts the jurisdictions they are about (a district a
+    # maintainer is adding, without cases yet, is not counted here)
+    rc, out, _ = run(capsys, "test", SHIPPED_TESTS, "--fail-under", "100")
     assert rc == 0, out[-3000:]
     assert out.rstrip().splitlines()[-1].split()[-2:] == ["100.0", "%"]
 
