@@ -190,8 +190,21 @@ COMMANDS: dict[str, Command] = {
                     lambda a, app: app.test(a.paths, a.coverage, a.fail_under, a.coverage_json)),
     "diff": Command("what changed between two versions of the rules (--rules OLD --rules NEW, or --date and "
                     "--to-date): clause by clause, and witness applicants", _diff, _diff_call),
+    # the front ends (solver/frontends.py): JSON Schemas, the interview, the HTTP service
+    "schema": Command("the JSON Schemas of profiles, jurisdiction and procedure files (--output DIR writes them)",
+                      lambda p: _frontends().schema_arguments(p), lambda a, app: _frontends().schema(a, app)),
+    "interview": Command("complete a partial profile, the most decisive question first; writes a new file",
+                         lambda p: _frontends().interview_arguments(p, _date),
+                         lambda a, app: _frontends().interview(a, app)),
+    "serve": Command("the HTTP service (JSON API, OpenAPI) and the caseworker page at /",
+                     lambda p: _frontends().serve_arguments(p), lambda a, app: _frontends().serve(a, app)),
 }
 TWO_RULES = ("diff",)  # commands that take --rules twice (an old and a new version)
+
+
+def _frontends():
+    from solver import frontends
+    return frontends
 
 
 def build_parser() -> argparse.ArgumentParser:
