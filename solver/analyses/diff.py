@@ -196,23 +196,25 @@ def _threshold_lines(policy: Policy, old: Expr, new: Expr) -> list[tuple[str, st
 
 def _clause_changes(old_pol, new_pol, jid, ja, jb, wa, wb) -> list[ClauseChange]:
     from solver.analyses.compare import describe
-    from solver.program import requirement_of
     out = []
     a_by = {c.id: c for c in ja.clauses()} if ja else {}
     b_by = {c.id: c for c in jb.clauses()} if jb else {}
+    req_a = compile_program(ja, wa).requirement if ja else {}
+    req_b = compile_program(jb, wb).requirement if jb else {}
+
     for cid, c in a_by.items():
         if cid not in b_by:
             out.append(ClauseChange(jid, cid, "removed", c.topic, c, None,
-                                    [(f"was: {describe(old_pol, requirement_of(c, wa), 'en')}",
-                                      f"原为：{describe(old_pol, requirement_of(c, wa), 'zh')}")]))
+                                    [(f"was: {describe(old_pol, req_a[c.id], 'en')}",
+                                      f"原为：{describe(old_pol, req_a[c.id], 'zh')}")]))
     for cid, c in b_by.items():
         if cid not in a_by:
             out.append(ClauseChange(jid, cid, "added", c.topic, None, c,
-                                    [(f"requires: {describe(new_pol, requirement_of(c, wb), 'en')}",
-                                      f"要求：{describe(new_pol, requirement_of(c, wb), 'zh')}")]))
+                                    [(f"requires: {describe(new_pol, req_b[c.id], 'en')}",
+                                      f"要求：{describe(new_pol, req_b[c.id], 'zh')}")]))
             continue
         a = a_by[cid]
-        ea, eb = requirement_of(a, wa), requirement_of(c, wb)
+        ea, eb = req_a[cid], req_b[cid]
         details: list[tuple[str, str]] = []
         if ea != eb:
             details += _threshold_lines(new_pol, ea, eb) if _same_shape(ea, eb) else [
