@@ -153,8 +153,9 @@ def _dates_in(name: str, text: str, refs: list[DocRef]) -> list[SourceProblem]:
             problems.append((f"number year {r.year} vs signed {sd}", f"文号年份 {r.year}，落款 {sd}"))
         for f in forced:
             fd = dt.date(int(f["y"]), int(f["m"]), int(f["d"]))
-            if (fd < sd or (fd - sd).days > 366) and (f"in force {fd} vs signed {sd}", f"施行 {fd}，落款 {sd}") not in problems:
-                problems.append((f"in force {fd} vs signed {sd}", f"施行 {fd}，落款 {sd}"))
+            if fd < sd or (fd - sd).days > 366:
+                if (f"in force {fd} vs signed {sd}", f"施行 {fd}，落款 {sd}") not in problems:  # said once
+                    problems.append((f"in force {fd} vs signed {sd}", f"施行 {fd}，落款 {sd}"))
                 ev.append({"source": name, "line": _line_of(text, r.end + f.start()),
                            "text": _snippet(body, f.start(), f.end())})
         if published:
