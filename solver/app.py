@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,12 @@ from policy.errors import InputError, unknown_district, unknown_topic
 from policy.i18n import Msg, status_text
 
 ALL = "all"
+
+# z3 keeps its terms in one context shared by every thread, and the analyses cache terms between calls:
+# two threads in z3 at once corrupt it (z3 errors, then a crash of the process). Every analysis that
+# uses z3 (the cheapest fix, conflicts, compare, verify) holds this lock, so an App — and the HTTP
+# service's worker threads — may be used from several threads.
+Z3_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,8 @@ class App:
         try:
             data = json.loads(profile.text, object_pairs_hook=unique)
             return procedure_facts_from_dict(data, self.policy, date=date, file=profile.name)
+        except RecursionError:
+            raise InputError("the profile is nested too deeply to be a profile", file=profile.name) from None
         except (ValueError, InputError):
             pass
         data = read_yaml(profile.name, text=profile.text)
@@ -154,8 +163,9 @@ class App:
             from solver.analyses.missing.answer import missing as find_missing
             for d in decisions:
                 if d.status == "ineligible":
-                    missing[d.jurisdiction.id] = find_missing(policy, d.jurisdiction.id, d.facts, top=1,
-                                                              lenient=d.lenient)
+                    with Z3_LOCK:
+                        missing[d.jurisdiction.id] = find_missing(policy, d.jurisdiction.id, d.facts, top=1,
+                                                                  lenient=d.lenient)
         name = "" if isinstance(profile, dict) else profile.name if isinstance(profile, ProfileText) else str(profile)
         return CheckResult(policy, decisions, district == ALL, explain, missing, profile=name, facts=facts)
 
@@ -205,8 +215,9 @@ class App:
         ids = self.districts(facts, district)
         from solver.facts import relocated
         # --relocate: the same person with the employer moved to each jurisdiction's own district
-        results = [missing(self.policy, j, relocated(self.policy, facts, j) if relocate else facts, keep=keep,
-                           allow=allow, top=top, lenient=lenient) for j in ids]
+        with Z3_LOCK:
+            results = [missing(self.policy, j, relocated(self.policy, facts, j) if relocate else facts, keep=keep,
+                               allow=allow, top=top, lenient=lenient) for j in ids]
         for r in results:
             r.ident = facts.ident  # the profile's `id` / `name`, carried to the output
         return MissingAnswer(results, district == ALL)
@@ -218,7 +229,8 @@ class App:
         from solver.analyses.conflicts import conflicts
         jids = self.jurisdictions(districts)
         self.topic(topic)
-        res = conflicts(self.policy, jids, topic=topic, date=date)
+        with Z3_LOCK:
+            res = conflicts(self.policy, jids, topic=topic, date=date)
         procedural = None
         if procedures and not topic:
             from solver.procedures.conflicts import procedural_conflicts
@@ -232,7 +244,8 @@ class App:
         if len(jids) < 2:
             raise InputError("compare needs at least two jurisdictions", field="districts")
         self.topic(topic)
-        return compare(self.policy, jids, topic=topic, date=date)
+        with Z3_LOCK:
+            return compare(self.policy, jids, topic=topic, date=date)
 
     def report(self, districts: str | list[str] = ALL, date: dt.date | None = None, population: str | None = None,
                output: str | Path | None = None, lang: str = "zh"):
@@ -246,7 +259,8 @@ class App:
         props = Path(properties) if properties else None
         if props is not None and not props.exists():
             raise InputError("no such file", file=str(props), field="--properties")
-        return verify(self.policy, props, date=date)
+        with Z3_LOCK:
+            return verify(self.policy, props, date=date)
 
     # --- procedures ------------------------------------------------------------------------------
 
@@ -278,13 +292,25 @@ class App:
     def lint(self, files: list[str] = ()) -> LintResult:
         """Load and check every policy file (plus ``files``, plus those of ``rules``)."""
         from policy.lint import lint
-        files = list(files)
-        if self.rules:
-            rdir = Path(self.rules)
-            if not rdir.is_dir():
-                raise InputError("not a directory of jurisdiction YAML files", file=str(rdir), field="--rules")
-            files += [str(p) for p in sorted(rdir.glob("*.yaml"))]
-        return LintResult(lint(files))
+        return LintResult(lint(list(files), rules=self.rules))
+
+    def test(self, paths: list[str] = (), coverage: bool = False, fail_under: float | None = None,
+             coverage_json: str | None = None):
+        """Run test cases written as data (the rules pack's tests/ by default); rule coverage."""
+        from solver.testcases import run_report
+        return run_report(self.policy, list(paths), coverage, fail_under, coverage_json)
+
+    def diff(self, new_rules: str | None = None, date: dt.date | None = None, to_date: dt.date | None = None,
+             district: str | None = None, witnesses: bool = True):
+        """What changed from these rules to ``new_rules`` (or to the same rules on ``to_date``)."""
+        from policy.load import load_policy
+        from solver.analyses.diff import diff_rules
+        if new_rules is None and to_date is None:
+            raise InputError("nothing to compare: give two rules packs (--rules OLD --rules NEW) or two dates "
+                             "(--date and --to-date)", field="--rules")
+        new = self.policy if new_rules is None else load_policy(str(new_rules))
+        return diff_rules(self.policy, new, date=date, to_date=to_date, district=district, witnesses=witnesses,
+                          old_name=self.rules or "shipped", new_name=str(new_rules) if new_rules else (self.rules or "shipped"))
 
     def sources(self, district: str | None = None, topic: str | None = None) -> SourcesResult:
         """Clauses by jurisdiction and topic, with their citations."""

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from policy.i18n import STATUS_ZH, say
+from policy.i18n import STATUS_ZH, Msg, say
 from policy.load import Policy
 from solver.decide import ClauseResult, Decision, Leaf
 
@@ -41,6 +41,9 @@ UI = {
                 "en": "lenient mode: each 原则上 condition is waived; at least one pathway must still hold"},
     "source_of_wage": {"zh": "平均工资出处", "en": "wage figure from"},
 }
+# the categories of policy/params/retirement.yaml
+RETIREMENT_CATEGORY = {"male": Msg("male", "男性"), "female_cadre": Msg("female_cadre", "女性干部"),
+                       "female_worker": Msg("female_worker", "女性工人")}
 MARK = {"held": "✓", "failed": "✗", "unknown": "?", "waived": "~", "satisfied": "✓"}
 STYLE = {"held": "green", "failed": "red", "unknown": "yellow", "waived": "cyan", "satisfied": "green",
          "eligible": "bold green", "ineligible": "bold red", "undetermined": "bold yellow"}
@@ -58,7 +61,8 @@ def t(key: str, lang: str) -> str:
 def _optional(c: ClauseResult) -> dict:
     """The keys a clause has only sometimes: its pathway and its interpretation notes."""
     cl = c.clause
-    return {k: v for k, v in (("pathway", cl.pathway), ("note", cl.note), ("note_zh", cl.note_zh)) if v}
+    return {k: v for k, v in (("pathway", cl.pathway), ("note", cl.note), ("note_zh", cl.note_zh),
+                              ("applies_to", list(cl.applies_to) if cl.applies_to is not None else None)) if v}
 
 
 def _failed_entries(c: ClauseResult) -> list[dict]:
@@ -149,6 +153,11 @@ def _clause_node(policy: Policy, parent: Tree, c: ClauseResult, lang: str, exclu
         head.append(f"  [{t('in_principle', lang)}]", style="magenta")
     if c.waived_would:
         head.append(f" ({t(c.waived_would, lang)})", style="dim")
+    if c.clause.scope is not None:
+        mode, ids = c.clause.scope
+        names = ", ".join(ids)
+        head.append(f"  [{'不适用于' if lang == 'zh' else 'not for'} {names}]" if mode == "except" else
+                    f"  [{'仅适用于' if lang == 'zh' else 'only for'} {names}]", style="cyan")
     node = parent.add(head)
     if title != c.clause.id and not title.startswith(c.clause.cite.quote[:10]):
         node.add(Text(title, style="italic"))
@@ -181,6 +190,10 @@ def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
                                        f"  {t(p.status, lang)}"))
             for c in p.clauses:
                 _clause_node(policy, pn, c, lang)
+            for c in (*d.employer, *d.applicant):  # a clause of some pathways only: shown once, referred to here
+                if c.clause.applies_to is not None and c.clause.applies(p.pathway.id):
+                    pn.add(Text.assemble((f"{MARK[c.status]} ", STYLE[c.status]), f"{c.clause.id}  {t(c.status, lang)}  ",
+                                         ("(见上方条款)" if lang == "zh" else "(the clause above)", "dim")))
     if d.exclusions:
         sub = root.add(Text(t("exclusions", lang), style="bold"))
         for c in d.exclusions:
@@ -191,7 +204,8 @@ def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
     parts.append(Text(f"{t('source_of_wage', lang)}: {w.cite}", style="dim"))
     if d.facts.retirement.get("age"):
         r = d.facts.retirement
-        parts.append(Text(f"{t('retirement', lang)}: {r['age']} ({r['date']}), {r['category']}", style="dim"))
+        who = say(RETIREMENT_CATEGORY.get(r["category"], r["category"]), lang)
+        parts.append(Text(f"{t('retirement', lang)}: {say(r['age'], lang)} ({r['date']}), {who}", style="dim"))
     if d.unknown:
         parts.append(Text(f"{t('unknown_facts', lang)}: " + ", ".join(d.unknown), style="yellow"))
     if d.waivable():
