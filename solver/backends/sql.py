@@ -1,0 +1,523 @@
+"""IR → SQL: one query per jurisdiction over a table with one row per applicant.
+
+The only module that builds SQL. The query is an sqlglot expression tree (never a string built by
+hand), generated for DuckDB (in-process, the default), Spark, Trino or PostgreSQL.
+
+Input table (``docs/population.md``): one column per stated fact, named by its path
+(``applicant.income.monthly_avg_12m``, list items ``applicant.income.annual_last_3_years[0]``);
+dates ``DATE``, yes/no ``BOOLEAN``, choices ``VARCHAR`` (the vocabulary's English choice names),
+numbers integer or ``DECIMAL``. A ``NULL`` cell is an unknown fact; a fact with a vocabulary
+default gets it when the cell is ``NULL``.
+
+The query has four stages::
+
+    p  parameters by date (VALUES): wage year and figures, every threshold as num/den,
+       the rules version of each jurisdiction — computed by solver.facts / policy.load themselves
+    f  facts as numbers (choices → index), derived facts from the row's dates, joined to p by date
+    l  every comparison of the rules (a leaf) as a SQL boolean: NULL is unknown
+    c  every clause's requirement from its leaves: SQL's AND / OR / NOT on NULL is Kleene logic
+    →  status, pathways, clauses (held / failed / unknown / waived), leaf truths and thresholds
+
+Arithmetic is exact: multipliers are fractions cleared into integer coefficients
+(``income * 10 >= 12 * 9407`` style), thresholds are integers rounded half up by the same code the
+other backends use. ``AtLeast(k, …)`` counts true (and true-or-unknown) items.
+
+Example:
+    >>> from policy.load import load_policy
+    >>> q = to_sql(load_policy(), "beijing")
+    >>> "status" in q.columns and q.sql("duckdb").startswith("WITH")
+    True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import assert_never
+
+from sqlglot import exp
+
+from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, Threshold, facts_of, walk
+from policy.load import Policy
+from policy.model import Jurisdiction
+from solver.facts import threshold_value, wage_on
+
+DIALECTS = ("duckdb", "spark", "trino", "postgres")
+DERIVED = ("applicant.age_months", "applicant.months_to_retirement", "applicant.months_to_retirement_min")
+DATE_COL = "application.date"
+BIRTH_COL = "applicant.birth_date"
+# the calendar the parameter table is computed over; outside it the first / last interval applies
+CAL_FROM, CAL_TO = dt.date(1990, 1, 1), dt.date(2060, 12, 31)
+STATUS = {True: "eligible", False: "ineligible"}
+PATHWAY = {True: "satisfied", False: "failed"}
+CLAUSE = {True: "held", False: "failed"}
+CMP = {"eq": exp.EQ, "ne": exp.NEQ, "lt": exp.LT, "le": exp.LTE, "gt": exp.GT, "ge": exp.GTE}
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(name, table=table, quoted=True)
+
+
+def num(x: int) -> exp.Expression:
+    return exp.Literal.number(x) if x >= 0 else exp.Neg(this=exp.Literal.number(-x))
+
+
+def date_lit(d: dt.date) -> exp.Expression:
+    return exp.cast(exp.Literal.string(d.isoformat()), "DATE")
+
+
+def _truth_case(e: exp.Expression, words: dict[bool, str], unknown: str) -> exp.Expression:
+    return (exp.Case().when(e, exp.Literal.string(words[True]))
+            .when(exp.not_(e), exp.Literal.string(words[False])).else_(exp.Literal.string(unknown)))
+
+
+# --- the parameter table -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Params:
+    """Date intervals [valid_from, valid_to) with everything that depends on the date alone."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple, ...]
+    thresholds: dict[Threshold, tuple[str, str | None]]  # threshold -> (num column, den column or None)
+    versions: dict[str, str]  # jurisdiction id -> version-index column
+
+
+def _thresholds(policy: Policy) -> list[Threshold]:
+    out: list[Threshold] = []
+    for versions in policy.jurisdictions.values():
+        for j in versions:
+            for c in j.clauses():
+                for n in walk(c.when):
+                    if isinstance(n, Cmp) and isinstance(n.rhs, Threshold) and n.rhs not in out:
+                        out.append(n.rhs)
+    return out
+
+
+_PARAMS: dict[int, tuple[Policy, Params]] = {}
+
+
+def params_table(policy: Policy) -> Params:
+    """The parameter table (computed once per policy)."""
+    if id(policy) not in _PARAMS:
+        _PARAMS[id(policy)] = (policy, _params_table(policy))  # keep policy alive so id() stays unique
+    return _PARAMS[id(policy)][1]
+
+
+def _params_table(policy: Policy) -> Params:
+    """The parameter table, computed day by day with ``wage_on`` / ``Policy.version`` /
+    ``threshold_value`` (the functions every other backend uses) and compressed into intervals."""
+    ths = _thresholds(policy)
+    jids = list(policy.jurisdictions)
+
+    def key(day: dt.date) -> tuple:
+        w = wage_on(policy.params, day)
+        vers = tuple(0 if len(policy.jurisdictions[j]) == 1 else
+                     policy.jurisdictions[j].index(policy.version(j, day)[0]) for j in jids)
+        return (w.year, w.monthly, w.annual, vers), w
+
+    spans: list[list] = []
+    day = CAL_FROM
+    while day <= CAL_TO:
+        k, w = key(day)
+        if spans and spans[-1][2][:4] == k:
+            spans[-1][1] = day
+        else:
+            spans.append([day, day, (*k, tuple(threshold_value(t, w)[0] for t in ths))])
+        day += dt.timedelta(days=1)
+    dens = [any(s[2][4][i].denominator != 1 for s in spans) for i in range(len(ths))]
+    columns = ["valid_from", "valid_to", "wage_year", "wage_monthly", "wage_annual",
+               *(f"v_{j}" for j in jids)]
+    thcols: dict[Threshold, tuple[str, str | None]] = {}
+    for i, t in enumerate(ths):
+        thcols[t] = (f"t{i}_num", f"t{i}_den" if dens[i] else None)
+        columns += [f"t{i}_num"] + ([f"t{i}_den"] if dens[i] else [])
+    rows = []
+    for n, (lo, hi, k) in enumerate(spans):
+        start = dt.date(1, 1, 1) if n == 0 else lo
+        end = dt.date(9999, 12, 31) if n == len(spans) - 1 else hi + dt.timedelta(days=1)
+        row = [start, end, k[0], k[1], k[2], *k[3]]
+        for i, v in enumerate(k[4]):
+            row += [v.numerator] + ([v.denominator] if dens[i] else [])
+        rows.append(tuple(row))
+    return Params(tuple(columns), tuple(rows), thcols, {j: f"v_{j}" for j in jids})
+
+
+def _params_values(p: Params) -> exp.Expression:
+    def lit(v):
+        return date_lit(v) if isinstance(v, dt.date) else num(int(v))
+    return exp.values([tuple(lit(v) for v in r) for r in p.rows], alias="p", columns=list(p.columns))
+
+
+# --- facts as numbers ----------------------------------------------------------------------------
+
+
+def _years_months(d: exp.Expression) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+    return exp.Year(this=d.copy()), exp.Month(this=d.copy()), exp.Day(this=d.copy())
+
+
+def _retirement_age(policy: Policy, category: str, birth: exp.Expression) -> exp.Expression:
+    """``solver.facts.retirement_age_months`` in SQL: base age plus the 2025 reform's delay by birth month."""
+    c = policy.params.retirement["categories"][category]
+    fy, fm = (int(x) for x in str(c["first_affected"]).split("-"))
+    by, bm, _ = _years_months(birth)
+    d = exp.paren(exp.Add(this=exp.Mul(this=exp.paren(exp.Sub(this=by, expression=num(fy))), expression=num(12)),
+                          expression=exp.paren(exp.Sub(this=bm, expression=num(fm)))))
+    step = exp.Add(this=exp.IntDiv(this=d.copy(), expression=num(int(c["step_months"]))), expression=num(1))
+    delay = exp.Case().when(exp.LT(this=d.copy(), expression=num(0)), num(0)).else_(
+        exp.Least(this=step, expressions=[num(int(c["max_delay_months"]))]))
+    return exp.paren(exp.Add(this=num(int(c["base_years"]) * 12), expression=delay))
+
+
+def _derived(policy: Policy, day: exp.Expression) -> dict[str, exp.Expression]:
+    """Age in completed months and months to the statutory retirement age (``solver.facts._derive_age``)."""
+    birth = col(BIRTH_COL, "a")
+    dy, dm, dd = _years_months(day)
+    by, bm, bd = _years_months(birth)
+    age = exp.paren(exp.Sub(
+        this=exp.Add(this=exp.Mul(this=exp.paren(exp.Sub(this=dy, expression=by)), expression=num(12)),
+                     expression=exp.paren(exp.Sub(this=dm, expression=bm))),
+        expression=exp.Case().when(exp.LT(this=dd, expression=bd), num(1)).else_(num(0))))
+    r = {c: _retirement_age(policy, c, birth) for c in ("male", "female_cadre", "female_worker")}
+    sex, cat = col("applicant.sex", "a"), col("applicant.female_category", "a")
+
+    def is_(c, v):
+        return exp.EQ(this=c.copy(), expression=exp.Literal.string(v))
+
+    def least(*xs):
+        return exp.Least(this=xs[0].copy(), expressions=[x.copy() for x in xs[1:]]) if len(xs) > 1 else xs[0].copy()
+
+    def minus_age(x):
+        return exp.Sub(this=x, expression=age.copy())
+
+    exact = (exp.Case()
+             .when(is_(sex, "male"), minus_age(r["male"].copy()))
+             .when(exp.and_(is_(sex, "female"), is_(cat, "cadre")), minus_age(r["female_cadre"].copy()))
+             .when(exp.and_(is_(sex, "female"), is_(cat, "worker")), minus_age(r["female_worker"].copy())))
+    null = exp.Is(this=sex.copy(), expression=exp.null())
+    cnull = exp.Is(this=cat.copy(), expression=exp.null())
+    earliest = (exp.Case()
+                .when(is_(sex, "male"), r["male"].copy())
+                .when(exp.and_(is_(sex, "female"), is_(cat, "cadre")), r["female_cadre"].copy())
+                .when(exp.and_(is_(sex, "female"), is_(cat, "worker")), r["female_worker"].copy())
+                .when(is_(sex, "female"), least(r["female_cadre"], r["female_worker"]))
+                .when(exp.and_(null, is_(cat, "cadre")), least(r["male"], r["female_cadre"]))
+                .when(exp.and_(null.copy(), is_(cat, "worker")), least(r["male"], r["female_worker"]))
+                .when(exp.and_(null.copy(), cnull), least(r["male"], r["female_cadre"], r["female_worker"])))
+    return {"applicant.age_months": age, "applicant.months_to_retirement": exact,
+            "applicant.months_to_retirement_min": minus_age(earliest)}
+
+
+def _fact_expr(policy: Policy, name: str) -> exp.Expression:
+    """A stated fact as a number, as ``solver.facts`` converts it: choices by index, yes/no as 1/0."""
+    spec = policy.vocabulary.spec(name)
+    c = col(name, "a")
+    if spec.type == "enum":
+        case = exp.Case()
+        for i, choice in enumerate(spec.choices):
+            case = case.when(exp.EQ(this=c.copy(), expression=exp.Literal.string(choice)), num(i))
+        e = case
+        default = None if spec.default is None else num(spec.choices.index(spec.default))
+    elif spec.type == "bool":
+        e = exp.Case().when(c.copy(), num(1)).when(exp.not_(c.copy()), num(0))
+        default = None if spec.default is None else num(int(bool(spec.default)))
+    else:
+        e = c
+        default = None if spec.default is None else num(int(spec.default))
+    return exp.Coalesce(this=e, expressions=[default]) if default is not None else e
+
+
+# --- the IR as SQL -------------------------------------------------------------------------------
+
+
+@dataclass
+class Leaf:
+    """One comparison of the rules, as SQL column ``name``."""
+
+    name: str
+    node: Cmp | In
+    threshold: tuple[str, str | None] | None = None  # parameter columns of its threshold, if any
+
+
+@dataclass
+class Query:
+    """A compiled query and what its output columns mean."""
+
+    jid: str
+    tree: exp.Select
+    keys: tuple[str, ...]
+    pathways: list[str]
+    clauses: list[str]
+    leaves: dict[str, list[Leaf]] = field(default_factory=dict)  # version index -> leaves
+    columns: list[str] = field(default_factory=list)
+
+    def sql(self, dialect: str = "duckdb", pretty: bool = False) -> str:
+        return self.tree.sql(dialect=dialect, pretty=pretty)
+
+
+def _cmp_sql(e: Cmp, p: Params, ref) -> exp.Expression:
+    # sum(c_i * f_i) op num/den  ⇔  sum(L*c_i * f_i) * den op L * num   (L clears the fractions)
+    if isinstance(e.rhs, Threshold):
+        ncol, dcol = p.thresholds[e.rhs]
+        rnum, rden = col(ncol, "f"), (col(dcol, "f") if dcol else None)
+        lcm = math.lcm(*(c.denominator for c, _ in e.terms))
+    else:
+        lcm = math.lcm(*(c.denominator for c, _ in e.terms), e.rhs.denominator)
+        rnum, rden = num(int(e.rhs * lcm)), None
+    lhs: exp.Expression | None = None
+    for c, f in e.terms:
+        k = int(c * lcm)
+        term = ref(f) if k == 1 else exp.Mul(this=num(k), expression=ref(f))
+        lhs = term if lhs is None else exp.Add(this=lhs, expression=term)
+    if isinstance(e.rhs, Threshold) and lcm != 1:
+        rnum = exp.Mul(this=num(lcm), expression=rnum)
+    if rden is not None:
+        lhs = exp.Mul(this=exp.paren(lhs), expression=rden)
+    return CMP[e.op](this=lhs, expression=rnum)
+
+
+def _leaf_sql(e: Cmp | In, p: Params, ref) -> exp.Expression:
+    if isinstance(e, In):
+        return exp.In(this=ref(e.fact), expressions=[num(v) for v in sorted(e.values)])
+    return _cmp_sql(e, p, ref)
+
+
+def _node_sql(e: Expr, leaf) -> exp.Expression:
+    match e:
+        case Const(v):
+            return exp.true() if v else exp.false()
+        case Cmp() | In():
+            return leaf(e)
+        case All(items):
+            return exp.paren(exp.and_(*(_node_sql(i, leaf) for i in items), copy=False))
+        case Any(items):
+            return exp.paren(exp.or_(*(_node_sql(i, leaf) for i in items), copy=False))
+        case Not(item):
+            return exp.not_(exp.paren(_node_sql(item, leaf)))
+        case AtLeast(k, items):
+            subs = [_node_sql(i, leaf) for i in items]
+
+            def count(unknown_as: int) -> exp.Expression:
+                terms = [exp.Case().when(s.copy(), num(1)).when(exp.not_(s.copy()), num(0)).else_(num(unknown_as))
+                         for s in subs]
+                out = terms[0]
+                for t in terms[1:]:
+                    out = exp.Add(this=out, expression=t)
+                return exp.paren(out)
+            return exp.paren(exp.Case().when(exp.GTE(this=count(0), expression=num(k)), exp.true())
+                             .when(exp.LT(this=count(1), expression=num(k)), exp.false()).else_(exp.null()))
+        case _:
+            assert_never(e)
+
+
+def _requirement(j: Jurisdiction) -> dict[str, Expr]:
+    # INVARIANT: the same requirement ``solver.program.requirement_of`` builds, with thresholds symbolic
+    return {c.id: (Not(c.when) if c.kind == "exclusion" else c.when) for c in j.clauses()}
+
+
+def _and(xs: list[exp.Expression]) -> exp.Expression:
+    return exp.paren(exp.and_(*xs, copy=False)) if xs else exp.true()
+
+
+def _or(xs: list[exp.Expression]) -> exp.Expression:
+    return exp.paren(exp.or_(*xs, copy=False)) if xs else exp.false()
+
+
+def to_sql(policy: Policy, jid: str, *, table: str = "applicants", keys: tuple[str, ...] = (),
+           date: dt.date | None = None, lenient: bool = False, detail: str = "clauses") -> Query:
+    """The query deciding jurisdiction ``jid`` for every row of ``table``.
+
+    ``keys``: columns carried through (row number, id, name). ``date``: one application date for
+    every row (``--date``); otherwise each row's ``application.date`` (today when empty).
+    ``detail``: ``status`` (status and pathways), ``clauses`` (and every clause), ``leaves`` (and
+    every comparison's truth, its threshold and the facts it reads — what reasons are made of).
+    """
+    if detail not in ("status", "clauses", "leaves"):
+        raise ValueError(detail)
+    versions = policy.jurisdictions[jid]
+    p = params_table(policy)
+    day = date_lit(date) if date is not None else exp.Coalesce(this=col(DATE_COL, "a"),
+                                                              expressions=[exp.CurrentDate()])
+    used = sorted({f for j in versions for c in j.clauses() for f in facts_of(c.when)})
+    derived = _derived(policy, day.copy())
+
+    # stage f: facts as numbers, joined to the parameters of the row's date
+    fcols = [exp.alias_(col(k, "a"), k, quoted=True) for k in keys]
+    fcols.append(exp.alias_(day.copy(), "__date", quoted=True))
+    mine = {c for j in versions for cl in j.clauses() for n in walk(cl.when)
+            if isinstance(n, Cmp) and isinstance(n.rhs, Threshold) for c in p.thresholds[n.rhs] if c}
+    fcols += [exp.alias_(col(c, "p"), c, quoted=True) for c in p.columns
+              if c in ("wage_year", "wage_monthly", "wage_annual", p.versions[jid]) or c in mine]
+    for f in used:
+        fcols.append(exp.alias_(derived[f].copy() if f in DERIVED else _fact_expr(policy, f), f, quoted=True))
+    f_stage = (exp.select(*fcols).from_(exp.alias_(exp.to_table(table), "a"))
+               .join(exp.select("*").from_(_params_values(p)).subquery("p"),
+                     on=exp.and_(exp.GTE(this=day.copy(), expression=col("valid_from", "p")),
+                                 exp.LT(this=day.copy(), expression=col("valid_to", "p")))))
+
+    def ref_f(name: str) -> exp.Expression:
+        return col(name, "f")
+
+    # stage l: every distinct comparison of every version, once
+    leaves: dict[str, list[Leaf]] = {}
+    lcols = [col(k, "f") for k in keys] + [col("__date", "f"), col("wage_year", "f")]
+    names: dict[tuple[int, Expr], str] = {}
+    for vi, j in enumerate(versions):
+        leaves[str(vi)] = []
+        for e in _requirement(j).values():
+            for n in walk(e):
+                if isinstance(n, (Cmp, In)) and (vi, n) not in names:
+                    names[(vi, n)] = f"l{len(names)}"
+                    th = p.thresholds.get(n.rhs) if isinstance(n, Cmp) and isinstance(n.rhs, Threshold) else None
+                    leaves[str(vi)].append(Leaf(names[(vi, n)], n, th))
+                    lcols.append(exp.alias_(_leaf_sql(n, p, ref_f), names[(vi, n)], quoted=True))
+    if detail == "leaves":
+        extra = {c for lv in leaves.values() for lf in lv if lf.threshold for c in lf.threshold if c}
+        lcols += [col(c, "f") for c in sorted(extra)] + [col(f, "f") for f in used]
+    if len(versions) > 1:
+        lcols.append(col(p.versions[jid], "f"))
+    l_stage = exp.select(*lcols).from_(exp.alias_(exp.to_table("f"), "f"))
+
+    # stage c: every clause's requirement from its leaves (per version)
+    ver = col(p.versions[jid], "l")
+    carry = [col(k, "l") for k in keys] + [col("__date", "l"), col("wage_year", "l")]
+    if detail == "leaves":
+        carry += [col(lf.name, "l") for lv in leaves.values() for lf in lv]
+        carry += [col(c, "l") for c in sorted({c for lv in leaves.values() for lf in lv if lf.threshold
+                                               for c in lf.threshold if c})]
+        carry += [col(f, "l") for f in used]
+    ccols = list(carry)
+    clause_ids: list[str] = []
+    cname: dict[str, str] = {}
+    per_version: list[dict[str, exp.Expression]] = []
+    for vi, j in enumerate(versions):
+        req = {cid: _node_sql(e, lambda n, vi=vi: col(names[(vi, n)], "l")) for cid, e in _requirement(j).items()}
+        per_version.append(req)
+        for cid in req:
+            if cid not in cname:
+                cname[cid] = f"c{len(cname)}"
+                clause_ids.append(cid)
+    for cid in clause_ids:
+        if len(versions) == 1:
+            e = per_version[0][cid]
+        else:
+            e = exp.Case()
+            for vi, req in enumerate(per_version):
+                if cid in req:
+                    e = e.when(exp.EQ(this=ver.copy(), expression=num(vi)), req[cid])
+        ccols.append(exp.alias_(e, cname[cid], quoted=True))
+    if len(versions) > 1:
+        ccols.append(col(p.versions[jid], "l"))
+    c_stage = exp.select(*ccols).from_(exp.alias_(exp.to_table("l"), "l"))
+
+    # output: pathways and status per version, in lenient mode with the 原则上 clauses waived
+    def cref(cid: str) -> exp.Expression:
+        return col(cname[cid], "c")
+
+    def verdict(j: Jurisdiction) -> tuple[exp.Expression, dict[str, exp.Expression]]:
+        waived = {c.id for c in j.clauses() if lenient and c.strength == "in_principle"}
+
+        def r(c):
+            return exp.true() if c.id in waived else cref(c.id)
+        pw = {pw.id: _and([r(c) for c in pw.clauses]) for pw in j.pathways}
+        base = [r(c) for c in (*j.employer, *j.applicant, *j.exclusions)]
+        root = _and(base + ([_or([x.copy() for x in pw.values()])] if pw else []))
+        return root, pw
+
+    pathway_ids: list[str] = list(dict.fromkeys(pw.id for j in versions for pw in j.pathways))
+    verdicts = [verdict(j) for j in versions]
+
+    def by_version(pick, vcol: exp.Expression) -> exp.Expression:
+        if len(versions) == 1:
+            return pick(0)
+        e = exp.Case()
+        for vi in range(len(versions)):
+            e = e.when(exp.EQ(this=vcol.copy(), expression=num(vi)), pick(vi))
+        return e
+
+    # stage v: the rule and its pathways as booleans (each computed once)
+    vcol = col(p.versions[jid], "c")
+    vcols = [col(k, "c") for k in keys] + [col("__date", "c"), col("wage_year", "c")]
+    vcols.append(exp.alias_(by_version(lambda vi: verdicts[vi][0], vcol), "__root", quoted=True))
+    pname = {pid: f"p{i}" for i, pid in enumerate(pathway_ids)}
+    for pid in pathway_ids:
+        vcols.append(exp.alias_(by_version(lambda vi, pid=pid: verdicts[vi][1][pid].copy() if pid in verdicts[vi][1]
+                                           else exp.null(), vcol), pname[pid], quoted=True))
+    if detail != "status":
+        vcols += [col(cname[cid], "c") for cid in clause_ids]
+    if detail == "leaves":
+        vcols += [col(x.alias_or_name, "c") for x in carry[len(keys) + 2:]]
+    if len(versions) > 1:
+        vcols.append(col(p.versions[jid], "c"))
+    v_stage = exp.select(*vcols).from_(exp.alias_(exp.to_table("c"), "c"))
+
+    outs = [col(k, "v") for k in keys] + [exp.alias_(col("__date", "v"), "date", quoted=True),
+                                         exp.alias_(col("wage_year", "v"), "wage_year", quoted=True)]
+    outs.append(exp.alias_(_truth_case(col("__root", "v"), STATUS, "undetermined"), "status", quoted=True))
+    for pid in pathway_ids:
+        outs.append(exp.alias_(_truth_case(col(pname[pid], "v"), PATHWAY, "unknown"), f"pathway:{pid}", quoted=True))
+    if detail != "status":
+        for cid in clause_ids:
+            e = _truth_case(col(cname[cid], "v"), CLAUSE, "unknown")
+            waived_in = [vi for vi, j in enumerate(versions)
+                         if lenient and any(c.id == cid and c.strength == "in_principle" for c in j.clauses())]
+            if waived_in:
+                e = by_version(lambda vi, e=e, w=waived_in: exp.Literal.string("waived") if vi in w else e.copy(),
+                               col(p.versions[jid], "v"))
+            outs.append(exp.alias_(e, f"clause:{cid}", quoted=True))
+    if detail == "leaves":
+        outs += [col(x.alias_or_name, "v") for x in carry[len(keys) + 2:]]
+    if len(versions) > 1:
+        outs.append(exp.alias_(col(p.versions[jid], "v"), "version", quoted=True))
+    tree = (exp.select(*outs).from_(exp.alias_(exp.to_table("v"), "v"))
+            .with_("f", as_=f_stage).with_("l", as_=l_stage).with_("c", as_=c_stage).with_("v", as_=v_stage))
+    q = Query(jid, tree, tuple(keys), pathway_ids, clause_ids, leaves)
+    q.columns = [x.alias_or_name for x in outs]
+    return q
+
+
+def constraint_sql(policy: Policy, *, table: str = "applicants", keys: tuple[str, ...] = (),
+                   date: dt.date | None = None) -> tuple[exp.Select, list[str]]:
+    """The vocabulary's validating constraints per row (``FALSE``: an impossible profile), plus
+    ``birth_after_date`` — the checks ``solver.facts.facts_from_dict`` makes on a profile."""
+    p = params_table(policy)
+    day = date_lit(date) if date is not None else exp.Coalesce(this=col(DATE_COL, "a"),
+                                                              expressions=[exp.CurrentDate()])
+    derived = _derived(policy, day.copy())
+    cons = [c for c in policy.vocabulary.constraints if c.validate]
+
+    def ref(name: str) -> exp.Expression:
+        return exp.paren(derived[name].copy() if name in DERIVED else _fact_expr(policy, name))
+
+    outs = [col(k, "a") for k in keys]
+    for c in cons:
+        outs.append(exp.alias_(_node_sql(c.when, lambda n: _leaf_sql(n, p, ref)), c.id, quoted=True))
+    outs.append(exp.alias_(exp.GT(this=col(BIRTH_COL, "a"), expression=day.copy()), "birth_after_date", quoted=True))
+    return exp.select(*outs).from_(exp.alias_(exp.to_table(table), "a")), [c.id for c in cons] + ["birth_after_date"]
+
+
+__all__ = ["to_sql", "constraint_sql", "duckdb_connect", "run_duckdb", "params_table", "Query", "Leaf", "DIALECTS", "Fraction"]
+
+
+# --- running it: DuckDB in-process ---------------------------------------------------------------
+
+
+def duckdb_connect(threads: int | None = None):
+    """An in-process DuckDB connection (nothing to start)."""
+    import duckdb
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"SET threads TO {int(threads)}")
+    return con
+
+
+def run_duckdb(con, q: Query, table, name: str = "applicants"):
+    """Run ``q`` over the Arrow table ``table`` (registered as ``name``); the result as an Arrow table."""
+    con.register(name, table)
+    try:
+        return con.sql(q.sql("duckdb")).to_arrow_table()
+    finally:
+        con.unregister(name)
