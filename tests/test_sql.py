@@ -54,11 +54,13 @@ def test_sql_equals_datalog_near_eligibility(policy, facts, date):
 
 def test_parameter_table_is_the_wage_in_force(policy):
     """Every interval of the parameter table carries the figure ``wage_on`` gives on its first and last day."""
-    p = params_table(policy)
-    for row in p.rows:
-        lo, hi = row[0], row[1]
-        for day in (max(lo, dt.date(1990, 1, 1)), min(hi - dt.timedelta(days=1), dt.date(2060, 12, 31))):
-            assert wage_on(policy.params, day).year == row[2]
+    for jid in policy.ids():
+        p = params_table(policy, jid)
+        assert len(p.rows) > 3
+        for row in p.rows:
+            lo, hi = row[0], row[1]
+            for day in (max(lo, dt.date(1990, 1, 1)), min(hi - dt.timedelta(days=1), dt.date(2060, 12, 31))):
+                assert wage_on(policy.params, day).year == row[2]
 
 
 @pytest.mark.parametrize("dialect", ["duckdb", "spark", "trino", "postgres"])

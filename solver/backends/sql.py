@@ -83,41 +83,45 @@ class Params:
     columns: tuple[str, ...]
     rows: tuple[tuple, ...]
     thresholds: dict[Threshold, tuple[str, str | None]]  # threshold -> (num column, den column or None)
-    versions: dict[str, str]  # jurisdiction id -> version-index column
 
 
-def _thresholds(policy: Policy) -> list[Threshold]:
+def _thresholds(versions: list[Jurisdiction]) -> list[Threshold]:
     out: list[Threshold] = []
-    for versions in policy.jurisdictions.values():
-        for j in versions:
-            for c in j.clauses():
-                for n in walk(c.when):
-                    if isinstance(n, Cmp) and isinstance(n.rhs, Threshold) and n.rhs not in out:
-                        out.append(n.rhs)
+    for j in versions:
+        for c in j.clauses():
+            for n in walk(c.when):
+                if isinstance(n, Cmp) and isinstance(n.rhs, Threshold) and n.rhs not in out:
+                    out.append(n.rhs)
     return out
 
 
-_PARAMS: dict[int, tuple[Policy, Params]] = {}
+_PARAMS: dict[tuple[int, str], tuple[Policy, Params]] = {}
 
 
-def params_table(policy: Policy) -> Params:
-    """The parameter table (computed once per policy)."""
-    if id(policy) not in _PARAMS:
-        _PARAMS[id(policy)] = (policy, _params_table(policy))  # keep policy alive so id() stays unique
-    return _PARAMS[id(policy)][1]
+def params_table(policy: Policy, jid: str) -> Params:
+    """The parameter table of jurisdiction ``jid`` (computed once per policy)."""
+    if (id(policy), jid) not in _PARAMS:
+        _PARAMS[(id(policy), jid)] = (policy, _params_table(policy, jid))  # policy kept alive: id() stays unique
+    return _PARAMS[(id(policy), jid)][1]
 
 
-def _params_table(policy: Policy) -> Params:
+def _wage(policy: Policy, day: dt.date, jid: str):
+    try:
+        return wage_on(policy.params, day, jid)  # the wage in force for this jurisdiction
+    except TypeError:
+        return wage_on(policy.params, day)
+
+
+def _params_table(policy: Policy, jid: str) -> Params:
     """The parameter table, computed day by day with ``wage_on`` / ``Policy.version`` /
     ``threshold_value`` (the functions every other backend uses) and compressed into intervals."""
-    ths = _thresholds(policy)
-    jids = list(policy.jurisdictions)
+    versions = policy.jurisdictions[jid]
+    ths = _thresholds(versions)
 
     def key(day: dt.date) -> tuple:
-        w = wage_on(policy.params, day)
-        vers = tuple(0 if len(policy.jurisdictions[j]) == 1 else
-                     policy.jurisdictions[j].index(policy.version(j, day)[0]) for j in jids)
-        return (w.year, w.monthly, w.annual, vers), w
+        w = _wage(policy, day, jid)
+        ver = 0 if len(versions) == 1 else versions.index(policy.version(jid, day)[0])
+        return (w.year, w.monthly, w.annual, ver), w
 
     spans: list[list] = []
     day = CAL_FROM
@@ -129,8 +133,7 @@ def _params_table(policy: Policy) -> Params:
             spans.append([day, day, (*k, tuple(threshold_value(t, w)[0] for t in ths))])
         day += dt.timedelta(days=1)
     dens = [any(s[2][4][i].denominator != 1 for s in spans) for i in range(len(ths))]
-    columns = ["valid_from", "valid_to", "wage_year", "wage_monthly", "wage_annual",
-               *(f"v_{j}" for j in jids)]
+    columns = ["valid_from", "valid_to", "wage_year", "wage_monthly", "wage_annual", "version"]
     thcols: dict[Threshold, tuple[str, str | None]] = {}
     for i, t in enumerate(ths):
         thcols[t] = (f"t{i}_num", f"t{i}_den" if dens[i] else None)
@@ -139,11 +142,11 @@ def _params_table(policy: Policy) -> Params:
     for n, (lo, hi, k) in enumerate(spans):
         start = dt.date(1, 1, 1) if n == 0 else lo
         end = dt.date(9999, 12, 31) if n == len(spans) - 1 else hi + dt.timedelta(days=1)
-        row = [start, end, k[0], k[1], k[2], *k[3]]
+        row = [start, end, *k[:4]]
         for i, v in enumerate(k[4]):
             row += [v.numerator] + ([v.denominator] if dens[i] else [])
         rows.append(tuple(row))
-    return Params(tuple(columns), tuple(rows), thcols, {j: f"v_{j}" for j in jids})
+    return Params(tuple(columns), tuple(rows), thcols)
 
 
 def _params_values(p: Params) -> exp.Expression:
@@ -318,6 +321,15 @@ def _requirement(j: Jurisdiction) -> dict[str, Expr]:
     return {c.id: (Not(c.when) if c.kind == "exclusion" else c.when) for c in j.clauses()}
 
 
+def waivers(j: Jurisdiction) -> frozenset[str]:
+    """The clauses ``--lenient`` waives, as ``solver.program`` decides them."""
+    try:
+        from solver.program import lenient_waivers
+    except ImportError:
+        return frozenset(c.id for c in j.clauses() if c.strength == "in_principle")
+    return lenient_waivers(j)
+
+
 def _and(xs: list[exp.Expression]) -> exp.Expression:
     return exp.paren(exp.and_(*xs, copy=False)) if xs else exp.true()
 
@@ -338,7 +350,7 @@ def to_sql(policy: Policy, jid: str, *, table: str = "applicants", keys: tuple[s
     if detail not in ("status", "clauses", "leaves"):
         raise ValueError(detail)
     versions = policy.jurisdictions[jid]
-    p = params_table(policy)
+    p = params_table(policy, jid)
     day = date_lit(date) if date is not None else exp.Coalesce(this=col(DATE_COL, "a"),
                                                               expressions=[exp.CurrentDate()])
     used = sorted({f for j in versions for c in j.clauses() for f in facts_of(c.when)})
@@ -347,10 +359,7 @@ def to_sql(policy: Policy, jid: str, *, table: str = "applicants", keys: tuple[s
     # stage f: facts as numbers, joined to the parameters of the row's date
     fcols = [exp.alias_(col(k, "a"), k, quoted=True) for k in keys]
     fcols.append(exp.alias_(day.copy(), "__date", quoted=True))
-    mine = {c for j in versions for cl in j.clauses() for n in walk(cl.when)
-            if isinstance(n, Cmp) and isinstance(n.rhs, Threshold) for c in p.thresholds[n.rhs] if c}
-    fcols += [exp.alias_(col(c, "p"), c, quoted=True) for c in p.columns
-              if c in ("wage_year", "wage_monthly", "wage_annual", p.versions[jid]) or c in mine]
+    fcols += [exp.alias_(col(c, "p"), c, quoted=True) for c in p.columns[2:]]
     for f in used:
         fcols.append(exp.alias_(derived[f].copy() if f in DERIVED else _fact_expr(policy, f), f, quoted=True))
     f_stage = (exp.select(*fcols).from_(exp.alias_(exp.to_table(table), "a"))
@@ -378,11 +387,11 @@ def to_sql(policy: Policy, jid: str, *, table: str = "applicants", keys: tuple[s
         extra = {c for lv in leaves.values() for lf in lv if lf.threshold for c in lf.threshold if c}
         lcols += [col(c, "f") for c in sorted(extra)] + [col(f, "f") for f in used]
     if len(versions) > 1:
-        lcols.append(col(p.versions[jid], "f"))
+        lcols.append(col("version", "f"))
     l_stage = exp.select(*lcols).from_(exp.alias_(exp.to_table("f"), "f"))
 
     # stage c: every clause's requirement from its leaves (per version)
-    ver = col(p.versions[jid], "l")
+    ver = col("version", "l")
     carry = [col(k, "l") for k in keys] + [col("__date", "l"), col("wage_year", "l")]
     if detail == "leaves":
         carry += [col(lf.name, "l") for lv in leaves.values() for lf in lv]
@@ -410,7 +419,7 @@ def to_sql(policy: Policy, jid: str, *, table: str = "applicants", keys: tuple[s
                     e = e.when(exp.EQ(this=ver.copy(), expression=num(vi)), req[cid])
         ccols.append(exp.alias_(e, cname[cid], quoted=True))
     if len(versions) > 1:
-        ccols.append(col(p.versions[jid], "l"))
+        ccols.append(col("version", "l"))
     c_stage = exp.select(*ccols).from_(exp.alias_(exp.to_table("l"), "l"))
 
     # output: pathways and status per version, in lenient mode with the 原则上 clauses waived
@@ -418,7 +427,7 @@ def to_sql(policy: Policy, jid: str, *, table: str = "applicants", keys: tuple[s
         return col(cname[cid], "c")
 
     def verdict(j: Jurisdiction) -> tuple[exp.Expression, dict[str, exp.Expression]]:
-        waived = {c.id for c in j.clauses() if lenient and c.strength == "in_principle"}
+        waived = waivers(j) if lenient else frozenset()
 
         def r(c):
             return exp.true() if c.id in waived else cref(c.id)
@@ -439,7 +448,7 @@ def to_sql(policy: Policy, jid: str, *, table: str = "applicants", keys: tuple[s
         return e
 
     # stage v: the rule and its pathways as booleans (each computed once)
-    vcol = col(p.versions[jid], "c")
+    vcol = col("version", "c")
     vcols = [col(k, "c") for k in keys] + [col("__date", "c"), col("wage_year", "c")]
     vcols.append(exp.alias_(by_version(lambda vi: verdicts[vi][0], vcol), "__root", quoted=True))
     pname = {pid: f"p{i}" for i, pid in enumerate(pathway_ids)}
@@ -451,7 +460,7 @@ def to_sql(policy: Policy, jid: str, *, table: str = "applicants", keys: tuple[s
     if detail == "leaves":
         vcols += [col(x.alias_or_name, "c") for x in carry[len(keys) + 2:]]
     if len(versions) > 1:
-        vcols.append(col(p.versions[jid], "c"))
+        vcols.append(col("version", "c"))
     v_stage = exp.select(*vcols).from_(exp.alias_(exp.to_table("c"), "c"))
 
     outs = [col(k, "v") for k in keys] + [exp.alias_(col("__date", "v"), "date", quoted=True),
@@ -462,16 +471,15 @@ def to_sql(policy: Policy, jid: str, *, table: str = "applicants", keys: tuple[s
     if detail != "status":
         for cid in clause_ids:
             e = _truth_case(col(cname[cid], "v"), CLAUSE, "unknown")
-            waived_in = [vi for vi, j in enumerate(versions)
-                         if lenient and any(c.id == cid and c.strength == "in_principle" for c in j.clauses())]
+            waived_in = [vi for vi, j in enumerate(versions) if lenient and cid in waivers(j)]
             if waived_in:
                 e = by_version(lambda vi, e=e, w=waived_in: exp.Literal.string("waived") if vi in w else e.copy(),
-                               col(p.versions[jid], "v"))
+                               col("version", "v"))
             outs.append(exp.alias_(e, f"clause:{cid}", quoted=True))
     if detail == "leaves":
         outs += [col(x.alias_or_name, "v") for x in carry[len(keys) + 2:]]
     if len(versions) > 1:
-        outs.append(exp.alias_(col(p.versions[jid], "v"), "version", quoted=True))
+        outs.append(exp.alias_(col("version", "v"), "version", quoted=True))
     tree = (exp.select(*outs).from_(exp.alias_(exp.to_table("v"), "v"))
             .with_("f", as_=f_stage).with_("l", as_=l_stage).with_("c", as_=c_stage).with_("v", as_=v_stage))
     q = Query(jid, tree, tuple(keys), pathway_ids, clause_ids, leaves)
@@ -483,7 +491,7 @@ def constraint_sql(policy: Policy, *, table: str = "applicants", keys: tuple[str
                    date: dt.date | None = None) -> tuple[exp.Select, list[str]]:
     """The vocabulary's validating constraints per row (``FALSE``: an impossible profile), plus
     ``birth_after_date`` — the checks ``solver.facts.facts_from_dict`` makes on a profile."""
-    p = params_table(policy)
+    p = Params((), (), {})  # the constraints compare facts with constants only
     day = date_lit(date) if date is not None else exp.Coalesce(this=col(DATE_COL, "a"),
                                                               expressions=[exp.CurrentDate()])
     derived = _derived(policy, day.copy())
