@@ -9,6 +9,7 @@ from pathlib import Path
 
 from policy.errors import InputError
 from policy.i18n import status_text
+from solver import population_commands
 
 ALL = "all"
 
@@ -60,6 +61,9 @@ def register(sub, profile_args, common, date) -> None:
     p.add_argument("--date", type=date, help="application date for every profile")
     p.add_argument("--lenient", action="store_true", help="treat 原则上 (in principle) clauses as waived")
     common(p, ("text", "json", "csv"))
+    population_commands.add_batch_args(p)  # tables in and out (CSV, XLSX, Parquet, JSON Lines)
+
+    population_commands.register(sub, common, date)
 
     p = sub.add_parser("materials", help="the checklist of documents for this applicant")
     p.add_argument("profile", help="the applicant profile")
@@ -199,6 +203,8 @@ def cmd_materials(args, out) -> int:
 
 
 def cmd_batch(args, out) -> int:
+    if population_commands.wants_tables(args):
+        return population_commands.cmd_batch_tables(args, out)
     import csv
     import io
 
@@ -261,7 +267,7 @@ def cmd_batch(args, out) -> int:
 
 
 COMMANDS = {"batch": cmd_batch, "missing": cmd_missing, "conflicts": cmd_conflicts, "compare": cmd_compare, "verify": cmd_verify,
-            "deadlines": cmd_deadlines, "materials": cmd_materials}
+            "deadlines": cmd_deadlines, "materials": cmd_materials, **population_commands.COMMANDS}
 
 
 def run(args, out) -> int:
