@@ -57,7 +57,7 @@ CMP = {"eq": exp.EQ, "ne": exp.NEQ, "lt": exp.LT, "le": exp.LTE, "gt": exp.GT, "
 
 
 def col(name: str, table: str | None = None) -> exp.Column:
-    return exp.column(name, table=table, quoted=True)
+    return exp.column(name, table=table, quoted=True, copy=False)
 
 
 def num(x: int) -> exp.Expression:
@@ -112,6 +112,24 @@ def _wage(policy: Policy, day: dt.date, jid: str):
         return wage_on(policy.params, day)
 
 
+def _change_days(policy: Policy, versions: list[Jurisdiction]) -> list[dt.date]:
+    """Every day on which the wage in force or the rules version may change: 1 January (the wage
+    year is the year before), each figure's publication (and any earlier evidence of it), each
+    version's first and last day, and the midpoints where the nearest version changes."""
+    one = dt.timedelta(days=1)
+    days = {CAL_FROM} | {dt.date(y, 1, 1) for y in range(CAL_FROM.year, CAL_TO.year + 1)}
+    for w in policy.params.wage_years:
+        days.add(w.published)
+        days.update(d for _, d, _ in getattr(w, "evidence", ()))
+    starts = sorted(v.in_force_from for v in versions if v.in_force_from)
+    for v in versions:
+        days.update(d for d in (v.in_force_from, v.in_force_to and v.in_force_to + one) if d)
+    for a, b in zip(starts, starts[1:]):
+        mid = a + (b - a) / 2
+        days.update({mid - one, mid, mid + one})
+    return sorted(d for d in days if CAL_FROM <= d <= CAL_TO)
+
+
 def _params_table(policy: Policy, jid: str) -> Params:
     """The parameter table, computed day by day with ``wage_on`` / ``Policy.version`` /
     ``threshold_value`` (the functions every other backend uses) and compressed into intervals."""
@@ -124,14 +142,13 @@ def _params_table(policy: Policy, jid: str) -> Params:
         return (w.year, w.monthly, w.annual, ver), w
 
     spans: list[list] = []
-    day = CAL_FROM
-    while day <= CAL_TO:
+    days = _change_days(policy, versions)
+    for day, nxt in zip(days, [*days[1:], CAL_TO + dt.timedelta(days=1)]):
         k, w = key(day)
         if spans and spans[-1][2][:4] == k:
-            spans[-1][1] = day
+            spans[-1][1] = nxt - dt.timedelta(days=1)
         else:
-            spans.append([day, day, (*k, tuple(threshold_value(t, w)[0] for t in ths))])
-        day += dt.timedelta(days=1)
+            spans.append([day, nxt - dt.timedelta(days=1), (*k, tuple(threshold_value(t, w)[0] for t in ths))])
     dens = [any(s[2][4][i].denominator != 1 for s in spans) for i in range(len(ths))]
     columns = ["valid_from", "valid_to", "wage_year", "wage_monthly", "wage_annual", "version"]
     thcols: dict[Threshold, tuple[str, str | None]] = {}
@@ -256,9 +273,13 @@ class Query:
     clauses: list[str]
     leaves: dict[str, list[Leaf]] = field(default_factory=dict)  # version index -> leaves
     columns: list[str] = field(default_factory=list)
+    _text: dict = field(default_factory=dict, repr=False)
 
     def sql(self, dialect: str = "duckdb", pretty: bool = False) -> str:
-        return self.tree.sql(dialect=dialect, pretty=pretty)
+        key = (dialect, pretty)
+        if key not in self._text:
+            self._text[key] = self.tree.sql(dialect=dialect, pretty=pretty)
+        return self._text[key]
 
 
 def _cmp_sql(e: Cmp, p: Params, ref) -> exp.Expression:
@@ -338,15 +359,28 @@ def _or(xs: list[exp.Expression]) -> exp.Expression:
     return exp.paren(exp.or_(*xs, copy=False)) if xs else exp.false()
 
 
+_QUERIES: dict[tuple, tuple[Policy, Query]] = {}
+
+
 def to_sql(policy: Policy, jid: str, *, table: str = "applicants", keys: tuple[str, ...] = (),
            date: dt.date | None = None, lenient: bool = False, detail: str = "clauses") -> Query:
-    """The query deciding jurisdiction ``jid`` for every row of ``table``.
+    """The query deciding jurisdiction ``jid`` for every row of ``table`` (built once per arguments).
 
     ``keys``: columns carried through (row number, id, name). ``date``: one application date for
     every row (``--date``); otherwise each row's ``application.date`` (today when empty).
     ``detail``: ``status`` (status and pathways), ``clauses`` (and every clause), ``leaves`` (and
     every comparison's truth, its threshold and the facts it reads — what reasons are made of).
     """
+    key = (id(policy), jid, table, tuple(keys), date, lenient, detail)
+    if key not in _QUERIES:
+        if len(_QUERIES) > 256:
+            _QUERIES.clear()
+        _QUERIES[key] = (policy, _to_sql(policy, jid, table, tuple(keys), date, lenient, detail))  # policy kept alive
+    return _QUERIES[key][1]
+
+
+def _to_sql(policy: Policy, jid: str, table: str, keys: tuple[str, ...], date: dt.date | None, lenient: bool,
+            detail: str) -> Query:
     if detail not in ("status", "clauses", "leaves"):
         raise ValueError(detail)
     versions = policy.jurisdictions[jid]
@@ -357,12 +391,12 @@ def to_sql(policy: Policy, jid: str, *, table: str = "applicants", keys: tuple[s
     derived = _derived(policy, day.copy())
 
     # stage f: facts as numbers, joined to the parameters of the row's date
-    fcols = [exp.alias_(col(k, "a"), k, quoted=True) for k in keys]
-    fcols.append(exp.alias_(day.copy(), "__date", quoted=True))
-    fcols += [exp.alias_(col(c, "p"), c, quoted=True) for c in p.columns[2:]]
+    fcols = [exp.alias_(col(k, "a"), k, quoted=True, copy=False) for k in keys]
+    fcols.append(exp.alias_(day.copy(), "__date", quoted=True, copy=False))
+    fcols += [exp.alias_(col(c, "p"), c, quoted=True, copy=False) for c in p.columns[2:]]
     for f in used:
-        fcols.append(exp.alias_(derived[f].copy() if f in DERIVED else _fact_expr(policy, f), f, quoted=True))
-    f_stage = (exp.select(*fcols).from_(exp.alias_(exp.to_table(table), "a"))
+        fcols.append(exp.alias_(derived[f].copy() if f in DERIVED else _fact_expr(policy, f), f, quoted=True, copy=False))
+    f_stage = (exp.select(*fcols, copy=False).from_(exp.alias_(exp.to_table(table), "a"))
                .join(exp.select("*").from_(_params_values(p)).subquery("p"),
                      on=exp.and_(exp.GTE(this=day.copy(), expression=col("valid_from", "p")),
                                  exp.LT(this=day.copy(), expression=col("valid_to", "p")))))
@@ -382,13 +416,13 @@ def to_sql(policy: Policy, jid: str, *, table: str = "applicants", keys: tuple[s
                     names[(vi, n)] = f"l{len(names)}"
                     th = p.thresholds.get(n.rhs) if isinstance(n, Cmp) and isinstance(n.rhs, Threshold) else None
                     leaves[str(vi)].append(Leaf(names[(vi, n)], n, th))
-                    lcols.append(exp.alias_(_leaf_sql(n, p, ref_f), names[(vi, n)], quoted=True))
+                    lcols.append(exp.alias_(_leaf_sql(n, p, ref_f), names[(vi, n)], quoted=True, copy=False))
     if detail == "leaves":
         extra = {c for lv in leaves.values() for lf in lv if lf.threshold for c in lf.threshold if c}
         lcols += [col(c, "f") for c in sorted(extra)] + [col(f, "f") for f in used]
     if len(versions) > 1:
         lcols.append(col("version", "f"))
-    l_stage = exp.select(*lcols).from_(exp.alias_(exp.to_table("f"), "f"))
+    l_stage = exp.select(*lcols, copy=False).from_(exp.alias_(exp.to_table("f"), "f"), copy=False)
 
     # stage c: every clause's requirement from its leaves (per version)
     ver = col("version", "l")
@@ -417,10 +451,10 @@ def to_sql(policy: Policy, jid: str, *, table: str = "applicants", keys: tuple[s
             for vi, req in enumerate(per_version):
                 if cid in req:
                     e = e.when(exp.EQ(this=ver.copy(), expression=num(vi)), req[cid])
-        ccols.append(exp.alias_(e, cname[cid], quoted=True))
+        ccols.append(exp.alias_(e, cname[cid], quoted=True, copy=False))
     if len(versions) > 1:
         ccols.append(col("version", "l"))
-    c_stage = exp.select(*ccols).from_(exp.alias_(exp.to_table("l"), "l"))
+    c_stage = exp.select(*ccols, copy=False).from_(exp.alias_(exp.to_table("l"), "l"), copy=False)
 
     # output: pathways and status per version, in lenient mode with the 原则上 clauses waived
     def cref(cid: str) -> exp.Expression:
@@ -450,24 +484,24 @@ def to_sql(policy: Policy, jid: str, *, table: str = "applicants", keys: tuple[s
     # stage v: the rule and its pathways as booleans (each computed once)
     vcol = col("version", "c")
     vcols = [col(k, "c") for k in keys] + [col("__date", "c"), col("wage_year", "c")]
-    vcols.append(exp.alias_(by_version(lambda vi: verdicts[vi][0], vcol), "__root", quoted=True))
+    vcols.append(exp.alias_(by_version(lambda vi: verdicts[vi][0], vcol), "__root", quoted=True, copy=False))
     pname = {pid: f"p{i}" for i, pid in enumerate(pathway_ids)}
     for pid in pathway_ids:
         vcols.append(exp.alias_(by_version(lambda vi, pid=pid: verdicts[vi][1][pid].copy() if pid in verdicts[vi][1]
-                                           else exp.null(), vcol), pname[pid], quoted=True))
+                                           else exp.null(), vcol), pname[pid], quoted=True, copy=False))
     if detail != "status":
         vcols += [col(cname[cid], "c") for cid in clause_ids]
     if detail == "leaves":
         vcols += [col(x.alias_or_name, "c") for x in carry[len(keys) + 2:]]
     if len(versions) > 1:
         vcols.append(col("version", "c"))
-    v_stage = exp.select(*vcols).from_(exp.alias_(exp.to_table("c"), "c"))
+    v_stage = exp.select(*vcols, copy=False).from_(exp.alias_(exp.to_table("c"), "c"), copy=False)
 
-    outs = [col(k, "v") for k in keys] + [exp.alias_(col("__date", "v"), "date", quoted=True),
-                                         exp.alias_(col("wage_year", "v"), "wage_year", quoted=True)]
-    outs.append(exp.alias_(_truth_case(col("__root", "v"), STATUS, "undetermined"), "status", quoted=True))
+    outs = [col(k, "v") for k in keys] + [exp.alias_(col("__date", "v"), "date", quoted=True, copy=False),
+                                         exp.alias_(col("wage_year", "v"), "wage_year", quoted=True, copy=False)]
+    outs.append(exp.alias_(_truth_case(col("__root", "v"), STATUS, "undetermined"), "status", quoted=True, copy=False))
     for pid in pathway_ids:
-        outs.append(exp.alias_(_truth_case(col(pname[pid], "v"), PATHWAY, "unknown"), f"pathway:{pid}", quoted=True))
+        outs.append(exp.alias_(_truth_case(col(pname[pid], "v"), PATHWAY, "unknown"), f"pathway:{pid}", quoted=True, copy=False))
     if detail != "status":
         for cid in clause_ids:
             e = _truth_case(col(cname[cid], "v"), CLAUSE, "unknown")
@@ -475,13 +509,14 @@ def to_sql(policy: Policy, jid: str, *, table: str = "applicants", keys: tuple[s
             if waived_in:
                 e = by_version(lambda vi, e=e, w=waived_in: exp.Literal.string("waived") if vi in w else e.copy(),
                                col("version", "v"))
-            outs.append(exp.alias_(e, f"clause:{cid}", quoted=True))
+            outs.append(exp.alias_(e, f"clause:{cid}", quoted=True, copy=False))
     if detail == "leaves":
         outs += [col(x.alias_or_name, "v") for x in carry[len(keys) + 2:]]
     if len(versions) > 1:
-        outs.append(exp.alias_(col("version", "v"), "version", quoted=True))
-    tree = (exp.select(*outs).from_(exp.alias_(exp.to_table("v"), "v"))
-            .with_("f", as_=f_stage).with_("l", as_=l_stage).with_("c", as_=c_stage).with_("v", as_=v_stage))
+        outs.append(exp.alias_(col("version", "v"), "version", quoted=True, copy=False))
+    tree = (exp.select(*outs, copy=False).from_(exp.alias_(exp.to_table("v"), "v"), copy=False)
+            .with_("f", as_=f_stage, copy=False).with_("l", as_=l_stage, copy=False)
+            .with_("c", as_=c_stage, copy=False).with_("v", as_=v_stage, copy=False))
     q = Query(jid, tree, tuple(keys), pathway_ids, clause_ids, leaves)
     q.columns = [x.alias_or_name for x in outs]
     return q
@@ -502,9 +537,9 @@ def constraint_sql(policy: Policy, *, table: str = "applicants", keys: tuple[str
 
     outs = [col(k, "a") for k in keys]
     for c in cons:
-        outs.append(exp.alias_(_node_sql(c.when, lambda n: _leaf_sql(n, p, ref)), c.id, quoted=True))
-    outs.append(exp.alias_(exp.GT(this=col(BIRTH_COL, "a"), expression=day.copy()), "birth_after_date", quoted=True))
-    return exp.select(*outs).from_(exp.alias_(exp.to_table(table), "a")), [c.id for c in cons] + ["birth_after_date"]
+        outs.append(exp.alias_(_node_sql(c.when, lambda n: _leaf_sql(n, p, ref)), c.id, quoted=True, copy=False))
+    outs.append(exp.alias_(exp.GT(this=col(BIRTH_COL, "a"), expression=day.copy()), "birth_after_date", quoted=True, copy=False))
+    return exp.select(*outs, copy=False).from_(exp.alias_(exp.to_table(table), "a")), [c.id for c in cons] + ["birth_after_date"]
 
 
 __all__ = ["to_sql", "constraint_sql", "duckdb_connect", "run_duckdb", "params_table", "Query", "Leaf", "DIALECTS", "Fraction"]
