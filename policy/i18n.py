@@ -26,6 +26,9 @@ class Msg(str):
         obj.zh = zh
         return obj
 
+    def __getnewargs__(self) -> tuple[str, str]:  # pickled (the compiled policy) with both wordings
+        return str(self), self.zh
+
 
 def say(text: str, lang: str) -> str:
     """``text`` in ``lang``: the Chinese wording of a ``Msg`` for ``zh``, else the text itself."""
@@ -67,6 +70,3 @@ def localize(text: str, lang: str) -> str:
 def status_text(status: str, lang: str) -> str:
     """A verdict (eligible / ineligible / undetermined) in ``lang``."""
     return STATUS_ZH.get(status, status) if lang == "zh" else status
-
-
-__all__ = ["Msg", "say", "localize", "status_text", "STATUS_ZH"]

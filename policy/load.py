@@ -7,13 +7,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from policy.errors import InputError
-from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, all_of, any_of, not_of
+from policy.caching import cache
+from policy.compiled import compiled
+from policy.errors import InputError, unknown_district
+from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, not_of
 from policy.i18n import Msg, register_choices
 from policy.model import Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway, Vocabulary, WageYear
 from policy.yamlio import err, key_pos, node_pos, read_yaml
@@ -41,8 +42,7 @@ class Policy:
     def version(self, jid: str, day: dt.date) -> tuple[Jurisdiction, str | None]:
         """The version in force on ``day``; otherwise the nearest one and a warning."""
         if jid not in self.jurisdictions:
-            raise InputError(f"unknown district `{jid}`; choose one of: {', '.join(self.jurisdictions)}, all",
-                             field="--district")
+            raise unknown_district(jid, self.ids())
         versions = self.jurisdictions[jid]
         for v in versions:
             if v.in_force(day):
@@ -457,15 +457,30 @@ def load_policy_from(jdir: Path | None, extra_files: list[Path] = ()) -> Policy:
     return Policy(vocab, params, jur, sources)
 
 
-@lru_cache(maxsize=4)
+@cache(4)
 def load_policy(rules: str | None = None) -> Policy:
-    """The shipped policy (package data), or the jurisdiction files in directory ``rules``; loaded once."""
+    """The shipped policy (package data), or the jurisdiction files in directory ``rules``; loaded once
+    per process, and compiled once per content of the files (``policy.compiled``)."""
     if rules is None:
-        return load_policy_from(POLICY_DIR / "jurisdictions")
+        return _compiled_policy(None)
     rdir = Path(rules)
     if not rdir.is_dir() or not any(rdir.glob("*.yaml")):
         raise InputError("not a directory of jurisdiction YAML files", file=str(rdir), field="--rules")
-    return load_policy_from(rdir)
+    return _compiled_policy(str(rdir.resolve()))
 
 
-__all__ = ["Policy", "load_policy", "load_policy_from", "load_jurisdiction", "normalize", "all_of", "any_of"]
+def _policy_files(rules: str | None) -> list[Path]:
+    """Every file ``load_policy_from`` reads for ``rules``: what the compiled policy is keyed by."""
+    jdir = POLICY_DIR / "jurisdictions" if rules is None else Path(rules)
+    return [POLICY_DIR / "vocabulary.yaml", POLICY_DIR / "topics.yaml", *sorted((POLICY_DIR / "params").glob("*.yaml")),
+            *sorted((POLICY_DIR / "sources").glob("*.txt")), *sorted(jdir.glob("*.yaml"))]
+
+
+def _register_choices(policy: Policy) -> None:
+    for spec in policy.vocabulary.facts.values():
+        register_choices(spec.choice_zh)
+
+
+@compiled(_policy_files, Policy, _register_choices)
+def _compiled_policy(rules: str | None) -> Policy:
+    return load_policy_from(POLICY_DIR / "jurisdictions" if rules is None else Path(rules))

@@ -16,14 +16,13 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
-from ruamel.yaml.comments import CommentedMap
-
 from policy.errors import InputError
 from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, Threshold, evaluate, fmt_num, round_half_up
 from policy.i18n import Msg
 from policy.load import Policy
 from policy.model import FactSpec, Params, WageYear
 from policy.yamlio import key_pos, read_yaml
+from solver.calendar import add_months, months_between
 
 DERIVED_FROM = {
     "applicant.age_months": ("applicant.birth_date", "application.date"),
@@ -139,11 +138,6 @@ def retirement_age_months(params: Params, category: str, birth: dt.date) -> int:
     d = (birth.year - first_y) * 12 + (birth.month - first_m)
     delay = 0 if d < 0 else min(d // int(c["step_months"]) + 1, int(c["max_delay_months"]))
     return int(c["base_years"]) * 12 + delay
-
-
-def completed_months(birth: dt.date, day: dt.date) -> int:
-    m = (day.year - birth.year) * 12 + (day.month - birth.month)
-    return m - (1 if day.day < birth.day else 0)
 
 
 def fmt_age(months: int) -> str:
@@ -300,7 +294,7 @@ def facts_from_dict(data, policy: Policy, date: dt.date | None = None, file: str
 
 
 def _derive_age(facts: Facts, params: Params, birth: dt.date, vocab) -> None:
-    age = completed_months(birth, facts.date)
+    age = months_between(birth, facts.date)
     facts.values["applicant.age_months"] = Fraction(age)
     sexes = vocab.facts["applicant.sex"].choices
     cats = vocab.facts["applicant.female_category"].choices
@@ -316,15 +310,8 @@ def _derive_age(facts: Facts, params: Params, birth: dt.date, vocab) -> None:
     if len(ages) == 1:
         (c, r), = ages.items()
         facts.values["applicant.months_to_retirement"] = Fraction(r - age)
-        facts.retirement = {"category": c, "age": fmt_age(r), "date": str(_add_months(birth, r))}
+        facts.retirement = {"category": c, "age": fmt_age(r), "date": str(add_months(birth, r))}
     facts.retirement["age_now"] = fmt_age(age)
-
-
-def _add_months(d: dt.date, months: int) -> dt.date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    import calendar
-    return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 def _check_constraints(facts: Facts, policy: Policy) -> None:
@@ -366,7 +353,23 @@ def with_unit(policy: Policy, name: str, text: str) -> str:
         unit = spec.unit["en"][:-1] if text == "1" else spec.unit["en"]
         return f"{text} {unit}"
     return text
+# --- the employer's relocation -----------------------------------------------------------------------
+
+DISTRICT_FACTS = ("employer.registered_district", "employer.tax_district")
 
 
-__all__ = ["Facts", "Wage", "load_profile", "facts_from_dict", "resolve", "wage_on", "display",
-           "retirement_age_months", "completed_months", "CommentedMap"]
+def home_district(policy: Policy, jid: str) -> int | None:
+    """The district index a jurisdiction governs (``None`` for the city-wide rule)."""
+    choices = policy.vocabulary.facts["employer.registered_district"].choices
+    return choices.index(jid) if jid in choices else None
+
+
+def relocated(policy: Policy, facts: Facts, jid: str) -> Facts:
+    """The same profile with the employer registered and paying tax in ``jid``'s district."""
+    d = home_district(policy, jid)
+    if d is None:
+        return facts  # the city-wide rule: wherever the employer is
+    moved = facts.with_values({f: Fraction(d) for f in DISTRICT_FACTS})
+    moved.warnings = [*facts.warnings, Msg(f"relocated: the employer is placed in {jid} (registration and tax)",
+                                           f"假设迁移：单位注册和纳税均在 {jid}")]
+    return moved

@@ -359,8 +359,8 @@ def _refine(policy, jid, r, o: Outcome, date, lenient, lang) -> Outcome:
 
 
 def _fix(policy, jid, r, date, lenient, lang) -> str:
+    from solver.analyses.missing.answer import missing
     from solver.facts import facts_from_dict
-    from solver.missing import missing
     facts = facts_from_dict(_profile(policy, r), policy, date=date)
     res = missing(policy, jid, facts, top=1, lenient=lenient)
     if not res.overall:
@@ -457,6 +457,12 @@ class PopulationResult:
             lines += ["  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip() for r in body]
         return "\n".join(lines) + "\n"
 
+    def render(self, lang: str = "en") -> list:
+        return [self.text(lang)]
+
+    def to_markdown(self, lang: str = "en") -> str:
+        return self.markdown(lang)
+
     def markdown(self, lang: str = "en") -> str:
         out = []
         for title, hdr, body in self._tables(lang):
@@ -534,6 +540,13 @@ class ReformResult:
     clauses: dict[str, dict[str, list[tuple[str, int]]]]  # district -> gains|losses -> [(clause, n)]
     flips: list[Flip]
     sample: int = 3
+    output: str | None = None
+
+    def render(self, lang: str = "en") -> list:
+        return [self.text(lang)]
+
+    def to_markdown(self, lang: str = "en") -> str:
+        return self.markdown(lang)
 
     def as_dict(self) -> dict:
         return {"baseline": self.baseline, "modified": self.modified, "rows": self.rows,
@@ -570,6 +583,8 @@ class ReformResult:
             for f in self._sample(d):
                 lines.append(f"  row {f.row}" + (f" {f.id}" if f.id is not None else "") +
                              f": {_zh_status(f.before, lang)} → {_zh_status(f.after, lang)}  {' '.join(f.clauses)}")
+        if self.output:
+            lines += ["", (f"翻转的行已写入 {self.output}" if zh else f"flipped rows written to {self.output}")]
         return "\n".join(lines) + "\n"
 
     def markdown(self, lang: str = "en") -> str:

@@ -14,8 +14,9 @@ import pytest
 
 import cli
 from policy.yamlio import read_yaml
+from solver.app import App
 from solver.decide import decide
-from solver.facts import facts_from_dict
+from solver.facts import facts_from_dict, relocated
 from solver.synth import synth
 from solver.tables import columns, flatten, read_applicants, write_rows
 
@@ -72,9 +73,9 @@ def test_chinese_spreadsheet_agrees_with_check(policy, tmp_path, capsys):
     by = {(r["name"], r["district"]): r for r in rows}
     for f, data in examples:
         facts = facts_from_dict(data, policy, file=str(f))
-        own = cli.districts_for(policy, facts, None)[0]
+        own = App().districts(facts, None)[0]
         for jid in policy.ids():
-            moved = cli.relocated(policy, facts, jid)
+            moved = relocated(policy, facts, jid)
             # `check` (Datalog) in the employer's own district; the reference interpreter (held equal to
             # Datalog by tests/test_properties.py) for the relocated ones, to keep the suite fast
             d = decide(policy, jid, moved, backend_name="datalog" if jid == own else "reference")

@@ -197,10 +197,14 @@ def _derived(policy: Policy, day: exp.Expression) -> dict[str, exp.Expression]:
     birth = col(BIRTH_COL, "a")
     dy, dm, dd = _years_months(day)
     by, bm, bd = _years_months(birth)
+    # solver.calendar.months_between: the largest n with add_months(birth, n) <= day (month ends clamp):
+    # one month less when the birth day is later than the day, unless the day is its month's last
+    short = exp.and_(exp.GT(this=bd, expression=dd),
+                     exp.LT(this=dd.copy(), expression=exp.Day(this=exp.LastDay(this=day.copy()))))
     age = exp.paren(exp.Sub(
         this=exp.Add(this=exp.Mul(this=exp.paren(exp.Sub(this=dy, expression=by)), expression=num(12)),
                      expression=exp.paren(exp.Sub(this=dm, expression=bm))),
-        expression=exp.Case().when(exp.LT(this=dd, expression=bd), num(1)).else_(num(0))))
+        expression=exp.Case().when(short, num(1)).else_(num(0))))
     r = {c: _retirement_age(policy, c, birth) for c in ("male", "female_cadre", "female_worker")}
     sex, cat = col("applicant.sex", "a"), col("applicant.female_category", "a")
 

@@ -25,10 +25,10 @@ from __future__ import annotations
 import itertools
 import math
 import threading
-from fractions import Fraction
 
 from pyDatalog import Logic, pyDatalog, pyEngine, pyParser
 
+from policy.caching import on_clear
 from policy.expr import NEGATE, All, Any, AtLeast, Cmp, Const, Expr, In, Not, children, facts_of
 from solver.facts import Facts
 from solver.program import Program
@@ -148,6 +148,7 @@ class _Compiled:
 
 
 _local = threading.local()
+on_clear(lambda: _local.__dict__.clear())
 
 
 def _compiled(prog: Program, verdict_only: bool = False) -> _Compiled:
@@ -206,10 +207,3 @@ def node_status(prog: Program, facts: Facts, verdict_only: bool = False) -> dict
         keep = {id(prog.root), id(prog.base), *(id(e) for e in prog.pathway.values())}
         out = {k: v for k, v in out.items() if k in keep}
     return out
-
-
-def program_text(prog: Program) -> str:
-    return _compiled(prog).text
-
-
-__all__ = ["node_status", "verdict", "to_datalog", "to_datalog_rules", "program_text", "Fraction"]
