@@ -61,12 +61,12 @@ def synth(policy: Policy, n: int, seed: int = 0) -> pa.Table:
     age_m = rng.integers(22 * 12, 62 * 12 + 1, n)
     c["application.date"] = day
     c["application.business"] = pick("application.business", {"new": 80, "renewal": 15, "employer_change": 5})
-    dates = [dt.date.fromordinal(int(d)) for d in day]
-    births = []
-    for d, a, dd in zip(dates, age_m, rng.integers(1, 29, n)):
-        idx = d.year * 12 + d.month - 1 - int(a)
-        births.append(dt.date(idx // 12, idx % 12 + 1, int(dd)).toordinal())
-    c["applicant.birth_date"] = np.array(births)
+    epoch = dt.date(1970, 1, 1).toordinal()
+    app_days = (day - epoch).astype("datetime64[D]")
+    app_month = app_days.astype("datetime64[M]").astype(np.int64)  # months since 1970-01
+    birth_month = (app_month - age_m).astype("datetime64[M]")
+    births = birth_month.astype("datetime64[D]") + rng.integers(0, 28, n).astype("timedelta64[D]")
+    c["applicant.birth_date"] = births.astype(np.int64) + epoch
     # completed months can be one less than age_m (day of month): keep experience after 16 with a margin
     max_q = np.maximum((age_m - 1 - 16 * 12) // 3, 0)
     exp_q = (rng.random(n) * (max_q + 1)).astype(np.int64)
@@ -150,7 +150,6 @@ def synth(policy: Policy, n: int, seed: int = 0) -> pa.Table:
     kinds = columns(policy)
     cols = {ROW: pa.array(np.arange(1, n + 1)), "id": pa.array([f"SYN-{i:07d}" for i in range(1, n + 1)]),
             "name": pa.array(["synthetic"] * n)}
-    epoch = dt.date(1970, 1, 1).toordinal()
     for name, kind in kinds.items():
         v = c[name]
         if kind == "date":
