@@ -77,7 +77,9 @@ def show(policy: Policy, fact: str, v, lang: str) -> str:
     if v is None:
         return "未知" if lang == "zh" else "unknown"
     spec = policy.vocabulary.spec(fact)
-    x = v if isinstance(v, Fraction) else Fraction(str(v))
+    if isinstance(v, str) and spec.type == "enum":  # the SQL passes choices through by name
+        return dict(spec.choice_zh).get(v, v) if lang == "zh" else v
+    x = v if isinstance(v, Fraction) else Fraction(int(v)) if isinstance(v, bool) else Fraction(str(v))
     if spec.type == "enum":
         choice = spec.choices[int(x)]
         return dict(spec.choice_zh).get(choice, choice) if lang == "zh" else choice
@@ -368,13 +370,15 @@ def _fix(policy, jid, r, date, lenient, lang) -> str:
     return "；".join(res.overall[0].lines(lang)) if lang == "zh" else "; ".join(res.overall[0].lines(lang))
 
 
-def outcome_rows(outcomes: list[Outcome], lang: str, with_fix: bool = False) -> list[dict]:
-    """The output file's rows: id, name, district, status, pathways that hold, reasons in words."""
+def outcome_rows(outcomes: list[Outcome], lang: str, with_fix: bool = False, policy: Policy | None = None) -> list[dict]:
+    """The output file's rows: id, name, district, status, pathways that hold, reasons in words
+    (unknown facts by their Chinese labels for ``zh`` when ``policy`` is given)."""
     zh = lang == "zh"
     rows = []
     for o in outcomes:
         st = ("错误" if zh else "error") if o.status == "error" else (STATUS_ZH[o.status] if zh else o.status)
-        words = o.reasons + ([("未知：" if zh else "unknown: ") + ", ".join(o.unknown)] if o.unknown else [])
+        unknown = [label(policy, f, "zh") for f in o.unknown] if zh and policy else o.unknown
+        words = o.reasons + ([("未知：" if zh else "unknown: ") + ("、" if zh else ", ").join(unknown)] if unknown else [])
         row = {"row": o.row, "id": o.id, "name": o.name, "district": o.district or None, "status": st,
                "pathways": " ".join(o.pathways), "reasons": o.error or " | ".join(words)}
         if with_fix:
@@ -541,6 +545,7 @@ class ReformResult:
     flips: list[Flip]
     sample: int = 3
     output: str | None = None
+    skipped: int = 0  # rows not read, or impossible on the baseline date (born after it, …)
 
     def render(self, lang: str = "en") -> list:
         return [self.text(lang)]
@@ -549,7 +554,7 @@ class ReformResult:
         return self.markdown(lang)
 
     def as_dict(self) -> dict:
-        return {"baseline": self.baseline, "modified": self.modified, "rows": self.rows,
+        return {"baseline": self.baseline, "modified": self.modified, "rows": self.rows, "skipped": self.skipped,
                 "districts": {d: {**v, "clauses": {k: [{"clause": c, "n": n} for c, n in cl]
                                                   for k, cl in self.clauses[d].items()},
                                   "sample": [f.__dict__ for f in self._sample(d)]}
@@ -569,8 +574,11 @@ class ReformResult:
 
     def text(self, lang: str = "en") -> str:
         zh = lang == "zh"
-        lines = [(f"基准：{self.baseline}\n对比：{self.modified}\n{self.rows:,} 行") if zh else
-                 f"baseline: {self.baseline}\nmodified: {self.modified}\n{self.rows:,} rows"]
+        lines = [(f"基准：{self.baseline}\n对比：{self.modified}\n{self.rows:,} 行"
+                  + (f"（另有 {self.skipped:,} 行有误或在基准日期不可能，已跳过）" if self.skipped else "")) if zh else
+                 f"baseline: {self.baseline}\nmodified: {self.modified}\n{self.rows:,} rows"
+                 + (f" ({self.skipped:,} more rows skipped: unreadable, or impossible on the baseline date)"
+                    if self.skipped else "")]
         for d, v in self.per_district.items():
             lines.append("")
             lines.append(f"{d}: " + (f"获得资格 {v['gains']:,}，失去资格 {v['losses']:,}（符合条件 {v['eligible_before']:,} → "
@@ -607,7 +615,6 @@ def reform(base: Policy, new: Policy, apps: Applicants, district: str | None = "
     """Who gains and who loses eligibility between ``base`` on ``date`` and ``new`` on ``vs``."""
     con = con or duckdb_connect()
     table, bad = _check_constraints(base, apps, date, "en", con)
-    del bad
     jids = [j for j in _districts(base, district) if j in new.jurisdictions]
     per, clauses, flips = {}, {}, []
     rows = table.column(ROW).to_pylist()
@@ -637,4 +644,5 @@ def reform(base: Policy, new: Policy, apps: Applicants, district: str | None = "
                               changed))
     label_a = f"shipped rules, {date or 'each row’s date'}"
     label_b = (f"{'modified rules' if new is not base else 'shipped rules'}, {vs or 'each row’s date'}")
-    return ReformResult(label_a, label_b, table.num_rows, per, clauses, flips, sample)
+    return ReformResult(label_a, label_b, table.num_rows, per, clauses, flips, sample,
+                        skipped=len(bad) + len(apps.errors))

@@ -142,7 +142,7 @@ def batch_table(app, profiles: list[str], district: str | None = None, date: dt.
     with progress_bar(n, "cheapest fixes" if missing else "deciding") as tick:
         outcomes = decide_table(policy, apps, district, date=date, lenient=lenient, lang=lang, missing=missing,
                                 progress=tick)
-    rows = outcome_rows(outcomes, lang, with_fix=missing)
+    rows = outcome_rows(outcomes, lang, with_fix=missing, policy=policy)
     if output:
         write_rows(output, rows, inputs=paths)
     return TableBatchResult(outcomes, rows, apps.rows, output, lang)

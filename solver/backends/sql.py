@@ -39,7 +39,7 @@ from typing import assert_never
 
 from sqlglot import exp
 
-from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, Threshold, facts_of, walk
+from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, Threshold, compare, facts_of, walk
 from policy.load import Policy
 from policy.model import Jurisdiction
 from solver.facts import threshold_value, wage_on
@@ -169,7 +169,19 @@ def _params_table(policy: Policy, jid: str) -> Params:
 def _params_values(p: Params) -> exp.Expression:
     def lit(v):
         return date_lit(v) if isinstance(v, dt.date) else num(int(v))
-    return exp.values([tuple(lit(v) for v in r) for r in p.rows], alias="p", columns=list(p.columns))
+    return exp.values([(num(i), *(lit(v) for v in r)) for i, r in enumerate(p.rows)], alias="p",
+                      columns=["slot", *p.columns])
+
+
+def _slot(p: Params, day: exp.Expression) -> exp.Expression:
+    """The parameter interval of ``day`` (its row number in the table): an equi-join key, so the join
+    is a hash join on a handful of rows rather than a range join."""
+    if len(p.rows) == 1:
+        return num(0)
+    case = exp.Case()
+    for i, r in enumerate(p.rows[:-1]):
+        case = case.when(exp.LT(this=day.copy(), expression=date_lit(r[1])), num(i))
+    return case.else_(num(len(p.rows) - 1))
 
 
 # --- facts as numbers ----------------------------------------------------------------------------
@@ -236,22 +248,20 @@ def _derived(policy: Policy, day: exp.Expression) -> dict[str, exp.Expression]:
 
 
 def _fact_expr(policy: Policy, name: str) -> exp.Expression:
-    """A stated fact as a number, as ``solver.facts`` converts it: choices by index, yes/no as 1/0."""
+    """A stated fact with its vocabulary default when the cell is empty. Choices stay names and
+    yes/no stays boolean: a comparison with them becomes a test of the names or the boolean that
+    satisfy it (``_leaf_sql``), cheaper than converting every cell to a number."""
     spec = policy.vocabulary.spec(name)
     c = col(name, "a")
+    if spec.default is None:
+        return c
     if spec.type == "enum":
-        case = exp.Case()
-        for i, choice in enumerate(spec.choices):
-            case = case.when(exp.EQ(this=c.copy(), expression=exp.Literal.string(choice)), num(i))
-        e = case
-        default = None if spec.default is None else num(spec.choices.index(spec.default))
+        default = exp.Literal.string(str(spec.default))
     elif spec.type == "bool":
-        e = exp.Case().when(c.copy(), num(1)).when(exp.not_(c.copy()), num(0))
-        default = None if spec.default is None else num(int(bool(spec.default)))
+        default = exp.true() if spec.default else exp.false()
     else:
-        e = c
-        default = None if spec.default is None else num(int(spec.default))
-    return exp.Coalesce(this=e, expressions=[default]) if default is not None else e
+        default = num(int(spec.default))
+    return exp.Coalesce(this=c, expressions=[default])
 
 
 # --- the IR as SQL -------------------------------------------------------------------------------
@@ -307,9 +317,28 @@ def _cmp_sql(e: Cmp, p: Params, ref) -> exp.Expression:
     return CMP[e.op](this=lhs, expression=rnum)
 
 
-def _leaf_sql(e: Cmp | In, p: Params, ref) -> exp.Expression:
-    if isinstance(e, In):
-        return exp.In(this=ref(e.fact), expressions=[num(v) for v in sorted(e.values)])
+def _leaf_sql(e: Cmp | In, p: Params, ref, policy: Policy) -> exp.Expression:
+    """One comparison. A choice fact is tested against the names of the choices that satisfy it, a
+    yes/no fact is itself or its negation; numbers compare exactly (``_cmp_sql``)."""
+    facts = [e.fact] if isinstance(e, In) else [f for _, f in e.terms]
+    spec = policy.vocabulary.spec(facts[0]) if len(facts) == 1 and facts[0] not in DERIVED else None
+    if spec is not None and spec.type in ("enum", "bool"):
+        domain = range(len(spec.choices)) if spec.type == "enum" else (0, 1)
+        if isinstance(e, In):
+            ok = [v for v in domain if v in e.values]
+        else:
+            c = e.terms[0][0]
+            ok = [v for v in domain if compare(c * v, e.op, e.rhs)]
+        x = ref(facts[0])
+        if spec.type == "bool":
+            if len(ok) == 1:
+                return x if ok == [1] else exp.not_(x)
+            return exp.Case().when(exp.Is(this=x, expression=exp.null()), exp.null()).else_(
+                exp.true() if ok else exp.false())
+        if not ok or len(ok) == len(spec.choices):
+            return exp.Case().when(exp.Is(this=x, expression=exp.null()), exp.null()).else_(
+                exp.true() if ok else exp.false())
+        return exp.In(this=x, expressions=[exp.Literal.string(spec.choices[v]) for v in ok])
     return _cmp_sql(e, p, ref)
 
 
@@ -402,8 +431,7 @@ def _to_sql(policy: Policy, jid: str, table: str, keys: tuple[str, ...], date: d
         fcols.append(exp.alias_(derived[f].copy() if f in DERIVED else _fact_expr(policy, f), f, quoted=True, copy=False))
     f_stage = (exp.select(*fcols, copy=False).from_(exp.alias_(exp.to_table(table), "a"))
                .join(exp.select("*").from_(_params_values(p)).subquery("p"),
-                     on=exp.and_(exp.GTE(this=day.copy(), expression=col("valid_from", "p")),
-                                 exp.LT(this=day.copy(), expression=col("valid_to", "p")))))
+                     on=exp.EQ(this=col("slot", "p"), expression=_slot(p, day))))
 
     def ref_f(name: str) -> exp.Expression:
         return col(name, "f")
@@ -420,7 +448,7 @@ def _to_sql(policy: Policy, jid: str, table: str, keys: tuple[str, ...], date: d
                     names[(vi, n)] = f"l{len(names)}"
                     th = p.thresholds.get(n.rhs) if isinstance(n, Cmp) and isinstance(n.rhs, Threshold) else None
                     leaves[str(vi)].append(Leaf(names[(vi, n)], n, th))
-                    lcols.append(exp.alias_(_leaf_sql(n, p, ref_f), names[(vi, n)], quoted=True, copy=False))
+                    lcols.append(exp.alias_(_leaf_sql(n, p, ref_f, policy), names[(vi, n)], quoted=True, copy=False))
     if detail == "leaves":
         extra = {c for lv in leaves.values() for lf in lv if lf.threshold for c in lf.threshold if c}
         lcols += [col(c, "f") for c in sorted(extra)] + [col(f, "f") for f in used]
@@ -541,7 +569,8 @@ def constraint_sql(policy: Policy, *, table: str = "applicants", keys: tuple[str
 
     outs = [col(k, "a") for k in keys]
     for c in cons:
-        outs.append(exp.alias_(_node_sql(c.when, lambda n: _leaf_sql(n, p, ref)), c.id, quoted=True, copy=False))
+        outs.append(exp.alias_(_node_sql(c.when, lambda n: _leaf_sql(n, p, ref, policy)), c.id, quoted=True,
+                                      copy=False))
     outs.append(exp.alias_(exp.GT(this=col(BIRTH_COL, "a"), expression=day.copy()), "birth_after_date", quoted=True, copy=False))
     return exp.select(*outs, copy=False).from_(exp.alias_(exp.to_table(table), "a")), [c.id for c in cons] + ["birth_after_date"]
 
