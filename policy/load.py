@@ -15,7 +15,7 @@ from policy.caching import cache
 from policy.compiled import compiled
 from policy.errors import InputError, unknown_district
 from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, not_of
-from policy.i18n import Msg, register_choices
+from policy.i18n import Msg
 from policy.model import Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway, Vocabulary, WageYear
 from policy.yamlio import err, key_pos, node_pos, read_yaml
 
@@ -186,7 +186,6 @@ def load_vocabulary(path: Path = POLICY_DIR / "vocabulary.yaml", topics_path: Pa
             maximum=None if r.get("max") is None else to_fraction(r.get("max"), path, fnode[name], "max", "max"),
             length=int(r.get("length", 0)), derived=bool(r.get("derived", False) or r.get("derive") is not None),
             change=change, default=r.get("default"), choice_zh=_choice_zh(path, r, fnode[name]))
-        register_choices(facts[name].choice_zh)
     topics_data = read_yaml(topics_path)
     topics = {}
     for t in topics_data:
@@ -476,11 +475,6 @@ def _policy_files(rules: str | None) -> list[Path]:
             *sorted((POLICY_DIR / "sources").glob("*.txt")), *sorted(jdir.glob("*.yaml"))]
 
 
-def _register_choices(policy: Policy) -> None:
-    for spec in policy.vocabulary.facts.values():
-        register_choices(spec.choice_zh)
-
-
-@compiled(_policy_files, Policy, _register_choices)
+@compiled(_policy_files, Policy)
 def _compiled_policy(rules: str | None) -> Policy:
     return load_policy_from(POLICY_DIR / "jurisdictions" if rules is None else Path(rules))

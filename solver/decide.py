@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, children, fmt_num, not_of
+from policy.i18n import Msg, cat, choice, word
 from policy.load import Policy
-from policy.model import Clause, Jurisdiction, Pathway
+from policy.model import DERIVED_FROM, Clause, Jurisdiction, Pathway
 from solver.backends.registry import Status, backend
-from solver.facts import DERIVED_FROM, Facts, display, with_unit
+from solver.facts import Facts, display, with_unit
 from solver.program import Program, compile_program
 
 # --- results -------------------------------------------------------------------------------------
@@ -118,14 +119,15 @@ def _leaf(policy: Policy, facts: Facts, e: Cmp | In, neg: bool, st: Status) -> L
     if isinstance(e, In):
         spec = vocab.spec(e.fact)
         names = [spec.choices[i] for i in sorted(e.values)]
-        label = (policy.params.district_set_labels.get(e.set_name, {}).get("en", e.set_name) if e.set_name
-                 else None)
+        shown = [choice(vocab, spec, i) for i in sorted(e.values)]
+        labels = policy.params.district_set_labels.get(e.set_name, {}) if e.set_name else {}
+        label = Msg(labels.get("en", e.set_name), labels.get("zh", labels.get("en", e.set_name))) if e.set_name else None
         if len(names) == 1:
-            req = f"{'≠' if neg else '='} {names[0]}"
+            req = cat(f"{'≠' if neg else '='} ", shown[0])
         else:
-            req = f"{'∉' if neg else '∈'} {label or '{' + ', '.join(names) + '}'}"
+            req = cat(f"{'∉' if neg else '∈'} ", label or cat("{", cat(*shown, sep=", "), "}"))
             if label:
-                req += f" ({', '.join(names)})"
+                req = cat(req, " (", cat(*shown, sep=", "), ")")
         v = facts.values.get(e.fact)
         plain = (f"{'!=' if neg else '=='} {names[0]}" if len(names) == 1
                  else f"{'not in' if neg else 'in'} [{', '.join(names)}]")
@@ -138,12 +140,13 @@ def _leaf(policy: Policy, facts: Facts, e: Cmp | In, neg: bool, st: Status) -> L
         rhs = display(policy, names[0], e.rhs)
         v = facts.values.get(names[0])
         shown = with_unit(policy, names[0], display(policy, names[0], v))
-        shown += " (not stated: default)" if names[0] in facts.defaulted else ""
-        return Leaf(names, f"{SYMBOL[op]} {with_unit(policy, names[0], rhs)}", shown, status, e.derivation, v,
+        if names[0] in facts.defaulted:
+            shown = cat(shown, " (", word("not stated: default"), ")")
+        return Leaf(names, cat(f"{SYMBOL[op]} ", with_unit(policy, names[0], rhs)), shown, status, e.derivation, v,
                     value=json_value(policy, names[0], v),
                     required_plain=f"{PLAIN[op]} {_plain(json_value(policy, names[0], e.rhs))}")
     lhs = " + ".join(f"{fmt_num(c)}×{f}" for c, f in e.terms)
-    actual = ", ".join(f"{f}={display(policy, f, facts.values.get(f))}" for f in names)
+    actual = cat(*(cat(f"{f}=", display(policy, f, facts.values.get(f))) for f in names), sep=", ")
     return Leaf(names, f"{lhs} {SYMBOL[op]} {fmt_num(e.rhs)}", actual, status, e.derivation,
                 value={f: json_value(policy, f, facts.values.get(f)) for f in names},
                 required_plain=f"{' + '.join(f'{_plain(_num(c))}*{f}' for c, f in e.terms)} {PLAIN[op]} "
@@ -173,25 +176,32 @@ def json_value(policy: Policy, name: str, v: Fraction | None):
     return _num(v)
 
 
-def _culprits(policy, facts, e: Expr, st: Status, neg: bool = False) -> list[Leaf]:
-    """The comparisons responsible for the truth ``e`` has: a false conjunction because of its false
-    children, a true disjunction because of its true children, otherwise all children."""
+def _leaves(policy, facts, e: Expr, st: Status, neg: bool = False, culprits: bool = True) -> list[Leaf]:
+    """The comparisons under ``e``. ``culprits``: only those responsible for the truth ``e`` has (a
+    false conjunction because of its false children, a true disjunction because of its true children,
+    otherwise all children); else every comparison once. Either way a case split shows the
+    applicable case only (``_applicable``)."""
     match e:
         case Cmp() | In():
             return [_leaf(policy, facts, e, neg, st)]
         case Const():
             return []
         case Not(item):
-            return _culprits(policy, facts, item, st, not neg)
+            return _leaves(policy, facts, item, st, not neg, culprits)
     v = st.get(id(e))
     kids = list(e.items)
-    if isinstance(e, All) and v is False:
+    if culprits and isinstance(e, All) and v is False:
         kids = [k for k in kids if st.get(id(k)) is False]
-    elif isinstance(e, Any) and v is True:
+    elif culprits and isinstance(e, Any) and v is True:
         kids = [k for k in kids if st.get(id(k)) is True]
-    elif isinstance(e, Any) and v is False:
+    elif isinstance(e, Any) and (v is False or not culprits):
         kids = [k for k in kids if _applicable(k, kids, st)] or kids
-    return [leaf for k in kids for leaf in _culprits(policy, facts, k, st, neg)]
+    out: list[Leaf] = []
+    for k in kids:
+        for x in _leaves(policy, facts, k, st, neg, culprits):
+            if culprits or not any(x.facts == y.facts and x.required == y.required for y in out):
+                out.append(x)
+    return out
 
 
 def _applicable(k: Expr, siblings: list[Expr], st: Status) -> bool:
@@ -205,25 +215,6 @@ def _applicable(k: Expr, siblings: list[Expr], st: Status) -> bool:
         if st.get(id(g)) is False and any(o == not_of(g) for o in others):
             return False
     return True
-
-
-def _all_leaves(policy, facts, e: Expr, st: Status, neg: bool = False) -> list[Leaf]:
-    match e:
-        case Cmp() | In():
-            return [_leaf(policy, facts, e, neg, st)]
-        case Const():
-            return []
-        case Not(item):
-            return _all_leaves(policy, facts, item, st, not neg)
-    kids = list(e.items)
-    if isinstance(e, Any):  # a case split shows the applicable case only, once its guard is known
-        kids = [k for k in kids if _applicable(k, kids, st)] or kids
-    out: list[Leaf] = []
-    for k in kids:
-        for x in _all_leaves(policy, facts, k, st, neg):
-            if not any(x.facts == y.facts and x.required == y.required for y in out):
-                out.append(x)
-    return out
 
 
 def unknown_facts(e: Expr, st: Status, facts: Facts) -> list[str]:
@@ -258,9 +249,9 @@ def _clause_result(policy, facts, prog: Program, strict: Program, c: Clause, st:
     would = None
     if c.id in prog.waived:
         would, status = status, "waived"
-    leaves = _culprits(policy, facts, e, st_strict) if truth is not None else \
-        [lf for lf in _all_leaves(policy, facts, e, st_strict) if lf.status is None]
-    return ClauseResult(c, status, leaves, _all_leaves(policy, facts, e, st_strict),
+    leaves = _leaves(policy, facts, e, st_strict) if truth is not None else \
+        [lf for lf in _leaves(policy, facts, e, st_strict, culprits=False) if lf.status is None]
+    return ClauseResult(c, status, leaves, _leaves(policy, facts, e, st_strict, culprits=False),
                         unknown_facts(e, st_strict, facts) if truth is None else [], would)
 
 

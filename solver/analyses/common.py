@@ -23,7 +23,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from policy.expr import facts_of
-from policy.i18n import localize
+from policy.i18n import say
 from policy.load import POLICY_DIR, Policy
 from policy.model import Clause
 from solver.backends.smt.session import Session, canonical_core, new_solver
@@ -79,7 +79,7 @@ class Witness:
     def diff_text(self, lang: str = "en") -> str:
         """How the witness differs from the reference applicant, fact by fact (labels, values)."""
         sep = "；" if lang == "zh" else "; "
-        return sep.join(f"{self.label(f, lang)} {localize(r, lang)} → {localize(w, lang)}"
+        return sep.join(f"{self.label(f, lang)} {say(r, lang)} → {say(w, lang)}"
                         for f, r, w in self.differences)
 
     def as_dict(self) -> dict:

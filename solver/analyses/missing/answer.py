@@ -33,7 +33,7 @@ from fractions import Fraction
 from policy.caching import cache
 from policy.errors import InputError
 from policy.expr import SYMBOL, Cmp, Expr, evaluate
-from policy.i18n import Msg
+from policy.i18n import Msg, cat, word
 from policy.load import Policy
 from solver.analyses.common import reference_facts
 from solver.analyses.missing.epochs import epochs
@@ -188,7 +188,7 @@ def _suggestion(policy: Policy, jid: str, m: ChangeModel, model, lenient: bool,
         spec = m.vocab.spec(name)
         if f.kind == "assumed":
             if name in new:
-                assumed.append(FactChange(name, spec.label, "assumed", None, new[name], "unknown",
+                assumed.append(FactChange(name, spec.label, "assumed", None, new[name], word("unknown"),
                                           display(policy, name, new[name]), Fraction(0), unit=spec.unit))
             continue
         after = new[name]
@@ -263,4 +263,4 @@ def _threshold(policy: Policy, exprs: list[Expr], name: str, before: dict, after
     if best is None:
         return None
     n = best[1]
-    return n.derivation or f"{SYMBOL[n.op]} {display(policy, name, n.rhs)}"
+    return n.derivation or cat(f"{SYMBOL[n.op]} ", display(policy, name, n.rhs))
