@@ -293,7 +293,7 @@ def _check_constraints(policy, apps: Applicants, date, lang, con) -> tuple[pa.Ta
                     c = cons[cid]
                     msg = ("不可能的档案：" if lang == "zh" else "impossible profile: ") + c.message[lang]
                     from policy.expr import facts_of
-                    from solver.facts import DERIVED_FROM
+                    from policy.model import DERIVED_FROM
                     stated = {s for f in facts_of(c.when) for s in DERIVED_FROM.get(f, (f,))[:1]}
                     column = ", ".join(sorted(stated))
                 n = r[ROW]
