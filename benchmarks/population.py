@@ -255,7 +255,7 @@ def openfisca_run(system, names, thr_names, vals, n):
 
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 root, src, out = sys.argv[1:4]
 sys.path.insert(0, root)
 from policy.load import load_policy
@@ -269,7 +269,9 @@ for jid in policy.ids():
     q = to_sql(policy, jid, keys=("id",), detail="clauses")
     con.execute("COPY (" + q.sql("duckdb") + ") TO '" + out + "_" + jid + ".parquet' (FORMAT PARQUET)")
 s = time.perf_counter() - t
-print(json.dumps({"seconds": s, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM (peak RSS of this program since exec; ru_maxrss would count the forking parent's pages)
+hwm = next(int(x.split()[1]) for x in open("/proc/self/status") if x.startswith("VmHWM:"))
+print(json.dumps({"seconds": s, "peak_mb": hwm / 1024}))
 """
 
 
