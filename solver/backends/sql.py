@@ -204,8 +204,9 @@ def _retirement_age(policy: Policy, category: str, birth: exp.Expression) -> exp
     return exp.paren(exp.Add(this=num(int(c["base_years"]) * 12), expression=delay))
 
 
-def _derived(policy: Policy, day: exp.Expression) -> dict[str, exp.Expression]:
-    """Age in completed months and months to the statutory retirement age (``solver.facts._derive_age``)."""
+def _dates_stage(policy: Policy, table: str, day: exp.Expression) -> exp.Select:
+    """Stage d: the applicant table with the application day, the age in completed months and the
+    statutory retirement age of each category computed once per row (``solver.facts._derive_age``)."""
     birth = col(BIRTH_COL, "a")
     dy, dm, dd = _years_months(day)
     by, bm, bd = _years_months(birth)
@@ -217,7 +218,18 @@ def _derived(policy: Policy, day: exp.Expression) -> dict[str, exp.Expression]:
         this=exp.Add(this=exp.Mul(this=exp.paren(exp.Sub(this=dy, expression=by)), expression=num(12)),
                      expression=exp.paren(exp.Sub(this=dm, expression=bm))),
         expression=exp.Case().when(short, num(1)).else_(num(0))))
-    r = {c: _retirement_age(policy, c, birth) for c in ("male", "female_cadre", "female_worker")}
+    cols = [exp.Star(), exp.alias_(day.copy(), "__day", quoted=True, copy=False),
+            exp.alias_(age, "__age", quoted=True, copy=False)]
+    for c in ("male", "female_cadre", "female_worker"):
+        cols.append(exp.alias_(_retirement_age(policy, c, birth), f"__retire_{c}", quoted=True, copy=False))
+    return exp.select(*cols, copy=False).from_(exp.alias_(exp.to_table(table), "a"), copy=False)
+
+
+def _derived(policy: Policy) -> dict[str, exp.Expression]:
+    """Age and months to the statutory retirement age from stage d's columns (``_derive_age``): the
+    exact figure when sex (and a woman's category) is known, the earliest possible one always."""
+    age = col("__age", "a")
+    r = {c: col(f"__retire_{c}", "a") for c in ("male", "female_cadre", "female_worker")}
     sex, cat = col("applicant.sex", "a"), col("applicant.female_category", "a")
 
     def is_(c, v):
@@ -421,7 +433,9 @@ def _to_sql(policy: Policy, jid: str, table: str, keys: tuple[str, ...], date: d
     day = date_lit(date) if date is not None else exp.Coalesce(this=col(DATE_COL, "a"),
                                                               expressions=[exp.CurrentDate()])
     used = sorted({f for j in versions for c in j.clauses() for f in facts_of(c.when)})
-    derived = _derived(policy, day.copy())
+    d_stage = _dates_stage(policy, table, day)
+    day = col("__day", "a")
+    derived = _derived(policy)
 
     # stage f: facts as numbers, joined to the parameters of the row's date
     fcols = [exp.alias_(col(k, "a"), k, quoted=True, copy=False) for k in keys]
@@ -429,7 +443,7 @@ def _to_sql(policy: Policy, jid: str, table: str, keys: tuple[str, ...], date: d
     fcols += [exp.alias_(col(c, "p"), c, quoted=True, copy=False) for c in p.columns[2:]]
     for f in used:
         fcols.append(exp.alias_(derived[f].copy() if f in DERIVED else _fact_expr(policy, f), f, quoted=True, copy=False))
-    f_stage = (exp.select(*fcols, copy=False).from_(exp.alias_(exp.to_table(table), "a"))
+    f_stage = (exp.select(*fcols, copy=False).from_(exp.alias_(exp.to_table("d"), "a"))
                .join(exp.select("*").from_(_params_values(p)).subquery("p"),
                      on=exp.EQ(this=col("slot", "p"), expression=_slot(p, day))))
 
@@ -547,7 +561,7 @@ def _to_sql(policy: Policy, jid: str, table: str, keys: tuple[str, ...], date: d
     if len(versions) > 1:
         outs.append(exp.alias_(col("version", "v"), "version", quoted=True, copy=False))
     tree = (exp.select(*outs, copy=False).from_(exp.alias_(exp.to_table("v"), "v"), copy=False)
-            .with_("f", as_=f_stage, copy=False).with_("l", as_=l_stage, copy=False)
+            .with_("d", as_=d_stage, copy=False).with_("f", as_=f_stage, copy=False).with_("l", as_=l_stage, copy=False)
             .with_("c", as_=c_stage, copy=False).with_("v", as_=v_stage, copy=False))
     q = Query(jid, tree, tuple(keys), pathway_ids, clause_ids, leaves)
     q.columns = [x.alias_or_name for x in outs]
@@ -561,7 +575,9 @@ def constraint_sql(policy: Policy, *, table: str = "applicants", keys: tuple[str
     p = Params((), (), {})  # the constraints compare facts with constants only
     day = date_lit(date) if date is not None else exp.Coalesce(this=col(DATE_COL, "a"),
                                                               expressions=[exp.CurrentDate()])
-    derived = _derived(policy, day.copy())
+    d_stage = _dates_stage(policy, table, day)
+    day = col("__day", "a")
+    derived = _derived(policy)
     cons = [c for c in policy.vocabulary.constraints if c.validate]
 
     def ref(name: str) -> exp.Expression:
@@ -572,7 +588,9 @@ def constraint_sql(policy: Policy, *, table: str = "applicants", keys: tuple[str
         outs.append(exp.alias_(_node_sql(c.when, lambda n: _leaf_sql(n, p, ref, policy)), c.id, quoted=True,
                                       copy=False))
     outs.append(exp.alias_(exp.GT(this=col(BIRTH_COL, "a"), expression=day.copy()), "birth_after_date", quoted=True, copy=False))
-    return exp.select(*outs, copy=False).from_(exp.alias_(exp.to_table(table), "a")), [c.id for c in cons] + ["birth_after_date"]
+    q = (exp.select(*outs, copy=False).from_(exp.alias_(exp.to_table("d"), "a"), copy=False)
+         .with_("d", as_=d_stage, copy=False))
+    return q, [c.id for c in cons] + ["birth_after_date"]
 
 
 __all__ = ["to_sql", "constraint_sql", "duckdb_connect", "run_duckdb", "params_table", "Query", "Leaf", "DIALECTS", "Fraction"]
