@@ -79,7 +79,7 @@ def flatten(profile: dict, prefix: str = "") -> dict[str, object]:
 
 def from_profiles(policy: Policy, profiles: list[dict]) -> pa.Table:
     """Profiles (the input contract, as dicts) → the applicant table, every fact column present."""
-    flat = [flatten(p) for p in profiles]
+    flat = [flatten(p) for p in profiles]  # facts of other vocabularies (procedure dates) are not columns
     cols = {ROW: pa.array(range(1, len(flat) + 1), pa.int64())}
     for name, kind in columns(policy).items():
         cols[name] = arrow_column(kind, [f.get(name) for f in flat])
@@ -449,7 +449,7 @@ def read_profiles(policy: Policy, paths: list[Path]) -> Applicants:
     """YAML/JSON profiles (one applicant each) as a table; a bad profile is an error row naming the
     file, line and field (the profile loader's message)."""
     from policy.yamlio import read_yaml
-    from solver.facts import facts_from_dict
+    from solver.procedures.facts import procedure_facts_from_dict
     good, errors, names = [], [], {}
     rows: list[int] = []
     for n, p in enumerate(paths, 1):
@@ -457,7 +457,7 @@ def read_profiles(policy: Policy, paths: list[Path]) -> Applicants:
             if not p.exists():
                 raise InputError("no such file", file=str(p))
             data = read_yaml(p)
-            facts_from_dict(data, policy, file=str(p))
+            procedure_facts_from_dict(data, policy, file=str(p))  # as `wrp check` reads a profile
         except InputError as exc:
             errors.append(RowError(n, exc.field, str(exc), id=str(p)))
             continue
