@@ -156,6 +156,14 @@ def _materials(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date", type=_date, help="filing date (overrides application.date)")
 
 
+def _report(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--districts", default=ALL, help="comma-separated jurisdiction ids, or `all` (default)")
+    p.add_argument("--date", type=_date, help="the date the rules and thresholds are taken on (default: today)")
+    p.add_argument("--population", metavar="FILE", help="a population table: eligibility shares, flips, clauses")
+    p.add_argument("--output", "-o", required=True, metavar="FILE", help="the HTML file to write (atomically)")
+    p.set_defaults(lang="zh")  # the report is Chinese unless --lang en
+
+
 def _lint(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="*", help="jurisdiction YAML files (default: all shipped ones)")
 
@@ -183,8 +191,10 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {
-    "check": Command("is this applicant eligible? (status, failed clauses, unknown facts)", _profile, _check_call),
-    "explain": Command("the full proof: every clause held / failed / unknown, with quotes", _profile, _explain_call),
+    "check": Command("is this applicant eligible? (status, failed clauses, unknown facts)", _profile, _check_call,
+                     ("text", "json", "csv")),
+    "explain": Command("the full proof: every clause held / failed / unknown, with quotes", _profile, _explain_call,
+                       ("text", "json", "markdown", "html")),
     "lint": Command("load and check every policy file (or the files given)", _lint,
                     lambda a, app: app.lint(a.files)),
     "sources": Command("clauses by jurisdiction and topic, with citations", _sources,
@@ -204,8 +214,19 @@ COMMANDS: dict[str, Command] = {
     "batch": Command("check many profiles at once (files or directories): one row per profile and jurisdiction; "
                      "exit 2 if any profile is bad (the others are still checked)", _batch,
                      _batch_call, ("text", "json", "csv")),
+    "report": Command("one standalone HTML report: the rules compared, income thresholds over time, pathways, "
+                      "conflicts (and a population with --population)", _report,
+                      lambda a, app: app.report(a.districts, a.date, a.population, a.output, a.lang)),
     "materials": Command("the checklist of documents for this applicant", _materials,
                          lambda a, app: app.materials(a.profile, a.district, a.business, a.pathway, a.date)),
+    # the front ends (solver/frontends.py): JSON Schemas, the interview, the HTTP service
+    "schema": Command("the JSON Schemas of profiles, jurisdiction and procedure files (--output DIR writes them)",
+                      lambda p: _frontends().schema_arguments(p), lambda a, app: _frontends().schema(a, app)),
+    "interview": Command("complete a partial profile, the most decisive question first; writes a new file",
+                         lambda p: _frontends().interview_arguments(p, _date),
+                         lambda a, app: _frontends().interview(a, app)),
+    "serve": Command("the HTTP service (JSON API, OpenAPI) and the caseworker page at /",
+                     lambda p: _frontends().serve_arguments(p), lambda a, app: _frontends().serve(a, app)),
     "population": Command("a table of applicants decided in every district: counts by status, by pathway, and "
                           "who is eligible in one district and not another", _population,
                           lambda a, app: app.population(a.file, a.district, a.date, a.lenient, a.columns),
@@ -221,6 +242,11 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+def _frontends():
+    from solver import frontends
+    return frontends
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgParser(prog="wrp", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgParser)
@@ -228,7 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=c.help)
         c.arguments(p)
         p.add_argument("--format", choices=c.formats, default="text", help="text for people, json for programs")
-        p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the output (quotes stay Chinese)")
+        p.add_argument("--lang", choices=("zh", "en"), default=p.get_default("lang") or "en",
+                       help="language of the output (quotes stay Chinese)")
         p.add_argument("--rules", metavar="DIR", help="use the jurisdiction YAML files in DIR instead of the shipped ones")
     return parser
 
@@ -244,6 +271,8 @@ def _print(out, result, args) -> None:
         sys.stdout.write(result.to_csv())
     elif args.format == "markdown":
         sys.stdout.write(result.to_markdown(args.lang) + "\n")
+    elif args.format == "html":
+        sys.stdout.write(result.to_html(args.lang))
     else:
         text = result.render(args.lang)
         for item in [text] if isinstance(text, str) else text:
@@ -266,7 +295,7 @@ def run(args, out) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rich.console import Console
+    from solver.render.terminal import InertConsole as Console  # control characters in rule texts shown, not run
     out = Console(highlight=False, soft_wrap=False)
     if not out.is_terminal and "COLUMNS" not in os.environ:
         # Piped or redirected: rich would wrap at 80 columns, breaking quotes and citations across
@@ -275,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(build_parser().parse_args(argv), out)
     except InputError as exc:
-        sys.stderr.write(f"wrp: error: {exc}\n")  # one line, never wrapped
+        from solver.render.markup import inert_text  # a file name or a value may carry terminal escapes
+        sys.stderr.write(f"wrp: error: {inert_text(exc)}\n")  # one line, never wrapped
         return 2
     except SystemExit as exc:  # --help
         return int(exc.code or 0)

@@ -26,7 +26,18 @@ from policy.errors import InputError, unknown_district, unknown_topic
 from policy.i18n import Msg, status_text
 
 ALL = "all"
-Profile = str | Path | dict
+
+
+@dataclass(frozen=True)
+class ProfileText:
+    """A profile as text (JSON or YAML) that is not a file, e.g. an HTTP request body; errors name
+    ``name`` with the line and column in ``text``."""
+
+    text: str
+    name: str = "profile.json"
+
+
+Profile = str | Path | dict | ProfileText
 
 
 def _csv(s: str) -> list[str]:
@@ -55,7 +66,33 @@ class App:
         from solver.procedures.facts import load_procedure_profile, procedure_facts_from_dict
         if isinstance(profile, dict):
             return procedure_facts_from_dict(profile, self.policy, date=date)
+        if isinstance(profile, ProfileText):
+            return self._facts_from_text(profile, date)
         return load_procedure_profile(profile, self.policy, date=date)
+
+    def _facts_from_text(self, profile: ProfileText, date: dt.date | None):
+        """JSON is read with ``json`` (fast); YAML, bad JSON and any profile the loader refuses are read
+        with ruamel, so that the message has the line and column in the text."""
+        import json
+
+        from policy.yamlio import read_yaml
+        from solver.procedures.facts import procedure_facts_from_dict
+        if not profile.text.strip():
+            raise InputError("the profile is empty; it needs `application`, `applicant` and `employer` sections "
+                             "(see docs/profile.md)", file=profile.name)
+
+        def unique(pairs):  # a duplicate key is an error, as in a file: left to ruamel to place it
+            if len({k for k, _ in pairs}) != len(pairs):
+                raise ValueError("duplicate key")
+            return dict(pairs)
+
+        try:
+            data = json.loads(profile.text, object_pairs_hook=unique)
+            return procedure_facts_from_dict(data, self.policy, date=date, file=profile.name)
+        except (ValueError, InputError):
+            pass
+        data = read_yaml(profile.name, text=profile.text)
+        return procedure_facts_from_dict(data, self.policy, date=date, file=profile.name)
 
     def districts(self, facts, district: str | None) -> list[str]:
         """The jurisdictions to judge in: ``district``, every one for ``all``, else the employer's."""
@@ -119,7 +156,8 @@ class App:
                 if d.status == "ineligible":
                     missing[d.jurisdiction.id] = find_missing(policy, d.jurisdiction.id, d.facts, top=1,
                                                               lenient=d.lenient)
-        return CheckResult(policy, decisions, district == ALL, explain, missing)
+        name = "" if isinstance(profile, dict) else profile.name if isinstance(profile, ProfileText) else str(profile)
+        return CheckResult(policy, decisions, district == ALL, explain, missing, profile=name, facts=facts)
 
     def explain(self, profile: Profile, **kw) -> CheckResult:
         """The full proof, and the minimum missing condition of every ineligible decision."""
@@ -130,6 +168,7 @@ class App:
         """Many profiles (files or directories of them): one row per profile and jurisdiction; a bad
         profile is an ``error`` row, the others are still checked."""
         from solver.decide import decide
+        from solver.render.applicant import flat_row
         files: list[Path] = []
         for name in profiles:
             path = Path(name)
@@ -150,10 +189,7 @@ class App:
                              "error": str(exc)})
                 continue
             for j in ids:
-                d = decide(self.policy, j, facts, lenient=lenient)
-                rows.append({"profile": str(f), "district": j, "status": d.status, "date": d.date.isoformat(),
-                             "failed": list(dict.fromkeys(c.clause.id for c in d.failed())),
-                             "waivable": [c.clause.id for c in d.waivable()], "unknown": d.unknown, "error": None})
+                rows.append(flat_row(str(f), decide(self.policy, j, facts, lenient=lenient)))
         return BatchResult(rows, errors, len(files))
 
     # --- populations (solver.population_app: the SQL backend over tables) ----------------------------
@@ -223,6 +259,12 @@ class App:
             raise InputError("compare needs at least two jurisdictions", field="districts")
         self.topic(topic)
         return compare(self.policy, jids, topic=topic, date=date)
+
+    def report(self, districts: str | list[str] = ALL, date: dt.date | None = None, population: str | None = None,
+               output: str | Path | None = None, lang: str = "zh"):
+        """The standalone HTML report (`wrp report`), written atomically to ``output``."""
+        from solver.render.report import make_report
+        return make_report(self, districts, date, population, output, lang)
 
     def verify(self, properties: str | Path | None = None, date: dt.date | None = None):
         """The consistency properties (``policy/properties.yaml`` or ``properties``), proven or refuted."""
@@ -297,7 +339,37 @@ class CheckResult:
     many: bool  # asked for `all`: a list in JSON
     explain: bool = False
     missing: dict = field(default_factory=dict)  # jurisdiction -> MissingResult (explain, ineligible)
+    facts: Any = None  # the profile checked (for the next questions)
     exit_code: int = 0
+    profile: str = ""  # the file the profile came from (shown by the printable pages)
+
+    def to_csv(self) -> str:
+        """The flat row `batch` writes, one per jurisdiction."""
+        from solver.render.applicant import flat_row, to_csv
+        return to_csv([flat_row(self.profile, d) for d in self.decisions])
+
+    def to_markdown(self, lang: str = "en") -> str:
+        """The caseworker's page: verdicts side by side, the proof with quotes, the cheapest fix."""
+        from solver.render.applicant import to_markdown
+        return to_markdown(self.policy, self.decisions, lang, Path(self.profile).name, self.missing).rstrip("\n")
+
+    def to_html(self, lang: str = "en") -> str:
+        from solver.render.applicant import to_html
+        return to_html(self.policy, self.decisions, lang, Path(self.profile).name, self.missing)
+
+    QUESTIONS_SHOWN = 10
+
+    @property
+    def questions(self) -> list:
+        """Which question next (``solver.questions``): the unknown facts that settle some undetermined
+        answer, most decisive first; computed once, when asked for."""
+        if not hasattr(self, "_questions"):
+            from solver.questions import home_district, next_questions
+            lenient = bool(self.decisions) and self.decisions[0].lenient
+            self._questions = [] if self.facts is None else [
+                q for q in next_questions(self.policy, self.facts, home=home_district(self.policy, self.facts),
+                                          lenient=lenient) if q.settles]
+        return self._questions
 
     def as_dict(self):
         from solver.render.explain import decision_json
@@ -306,6 +378,7 @@ class CheckResult:
             item = decision_json(d)
             if d.jurisdiction.id in self.missing:
                 item["missing"] = self.missing[d.jurisdiction.id].as_dict()
+            item["next_questions"] = [q.as_dict() for q in self.questions[:self.QUESTIONS_SHOWN]]
             data.append(item)
         return data if self.many else data[0]
 
@@ -316,6 +389,9 @@ class CheckResult:
             out.append(decision_tree(self.policy, d, lang) if self.explain else decision_summary(self.policy, d, lang))
             if d.jurisdiction.id in self.missing:
                 out.append(self.missing[d.jurisdiction.id].render(lang))
+            if d.status == "undetermined" and self.questions:
+                from solver.questions import render
+                out.append(render(self.questions, lang))
             out.append("")
         if len(self.decisions) > 1:
             out.append(comparison_table(self.policy, self.decisions, lang))
@@ -342,15 +418,8 @@ class BatchResult:
         return self.rows
 
     def to_csv(self) -> str:
-        import csv
-        import io
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(["profile", "district", "status", "failed", "unknown", "error"])
-        for r in self.rows:
-            w.writerow([r["profile"], r["district"] or "", r["status"], " ".join(r["failed"]), " ".join(r["unknown"]),
-                        r["error"] or ""])
-        return buf.getvalue()
+        from solver.render.applicant import to_csv
+        return to_csv(self.rows)
 
     def render(self, lang: str = "en") -> list:
         from rich.table import Table
@@ -397,8 +466,8 @@ class ConflictsAnswer:
     def render(self, lang: str = "en") -> list:
         text = self.result.render(lang)
         if self.procedural is not None:
-            from solver.procedures.conflicts import render
-            text += "\n\n" + render(self.procedural, lang)
+            from solver.render.procedures import procedural_conflicts_text
+            text += "\n\n" + procedural_conflicts_text(self.procedural, lang)
         return [text]
 
 
