@@ -552,5 +552,6 @@ def load_procedures_from(policy: Policy, files: list[Path]) -> ProcedureSet:
 
 @cache(8, identity=(0,))
 def load_procedures(policy: Policy) -> ProcedureSet:
-    """The shipped procedure files (package data), loaded once per policy object."""
-    return load_procedures_from(policy, sorted(PROCEDURE_DIR.glob("*.yaml")))
+    """The procedure files of the policy's rules pack (the shipped ones by default), loaded once per policy."""
+    files = policy.pack.procedure_files() if policy.pack is not None else sorted(PROCEDURE_DIR.glob("*.yaml"))
+    return load_procedures_from(policy, files)
