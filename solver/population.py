@@ -318,8 +318,9 @@ def _outcome(policy: Policy, j: Jurisdiction, q, r: dict, apps: Applicants, lang
     held_pw = [p.id for p in j.pathways if r[f"pathway:{p.id}"] == "satisfied"]
     failed: list[str] = []
     reasons: list[str] = []
-    base = [*j.employer, *j.applicant, *j.exclusions]
-    matter = base + ([] if held_pw else [c for p in j.pathways for c in p.clauses])
+    base = [c for c in (*j.employer, *j.applicant, *j.exclusions) if getattr(c, "applies_to", None) is None]
+    scoped = [c for c in (*j.employer, *j.applicant) if getattr(c, "applies_to", None) is not None]
+    matter = base + ([] if held_pw else [*scoped, *(c for p in j.pathways for c in p.clauses)])
     for c in matter:
         if r[f"clause:{c.id}"] != "failed" or c.id in failed:
             continue
@@ -506,6 +507,8 @@ def population(policy: Policy, apps: Applicants, district: str | None = "all", *
                 # B's clauses that decide: a failed employer / applicant / exclusion clause, or no pathway
                 rb, jb = results[b], policy.jurisdictions[b][0]
                 for cl in (*jb.employer, *jb.applicant, *jb.exclusions):
+                    if getattr(cl, "applies_to", None) is not None:
+                        continue  # a scoped clause decides through the pathways ("no pathway")
                     k = int((_np(rb.column(f"clause:{cl.id}"))[m] == "failed").sum())
                     if k:
                         c[cl.id] = k

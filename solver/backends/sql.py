@@ -511,8 +511,11 @@ def _to_sql(policy: Policy, jid: str, table: str, keys: tuple[str, ...], date: d
 
         def r(c):
             return exp.true() if c.id in waived else cref(c.id)
-        pw = {pw.id: _and([r(c) for c in pw.clauses]) for pw in j.pathways}
-        base = [r(c) for c in (*j.employer, *j.applicant, *j.exclusions)]
+        # as solver.program.assemble: a base clause with applies_to joins the pathways it applies to
+        scoped = [c for c in (*j.employer, *j.applicant) if getattr(c, "applies_to", None) is not None]
+        pw = {pw.id: _and([*(r(c) for c in scoped if c.applies(pw.id)), *(r(c) for c in pw.clauses)])
+              for pw in j.pathways}
+        base = [r(c) for c in (*j.employer, *j.applicant, *j.exclusions) if getattr(c, "applies_to", None) is None]
         root = _and(base + ([_or([x.copy() for x in pw.values()])] if pw else []))
         return root, pw
 
