@@ -29,10 +29,11 @@ class ArgParser(argparse.ArgumentParser):
 
 
 def _date(s: str) -> dt.date:
+    from policy.reader import bilingual, parse_date
     try:
-        return dt.date.fromisoformat(s)
-    except ValueError:
-        raise InputError(f"`{s}` is not a date YYYY-MM-DD", field="--date") from None
+        return parse_date(s)
+    except ValueError as exc:
+        raise InputError(bilingual(str(exc)), field="--date") from None
 
 
 def _common(p: argparse.ArgumentParser, fmt: tuple[str, ...] = FORMATS) -> None:
@@ -233,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         from solver import commands
         return commands.run(args, out)
     except InputError as exc:
-        sys.stderr.write(f"wrp: error: {exc}\n")  # one line, never wrapped
+        sys.stderr.write(f"wrp: error: {exc.text(_lang(argv))}\n")  # one line, never wrapped
         return 2
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
@@ -244,6 +245,17 @@ def main(argv: list[str] | None = None) -> int:
             raise
         sys.stderr.write(f"wrp: internal error: {exc.__class__.__name__}: {exc} (set WRP_DEBUG=1 for details)\n")
         return 1
+
+
+def _lang(argv: list[str] | None) -> str:
+    """``--lang`` as given on the command line (messages of errors raised before or while parsing)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    for i, a in enumerate(args):
+        if a == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith("--lang="):
+            return a.split("=", 1)[1]
+    return "en"
 
 
 if __name__ == "__main__":

@@ -341,8 +341,8 @@ CLAUSE_KEYS = {"id", "topic", "cite", "quote", "strength", "note", "note_zh", "w
 
 
 def _clause(file: Path, node, kind: str, vocab: Vocabulary, params: Params, sources: dict[str, str],
-            pathway: str | None = None) -> Clause:
-    r = Reader(file, node, "a clause", CLAUSE_KEYS, {"id", "topic", "cite", "quote", "when"})
+            pathway: str | None = None, at: tuple | None = None) -> Clause:
+    r = Reader(file, node, "a clause", CLAUSE_KEYS, {"id", "topic", "cite", "quote", "when"}, at=at)
     cid = r.ident("id")
     topic = r.ident("topic")
     if topic not in vocab.topics:
@@ -360,7 +360,7 @@ def _clause(file: Path, node, kind: str, vocab: Vocabulary, params: Params, sour
 
 
 def _cite(file: Path, r: Reader, sources: dict[str, str]) -> Cite:
-    cr = Reader(file, r.get("cite"), "`cite`", {"source", "section"}, {"source", "section"})
+    cr = Reader(file, r.get("cite"), "`cite`", {"source", "section"}, {"source", "section"}, at=(r.node, "cite"))
     src, section, quote = cr.nonempty("source"), cr.nonempty("section"), r.nonempty("quote")
     if src not in sources:
         raise cr.err("source", f"unknown source `{shown(src, 80)}`; bundled sources: {', '.join(sorted(sources))}")
@@ -374,13 +374,14 @@ def load_jurisdiction(file: Path, vocab: Vocabulary, params: Params, sources: di
     top = Reader(file, data, "a jurisdiction file", {"meta", "employer", "applicant", "pathways", "exclusions"},
                  {"meta"})
     m = Reader(file, data["meta"], "`meta`",
-               {"id", "name", "issuer", "document", "in_force", "sources", "note"}, {"id", "name", "document", "sources"})
+               {"id", "name", "issuer", "document", "in_force", "sources", "note"}, {"id", "name", "document", "sources"},
+               at=(data, "meta"))
     jid = m.str("id")
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,59}", jid or ""):
         raise m.err("id", "the id is lower-case latin letters, digits and _ (the pinyin district name)")
     frm = to = None
     if m.get("in_force") is not None:
-        fr = Reader(file, m.get("in_force"), "`in_force`", {"from", "to", "note"})
+        fr = Reader(file, m.get("in_force"), "`in_force`", {"from", "to", "note"}, at=(m.node, "in_force"))
         frm, to = fr.date("from"), fr.date("to")
     srcs = m.list("sources", required=True, nonempty=True)
     for i, s in enumerate(srcs):
@@ -396,18 +397,22 @@ def load_jurisdiction(file: Path, vocab: Vocabulary, params: Params, sources: di
         return c
 
     def clauses(key: str, kind: str) -> tuple[Clause, ...]:
-        return tuple(remember(_clause(file, n, kind, vocab, params, sources), n) for n in top.list(key, nonempty=True))
+        seq = top.list(key, nonempty=True)
+        return tuple(remember(_clause(file, n, kind, vocab, params, sources, at=(seq, i)), n) for i, n in enumerate(seq))
 
     employer, applicant, exclusions = clauses("employer", "employer"), clauses("applicant", "applicant"), \
         clauses("exclusions", "exclusion")
     pathways = []
-    for pn in top.list("pathways"):
-        pr = Reader(file, pn, "a pathway", {"id", "topic", "title", "clauses"}, {"id", "topic", "title", "clauses"})
+    pseq = top.list("pathways")
+    for pi, pn in enumerate(pseq):
+        pr = Reader(file, pn, "a pathway", {"id", "topic", "title", "clauses"}, {"id", "topic", "title", "clauses"},
+                    at=(pseq, pi))
         pid = pr.ident("id")
         if pr.ident("topic") not in vocab.topics:
             raise pr.err("topic", f"unknown topic `{pr.str('topic')}`; topics are listed in policy/topics.yaml")
-        cls = tuple(remember(_clause(file, n, "pathway", vocab, params, sources, pathway=pid), n)
-                    for n in pr.list("clauses", required=True, nonempty=True))
+        cseq = pr.list("clauses", required=True, nonempty=True)
+        cls = tuple(remember(_clause(file, n, "pathway", vocab, params, sources, pathway=pid, at=(cseq, i)), n)
+                    for i, n in enumerate(cseq))
         line, col = node_pos(pn)
         pathways.append(Pathway(pid, pr.str("topic"), pr.text("title"), cls, Span(file.name, line or 0, col or 0)))
     return Jurisdiction(id=jid, name=m.text("name"), issuer=m.str("issuer", ""), document=m.nonempty("document"),

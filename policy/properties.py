@@ -57,11 +57,12 @@ def load_properties(path: Path | str = PROPERTIES, policy=None) -> list[Property
     top = Reader(path, read_yaml(path), "a properties file", {"properties"}, {"properties"})
     out: list[Property] = []
     seen: set[str] = set()
-    for node in top.list("properties", required=True):
+    seq = top.list("properties", required=True)
+    for i, node in enumerate(seq):
         kind = node.get("kind") if hasattr(node, "get") else None
         if kind not in KINDS:
             Reader(path, node, "a property", {"id", "kind", "note", *{k for r, o in KINDS.values() for k in r | o}},
-                   {"id", "kind"})
+                   {"id", "kind"}, at=(seq, i))
             raise err(f"unknown kind `{shown(kind, 60)}`; kinds: {', '.join(KINDS)}", path, node, "kind", field="kind")
         required, optional = KINDS[kind]
         r = Reader(path, node, f"a `{kind}` property", {"id", "kind", "note", *required, *optional},

@@ -34,7 +34,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from policy.errors import InputError, shown
 from policy.i18n import Msg
-from policy.yamlio import MAX_DIGITS, err
+from policy.yamlio import MAX_DIGITS, err, node_pos
 
 MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2199, 12, 31)
@@ -119,10 +119,14 @@ class Reader:
         x.yaml:2:1: `n`: `n` must be a whole number from 5 to 9, got `3`
     """
 
-    def __init__(self, file, node, where: str, allowed: set[str], required: set[str] = frozenset()):
+    def __init__(self, file, node, where: str, allowed: set[str], required: set[str] = frozenset(),
+                 at: tuple | None = None):
+        """``at``: (parent, key) of ``node``, where an error is placed when ``node`` itself has no
+        position (a null or a plain value)."""
         if not isinstance(node, CommentedMap):
             got = "nothing (null)" if node is None else "a list" if isinstance(node, list) else f"`{shown(node, 60)}`"
-            raise err(f"{where} must be a mapping (key: value), got {got}", file, node)
+            placed = (node,) if at is None or node_pos(node) != (None, None) else at
+            raise err(f"{where} must be a mapping (key: value), got {got}", file, *placed)
         extra = [k for k in node if k not in allowed]
         if extra:
             raise err(f"unknown key `{shown(extra[0], 60)}` in {where}; allowed: {', '.join(sorted(allowed))}",
@@ -174,7 +178,7 @@ class Reader:
             raise self.err(key, f"`{key}` must be {{zh: …, en: …}}, not empty (null); leave it out instead")
         if v is None and not required:
             return None
-        r = Reader(self.file, v, f"`{key}`", {"zh", "en"}, {"zh", "en"})
+        r = Reader(self.file, v, f"`{key}`", {"zh", "en"}, {"zh", "en"}, at=(self.node, key))
         return {"zh": r.nonempty("zh"), "en": r.nonempty("en")}
 
     def date(self, key) -> dt.date | None:
