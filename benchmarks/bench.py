@@ -108,7 +108,7 @@ def main(quick: bool = False) -> None:
                warm_per_jurisdiction(lambda j: verdict(policy, j, base)), None))
     # Where the check's time goes: pyDatalog derives every node of the proof (true / false) as a
     # tabled subgoal, at a near-constant cost per node — so the check grows with the jurisdiction.
-    from solver.datalog import node_status
+    from solver.backends.datalog import node_status
     from solver.program import compile_program
     for j in jids:
         prog = compile_program(policy.version(j, base.date)[0], base.wage, False)
@@ -123,11 +123,11 @@ def main(quick: bool = False) -> None:
               f"= {med / len(prog.nodes) * 1e6:4.0f} µs a node")
 
     # missing: profile variants × jurisdictions
-    import solver.missing as missing_mod
+    import solver.analyses.missing.answer as missing_mod
     for j in jids:  # warm: compiled programs, Datalog rules
         for v in VARIANTS.values():
             missing_mod.missing(policy, j, base.with_values(v))
-    timers = [Timer(missing_mod, "decide"), Timer(missing_mod, "verdict")]
+    timers = [Timer(missing_mod, "verdict")]
     per_j: dict[str, list[float]] = {j: [] for j in jids}
     per_v: dict[str, list[float]] = {v: [] for v in VARIANTS}
     total = 0.0
@@ -151,10 +151,11 @@ def main(quick: bool = False) -> None:
           f"replay of suggestions; z3 and the rest: {(total - replay_total) / total:.0%})")
 
     # conflicts: all jurisdictions
-    import solver.conflicts as conf
+    import solver.analyses.common as common
+    import solver.analyses.conflicts as conf
     xs, replay, n, pairs = [], [], 0, 0
     for _ in range(1 if quick else 3):
-        rt = Timer(conf, "replay")
+        rt = Timer(common, "replay")
         t = time.perf_counter()
         r = conf.conflicts(policy, date=DAY)
         xs.append(time.perf_counter() - t)

@@ -67,6 +67,3 @@ def localize(text: str, lang: str) -> str:
 def status_text(status: str, lang: str) -> str:
     """A verdict (eligible / ineligible / undetermined) in ``lang``."""
     return STATUS_ZH.get(status, status) if lang == "zh" else status
-
-
-__all__ = ["Msg", "say", "localize", "status_text", "STATUS_ZH"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from policy.errors import InputError, shown
-from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, all_of, any_of, not_of
+from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, not_of
 from policy.i18n import Msg, register_choices
 from policy.model import Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway, Vocabulary, WageYear
 from policy.reader import FACT_NAME, IDENT, Reader, parse_date, to_fraction
@@ -446,6 +446,3 @@ def load_policy(rules: str | None = None) -> Policy:
     if not rdir.is_dir() or not any(rdir.glob("*.yaml")):
         raise InputError("not a directory of jurisdiction YAML files", file=str(rdir), field="--rules")
     return load_policy_from(rdir)
-
-
-__all__ = ["Policy", "load_policy", "load_policy_from", "load_jurisdiction", "normalize", "all_of", "any_of"]

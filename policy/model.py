@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from policy.expr import TRUE, Expr, Span, all_of, any_of, not_of
+from policy.expr import Expr, Span
 
 Text = dict  # {"zh": ..., "en": ...}
 
@@ -135,25 +135,6 @@ class Jurisdiction:
     def in_force(self, day: dt.date) -> bool:
         return (self.in_force_from is None or self.in_force_from <= day) and (
             self.in_force_to is None or day <= self.in_force_to)
-
-    def eligibility(self, waive: frozenset[str] = frozenset(), drop: frozenset[str] = frozenset()) -> Expr:
-        """The whole rule as one expression: employer ∧ applicant ∧ (some pathway) ∧ ¬exclusions.
-
-        ``waive``: clause ids treated as holding (``--lenient`` passes the in_principle ones);
-        ``drop``: the same, used by analyses that ask "what if this clause were gone".
-        """
-        def cl(c: Clause) -> Expr:
-            return TRUE if c.id in waive or c.id in drop else c.when
-
-        def ex(c: Clause) -> Expr:
-            return TRUE if c.id in waive or c.id in drop else not_of(c.when)
-
-        return all_of([
-            *(cl(c) for c in self.employer),
-            *(cl(c) for c in self.applicant),
-            any_of([all_of([cl(c) for c in p.clauses]) for p in self.pathways]) if self.pathways else TRUE,
-            *(ex(c) for c in self.exclusions),
-        ])
 
 
 @dataclass(frozen=True, slots=True)

@@ -550,8 +550,3 @@ def load_procedures(policy: Policy) -> ProcedureSet:
     if hit is None or hit[0] is not policy:
         hit = _LOADED[id(policy)] = (policy, load_procedures_from(policy, sorted(PROCEDURE_DIR.glob("*.yaml"))))
     return hit[1]
-
-
-__all__ = ["BUSINESSES", "EVENTS", "Duration", "Window", "Deadline", "Lapse", "AutoExtend", "Period", "ProcClause",
-           "Material", "Business", "Procedures", "ProcedureSet", "load_procedures", "load_procedures_from",
-           "load_procedure_file", "with_procedure_facts", "load_procedure_vocabulary", "load_procedure_topics"]

@@ -9,38 +9,15 @@ facts would decide them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, children, evaluate, fmt_num, not_of
+from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, children, fmt_num, not_of
 from policy.load import Policy
 from policy.model import Clause, Jurisdiction, Pathway
+from solver.backends.registry import Status, backend
 from solver.facts import DERIVED_FROM, Facts, display, with_unit
 from solver.program import Program, compile_program
-
-Status = dict[int, bool | None]
-
-
-# --- backends ------------------------------------------------------------------------------------
-
-
-def reference_status(prog: Program, facts: Facts) -> Status:
-    """The direct interpreter of the IR (``policy.expr.evaluate``): the oracle backends are tested against."""
-    return {id(n): evaluate(n, facts.values) for n in prog.nodes}
-
-
-def backend(name: str) -> Callable[[Program, Facts], Status]:
-    if name == "datalog":
-        from solver.datalog import node_status
-        return node_status
-    if name == "reference":
-        return reference_status
-    if name == "z3":
-        from solver.smt import node_status as z3_status
-        return z3_status
-    raise ValueError(f"unknown backend {name!r}")
-
 
 # --- results -------------------------------------------------------------------------------------
 
@@ -297,7 +274,7 @@ class Verdict:
 
 def verdict(policy: Policy, jid: str, facts: Facts, lenient: bool = False) -> Verdict:
     """Status and satisfied pathways by the Datalog backend, reading back only those nodes."""
-    from solver.datalog import verdict as datalog_verdict
+    from solver.backends.datalog import verdict as datalog_verdict
     j, _ = policy.version(jid, facts.date)
     prog = compile_program(j, facts.wage, lenient)
     st = datalog_verdict(prog, facts)
@@ -329,7 +306,3 @@ def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backen
                     applicant=res(j.applicant), pathways=pathways, exclusions=res(j.exclusions),
                     unknown=unknown_facts(prog.root, st, facts) if truth is None else [],
                     warnings=warnings, facts=facts, backend=backend_name)
-
-
-__all__ = ["decide", "verdict", "Verdict", "Decision", "ClauseResult", "PathwayResult", "Leaf", "reference_status", "backend",
-           "Any", "All"]

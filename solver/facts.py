@@ -16,8 +16,6 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
-from ruamel.yaml.comments import CommentedMap
-
 from policy.errors import InputError, shown
 from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, Threshold, evaluate, fmt_num, round_half_up
 from policy.i18n import Msg
@@ -385,7 +383,23 @@ def with_unit(policy: Policy, name: str, text: str) -> str:
         unit = spec.unit["en"][:-1] if text == "1" else spec.unit["en"]
         return f"{text} {unit}"
     return text
+# --- the employer's relocation -----------------------------------------------------------------------
+
+DISTRICT_FACTS = ("employer.registered_district", "employer.tax_district")
 
 
-__all__ = ["Facts", "Wage", "load_profile", "facts_from_dict", "resolve", "wage_on", "display",
-           "retirement_age_months", "completed_months", "CommentedMap"]
+def home_district(policy: Policy, jid: str) -> int | None:
+    """The district index a jurisdiction governs (``None`` for the city-wide rule)."""
+    choices = policy.vocabulary.facts["employer.registered_district"].choices
+    return choices.index(jid) if jid in choices else None
+
+
+def relocated(policy: Policy, facts: Facts, jid: str) -> Facts:
+    """The same profile with the employer registered and paying tax in ``jid``'s district."""
+    d = home_district(policy, jid)
+    if d is None:
+        return facts  # the city-wide rule: wherever the employer is
+    moved = facts.with_values({f: Fraction(d) for f in DISTRICT_FACTS})
+    moved.warnings = [*facts.warnings, Msg(f"relocated: the employer is placed in {jid} (registration and tax)",
+                                           f"假设迁移：单位注册和纳税均在 {jid}")]
+    return moved

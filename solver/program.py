@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from policy.expr import TRUE, Expr, all_of, any_of, not_of, walk
+from policy.expr import TRUE, Cmp, Expr, all_of, any_of, not_of, walk
 from policy.model import Clause, Jurisdiction
 from solver.facts import Wage, resolve
 
@@ -57,4 +57,22 @@ def _compile(j: Jurisdiction, wage: Wage, lenient: bool, drop: frozenset[str]) -
                 seen.add(id(n))
                 prog.nodes.append(n)
     return prog
+
+
+_COMPARISONS: dict[int, tuple[Expr, dict[str, list[Cmp]]]] = {}
+
+
+def comparisons(top: Expr, name: str) -> list[Cmp]:
+    """The comparisons of one fact alone (``k × fact op rhs``) under ``top``, in ``walk`` order
+    (indexed once per expression: programs are cached, so the same trees come back)."""
+    hit = _COMPARISONS.get(id(top))
+    if hit is None or hit[0] is not top:
+        idx: dict[str, list[Cmp]] = {}
+        for c in walk(top):
+            if isinstance(c, Cmp) and len(c.terms) == 1:
+                idx.setdefault(c.terms[0][1], []).append(c)
+        if len(_COMPARISONS) > 4096:
+            _COMPARISONS.clear()
+        hit = _COMPARISONS[id(top)] = (top, idx)
+    return hit[1].get(name, [])
 

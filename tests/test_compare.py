@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from policy.load import load_policy
-from solver.compare import compare
+from solver.analyses.compare import compare
 
 POLICY = load_policy()
 DAY = dt.date(2021, 9, 15)

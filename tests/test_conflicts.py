@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 from policy.load import load_policy, load_policy_from
-from solver.conflicts import compare_pair, inside, reference_facts, replay, source_problems, subsumes
+from policy.source_check import source_problems
+from solver.analyses.common import inside, reference_facts, replay, subsumes
+from solver.analyses.conflicts import compare_pair
 
 POLICY = load_policy()
 DAY = dt.date(2021, 9, 15)
@@ -74,7 +76,7 @@ def test_source_problems_are_found_by_scanning():
 
 
 def test_text_in_chinese():
-    from solver.conflicts import conflicts
+    from solver.analyses.conflicts import conflicts
     zh = conflicts(POLICY, ["beijing", "changping"], topic="income_threshold", date=DAY).render("zh")
     assert "冲突分析" in zh and "互不包含" in zh and "incomparable" not in zh
     assert "近12个月月均应税收入 20,000 → 11,287" in zh  # the witness read by the fact's label

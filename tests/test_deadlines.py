@@ -6,8 +6,8 @@ import json
 import pytest
 
 from policy.load import load_policy
-from solver.deadlines import deadlines
-from solver.procedure_facts import procedure_facts_from_dict
+from solver.procedures.deadlines import deadlines
+from solver.procedures.facts import procedure_facts_from_dict
 
 D = dt.date
 

@@ -18,7 +18,7 @@ from rich.console import Console
 
 import cli
 from policy.load import load_policy
-from solver.datalog import to_datalog
+from solver.backends.datalog import to_datalog
 from solver.facts import wage_on
 from solver.program import compile_program
 
@@ -44,7 +44,7 @@ def render_explain(args: list[str]) -> str:
     buf = io.StringIO()
     console = Console(file=buf, width=100, color_system=None, force_terminal=False, force_jupyter=False,
                       force_interactive=False, legacy_windows=False, highlight=False, soft_wrap=False)
-    assert cli.cmd_check(parsed, console, explain=True) == 0
+    assert cli.run(parsed, console) == 0
     text = "\n".join(line.rstrip() for line in buf.getvalue().splitlines())
     return text.replace(str(ROOT) + os.sep, "") + "\n"
 
@@ -53,7 +53,7 @@ def render_datalog(jid: str, day: dt.date) -> str:
     policy = load_policy()
     j, _ = policy.version(jid, day)
     text, _ = to_datalog(compile_program(j, wage_on(policy.params, day), lenient=False))
-    return f"# {jid} on {day}: solver.datalog.to_datalog(compile_program(...)); UPDATE_GOLDEN=1 to regenerate\n{text}\n"
+    return f"# {jid} on {day}: solver.backends.datalog.to_datalog(compile_program(...)); UPDATE_GOLDEN=1 to regenerate\n{text}\n"
 
 
 def _compare(name: str, actual: str) -> None:

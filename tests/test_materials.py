@@ -4,8 +4,8 @@ import pytest
 
 from policy.errors import InputError
 from policy.load import load_policy
-from solver.materials import materials
-from solver.procedure_facts import load_procedure_profile, procedure_facts_from_dict
+from solver.procedures.facts import load_procedure_profile, procedure_facts_from_dict
+from solver.procedures.materials import materials
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,7 @@ def test_pathway_from_eligibility(policy):
 def test_child_age(policy, jid, age, school, status):
     import datetime as dt
 
-    from solver.workdays import add_years
+    from solver.calendar import add_years
     birth = add_years(dt.date(2024, 3, 1), -age).isoformat()
     f = facts(policy, {"accompanying": {"children": 1, "oldest_child_birth_date": birth,
                                         "oldest_child_in_school": school}})

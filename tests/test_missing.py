@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 
 from policy.load import load_policy
 from policy.yamlio import read_yaml
+from solver.analyses.missing.answer import missing
+from solver.calendar import add_months
 from solver.decide import decide
 from solver.facts import facts_from_dict, load_profile, wage_on
-from solver.missing import add_months, missing
 from tests.strategies import profiles
 
 POLICY = load_policy()

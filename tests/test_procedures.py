@@ -8,10 +8,10 @@ import pytest
 from policy.errors import InputError
 from policy.load import load_policy, normalize
 from policy.procedures import load_procedure_file, load_procedures, with_procedure_facts
-from solver.deadlines import deadlines
-from solver.materials import materials
-from solver.procedural_conflicts import procedural_conflicts
-from solver.procedure_facts import procedure_facts_from_dict
+from solver.procedures.conflicts import procedural_conflicts
+from solver.procedures.deadlines import deadlines
+from solver.procedures.facts import procedure_facts_from_dict
+from solver.procedures.materials import materials
 
 FIXTURES = Path(__file__).parent / "fixtures" / "procedures"
 

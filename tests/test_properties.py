@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solver.datalog import node_status
-from solver.decide import decide, reference_status
+from solver.backends.datalog import node_status
+from solver.backends.reference import node_status as reference_status
+from solver.decide import decide
 from solver.facts import facts_from_dict
 from solver.program import compile_program
 from tests.profiles import HOME, near_profiles, nest, ordinary, profiles

@@ -11,23 +11,15 @@ from hypothesis import strategies as st
 
 from policy.expr import All, Any, AtLeast, Cmp, Const, In, Not
 from policy.load import load_policy
-from solver.datalog import node_status as datalog_status
-from solver.decide import decide, reference_status
+from solver.backends.datalog import node_status as datalog_status
+from solver.backends.reference import node_status as reference_status
+from solver.backends.smt.encode import Encoder, node_status
+from solver.backends.smt.session import BudgetExhausted, check, new_solver
+from solver.backends.smt.space import indicator
+from solver.backends.smt.terms import Lin, mk_and, mk_atleast, mk_not, mk_or
+from solver.decide import decide
 from solver.facts import facts_from_dict
 from solver.program import compile_program
-from solver.smt import (
-    BudgetExhausted,
-    Encoder,
-    Lin,
-    check,
-    indicator,
-    mk_and,
-    mk_atleast,
-    mk_not,
-    mk_or,
-    new_solver,
-    node_status,
-)
 from tests.strategies import profiles
 
 POLICY = load_policy()

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policy.load import load_policy, load_policy_from
+from solver.analyses.verify import Property, load_properties, verify
 from solver.decide import decide
 from solver.facts import facts_from_dict
-from solver.verify import Property, load_properties, verify
 from tests.strategies import profiles
 
 POLICY = load_policy()
@@ -78,7 +78,7 @@ def test_age_is_not_monotone_where_there_is_an_age_limit(policy):
     """More age with everything else equal must not be vacuous: the derived age facts move together."""
     import datetime as dt
 
-    from solver.verify import Property, verify
+    from solver.analyses.verify import Property, verify
     props = [Property("age_chaoyang", "monotone", "chaoyang", "applicant.age_months", "up"),
              Property("age_changping", "monotone", "changping", "applicant.age_months", "up"),
              Property("age_beijing", "monotone", "beijing", "applicant.age_months", "up")]

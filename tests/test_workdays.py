@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from solver.workdays import (
+from solver.calendar import (
     DATA_YEARS,
     add_months,
     add_workdays,

@@ -9,7 +9,7 @@ asks for 6); otherwise ``unknown`` naming the fact to state. The ``requires`` cl
 Example:
     >>> import datetime as dt
     >>> from policy.load import load_policy
-    >>> from solver.procedure_facts import procedure_facts_from_dict
+    >>> from solver.procedures.facts import procedure_facts_from_dict
     >>> p = load_policy()
     >>> f = procedure_facts_from_dict({"application": {"date": "2024-03-01"},
     ...     "applicant": {"residence": {"proof": "rented", "lease_months_remaining": 4}}}, p)
@@ -28,7 +28,7 @@ from policy.i18n import Msg, localize, say
 from policy.load import Policy
 from policy.procedures import BUSINESSES, EVENTS, Material, ProcClause, ProcedureSet, load_procedures
 from solver.facts import Facts, display
-from solver.procedure_facts import procedure_policy
+from solver.procedures.facts import procedure_policy
 
 
 @dataclass
@@ -88,10 +88,6 @@ class Checklist:
 
     def render(self, lang: str = "en") -> str:
         return render(self, lang)
-
-    def __rich__(self):
-        from rich.text import Text
-        return Text(self.render())
 
 
 # --- evaluation ------------------------------------------------------------------------------------
@@ -155,7 +151,7 @@ def _pathways(policy: Policy, jid: str, facts: Facts, pathway: str | None, warni
 
 
 def materials(policy: Policy, jid: str, facts: Facts, business: str = "new", pathway: str | None = None) -> Checklist:
-    """The checklist for ``facts`` (from ``solver.procedure_facts``) in jurisdiction ``jid``."""
+    """The checklist for ``facts`` (from ``solver.procedures.facts``) in jurisdiction ``jid``."""
     merged = procedure_policy(policy)
     pset = load_procedures(policy)
     proc = pset[jid]
@@ -294,6 +290,3 @@ def render(c: Checklist, lang: str = "en") -> str:
     for w in c.warnings:
         out.append(("警告: " if lang == "zh" else "warning: ") + say(w, lang))
     return "\n".join(out)
-
-
-__all__ = ["materials", "Checklist", "Item", "Check", "render", "describe_rule"]

@@ -127,8 +127,3 @@ def months_between(start: dt.date, end: dt.date) -> int:
 def years_between(start: dt.date, end: dt.date) -> int:
     """Completed years (an age in 周岁)."""
     return months_between(start, end) // 12
-
-
-__all__ = ["DATA_YEARS", "in_data", "is_workday", "add_workdays", "count_workdays", "workday_on_or_before",
-           "workday_on_or_after", "last_filing_day", "add_months", "add_years", "months_between", "years_between",
-           "fallback_warning"]

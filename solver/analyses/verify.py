@@ -22,37 +22,28 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from policy.errors import InputError
 from policy.expr import facts_of
 from policy.i18n import Msg, localize, say
-from policy.load import POLICY_DIR, Policy
-from policy.yamlio import read_yaml
-from solver.conflicts import (
+from policy.load import Policy
+from policy.properties import PROPERTIES, Property, load_properties
+from solver.analyses.common import (
     DISTRICT_FACTS,
+    Claim,
     ClauseRef,
-    _program,
+    Replays,
+    cached_replay,
     home_district,
+    implies,
     inside,
     override,
+    program,
     reference_facts,
-    replay,
+    reference_values,
     subsumes,
 )
-from solver.smt import AGE_GROUP, UNKNOWN_TEXT, BudgetExhausted, Space, closest_model, closure, mk_not
-
-PROPERTIES = POLICY_DIR / "properties.yaml"
-KINDS = ("monotone", "at_least_as_strict", "subsumes", "pathways_reachable", "no_contradictions")
-
-
-@dataclass(frozen=True)
-class Property:
-    id: str
-    kind: str
-    jurisdiction: str | None = None
-    fact: str | None = None
-    direction: str = "up"
-    than: str | None = None
-    note: str | None = None
+from solver.backends.smt.session import UNKNOWN_TEXT, BudgetExhausted, Session
+from solver.backends.smt.space import AGE_GROUP, Space, closure
+from solver.facts import display
 
 
 @dataclass
@@ -81,6 +72,10 @@ class VerifyResult:
         """Exit status for the CLI: every property holds (or is skipped)."""
         return all(r.status in ("holds", "skipped") for r in self.results)
 
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
     def as_dict(self) -> dict:
         return {"date": self.date.isoformat(), "ok": self.ok, "properties": [r.as_dict() for r in self.results]}
 
@@ -101,30 +96,6 @@ class VerifyResult:
                 out.append(f"      {'反例' if zh else 'counterexample'} {i + 1}: {summary}")
         return "\n".join(out)
 
-    def __rich__(self):
-        from rich.text import Text
-        return Text(self.render("en"))
-
-
-def load_properties(path: Path = PROPERTIES, policy: Policy | None = None) -> list[Property]:
-    data = read_yaml(Path(path))
-    items = data.get("properties") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise InputError("a properties file has a `properties:` list", file=str(path))
-    out = []
-    for i, p in enumerate(items):
-        extra = set(p) - {"id", "kind", "jurisdiction", "fact", "direction", "than", "a", "b", "note"}
-        if extra or p.get("kind") not in KINDS or "id" not in p:
-            raise InputError(f"property {i + 1}: needs `id` and `kind` ({', '.join(KINDS)}); unknown keys: "
-                             f"{', '.join(sorted(extra)) or 'none'}", file=str(path))
-        if p["kind"] == "monotone" and policy is not None and p.get("fact") not in policy.vocabulary.facts:
-            raise InputError(f"property `{p['id']}`: unknown fact `{p.get('fact')}`", file=str(path))
-        if p["kind"] == "subsumes":
-            out.append(Property(p["id"], p["kind"], p.get("a"), than=p.get("b"), note=p.get("note")))
-        else:
-            out.append(Property(p["id"], p["kind"], p.get("jurisdiction"), p.get("fact"), p.get("direction", "up"),
-                                p.get("than"), p.get("note")))
-    return out
 
 
 def verify(policy: Policy, properties: list[Property] | Path | None = None, date: dt.date | None = None) -> VerifyResult:
@@ -174,7 +145,7 @@ def check_property(policy: Policy, p: Property, jid: str, date: dt.date, ref=Non
 
 
 def _monotone(policy: Policy, p: Property, jid: str, date: dt.date, ref) -> PropertyResult:
-    prog = _program(policy, jid, date, ref.wage)
+    prog = program(policy, jid, date, ref.wage)
     names = facts_of(prog.root) - set(DISTRICT_FACTS)
     spec = policy.vocabulary.facts[p.fact]
     targets = set(spec.numeric_names)
@@ -188,30 +159,29 @@ def _monotone(policy: Policy, p: Property, jid: str, date: dt.date, ref) -> Prop
     # Facts derived together with the target (age and the months to retirement move as one) follow it;
     # tying them would make "more age, all else equal" impossible and the property vacuously true.
     linked = set(AGE_GROUP) if targets & set(AGE_GROUP) else set()
-    for n in free:
-        x1, x2 = one.term(n), two.term(n)
-        v1, v2 = one.enc.var(x1.coefs[0][0]), one.enc.var(x2.coefs[0][0])
+    for n in sorted(free):
         if n in targets:
-            tie.append(v2 >= v1 if p.direction == "up" else v2 <= v1)
+            tie.append(one.relate(two, n, "ge" if p.direction == "up" else "le"))
         elif n not in linked:
-            tie.append(v2 == v1)
-    goal = [*two.background(), *tie, one.expr(prog.root, ov), mk_not(two.expr(prog.root, ov))]
-    m = closest_model(one, goal, {k: v for k, v in ref.values.items() if k not in DISTRICT_FACTS})
-    if m is None:
+            tie.append(one.relate(two, n, "eq"))
+    d = home_district(policy, jid)
+    replays: Replays = {}
+
+    def eligible(values) -> bool | None:
+        return {"eligible": True, "ineligible": False}.get(cached_replay(policy, ref, values, jid, d, replays)[1].status)
+
+    found = implies(Session(one), Claim(one.expr(prog.root, ov), eligible, one), Claim(two.expr(prog.root, ov), eligible, two),
+                    reference_values(ref), extra=[*two.background(), *tie])
+    if found is None:
         more_less = ("more", "增加") if p.direction == "up" else ("less", "减少")
         return PropertyResult(p, jid, "holds", Msg(
             f"{more_less[0]} `{p.fact}` never turns eligible into ineligible in {jid}",
             f"在 {jid}，{more_less[1]} `{p.fact}` 不会使符合条件变为不符合"))
-    values, more = one.values(m), two.values(m)
-    d = home_district(policy, jid)
-    prof1, dec1 = replay(policy, ref, values, jid, d)
-    prof2, dec2 = replay(policy, ref, more, jid, d)
-    if dec1.status != "eligible" or dec2.status != "ineligible":
-        raise AssertionError(f"verify: monotonicity counterexample for {p.fact} in {jid} does not replay "
-                             f"({dec1.status} / {dec2.status})")
+    values, more = found.values, found.values_b
+    prof1, _ = cached_replay(policy, ref, values, jid, d, replays)
+    prof2, dec2 = cached_replay(policy, ref, more, jid, d, replays)
     changed = ", ".join(f"{n} {_fmt(values[n])} → {_fmt(more[n])}" for n in sorted(targets) if values[n] != more[n])
     # what the person looks like: the facts the rejecting clauses read, as the first profile has them
-    from solver.facts import display
     read = sorted({f for c in dec2.failed() for f in facts_of(c.clause.when)} | targets)
     shape = ", ".join(f"{n}={display(policy, n, values[n])}" for n in read if n in values)
     return PropertyResult(p, jid, "fails", Msg(f"eligible, then ineligible with {changed}",
@@ -226,6 +196,3 @@ def _monotone(policy: Policy, p: Property, jid: str, date: dt.date, ref) -> Prop
 def _fmt(x: Fraction) -> str:
     from policy.expr import fmt_num
     return fmt_num(x)
-
-
-__all__ = ["verify", "load_properties", "check_property", "Property", "PropertyResult", "VerifyResult"]

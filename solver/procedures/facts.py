@@ -19,8 +19,8 @@ from policy.errors import InputError
 from policy.load import Policy, as_date
 from policy.procedures import ProcedureSet, load_procedures, with_procedure_facts
 from policy.yamlio import read_yaml
+from solver.calendar import months_between, years_between
 from solver.facts import Facts, facts_from_dict
-from solver.workdays import months_between, years_between
 
 _MERGED: dict[int, tuple[Policy, Policy]] = {}
 
@@ -74,7 +74,3 @@ def load_procedure_profile(path: str | Path, policy: Policy, date: dt.date | Non
     if not path.exists():
         raise InputError("no such file", file=str(path))
     return procedure_facts_from_dict(read_yaml(path), policy, date=date, file=str(path))
-
-
-__all__ = ["procedure_policy", "procedure_facts_from_dict", "load_procedure_profile", "derive", "stated_date",
-           "as_date", "derive_value"]

@@ -11,7 +11,7 @@ the expiry date), each jurisdiction's plan has:
 * ``suspended``  the day the permit is suspended (挂起), at the latest
 * other events: de-linking and cancellation by the former employer, automatic extension, late filing
 
-Counting (see ``solver.workdays``): periods start the day after the event; working days are the
+Counting (see ``solver.calendar``): periods start the day after the event; working days are the
 official calendar; "at least N working days before expiry" and a review of N working days both
 give the last working day whose N-th following working day is on or before the expiry date (or the
 last working day before it).
@@ -46,9 +46,7 @@ from policy.procedures import (
     Window,
     load_procedures,
 )
-from solver.facts import Facts
-from solver.procedure_facts import stated_date
-from solver.workdays import (
+from solver.calendar import (
     add_months,
     add_workdays,
     is_workday,
@@ -56,6 +54,8 @@ from solver.workdays import (
     workday_on_or_after,
     workday_on_or_before,
 )
+from solver.facts import Facts
+from solver.procedures.facts import stated_date
 
 TIMED_BUSINESSES = ("renewal", "employer_change")
 # Clauses of another business that belong on the same timeline (cancelling the old link on leaving).
@@ -181,10 +181,6 @@ class Timeline:
 
     def render(self, lang: str = "en") -> str:
         return render(self, lang)
-
-    def __rich__(self):
-        from rich.text import Text
-        return Text(self.render())
 
     def to_ics(self, path: str | Path) -> int:
         """Write every dated event as an all-day VEVENT; returns the number of events."""
@@ -374,7 +370,7 @@ def deadlines(policy: Policy, jurisdictions: list[str] | None = None, expiry: dt
     """Renewal and employer-change plans for each jurisdiction, side by side.
 
     ``expiry`` and ``left_employer`` default to the profile's ``permit.expiry_date`` and
-    ``permit.left_employer_date`` when ``facts`` (from ``solver.procedure_facts``) are given.
+    ``permit.left_employer_date`` when ``facts`` (from ``solver.procedures.facts``) are given.
     """
     pset = load_procedures(policy)
     jids = jurisdictions or pset.ids()
@@ -493,6 +489,3 @@ def to_ics(t: Timeline) -> tuple[str, int]:
                           "END:VEVENT"]
     lines.append("END:VCALENDAR")
     return "".join(_fold(line) + "\r\n" for line in lines), n
-
-
-__all__ = ["deadlines", "Timeline", "Plan", "Event", "build_plan", "render", "to_ics", "shift", "TIMED_BUSINESSES"]

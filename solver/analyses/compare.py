@@ -12,13 +12,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from policy.expr import SYMBOL, All, Any, AtLeast, Cmp, Const, Expr, In, Not, all_of, facts_of, fmt_num
+from policy.expr import SYMBOL, All, Any, AtLeast, Cmp, Const, Expr, In, Not, all_of, evaluate, facts_of, fmt_num
 from policy.i18n import localize
 from policy.load import Policy
-from solver.conflicts import DISTRICT_FACTS, home_district, override, reference_facts
-from solver.facts import display, wage_on
+from solver.analyses.common import (
+    DISTRICT_FACTS,
+    Claim,
+    PairWitness,
+    home_district,
+    implies,
+    override,
+    reference_facts,
+    reference_values,
+)
+from solver.backends.smt.session import UNKNOWN_TEXT, BudgetExhausted, Session
+from solver.backends.smt.space import Space, closure, to_profile
+from solver.facts import display, facts_from_dict, wage_on
 from solver.program import compile_program
-from solver.smt import UNKNOWN_TEXT, BudgetExhausted, Space, check, closure, mk_and, mk_not, new_solver
 
 WORDS = {"and": {"zh": "且", "en": "and"}, "or": {"zh": "或", "en": "or"}, "not": {"zh": "非", "en": "not"},
          "at_least": {"zh": "至少满足{k}项", "en": "at least {k} of"}, "true": {"zh": "恒成立", "en": "always"},
@@ -122,6 +132,7 @@ class Cell:
     clauses: list[ClauseCell]
     relation: str  # reference | same | stricter | looser | different | absent | unknown (budget exhausted)
     relative_to: str | None = None
+    witness: dict | None = None  # stricter / looser / different: a replayed profile one rule accepts, the other not
 
     def as_dict(self) -> dict:
         return {"jurisdiction": self.jurisdiction, "relation": self.relation, "relative_to": self.relative_to,
@@ -198,9 +209,6 @@ class Comparison:
                     out.append(f"      “{x.quote}” [{x.source} {x.section}]")
         return "\n".join(out)
 
-    def __rich__(self):
-        from rich.text import Text
-        return Text(self.render("en"))
 
 
 def compare(policy: Policy, jids: list[str], topic: str | None = None, date: dt.date | None = None) -> Comparison:
@@ -244,7 +252,8 @@ def compare(policy: Policy, jids: list[str], topic: str | None = None, date: dt.
                 cell.relation = "reference"
                 continue
             try:
-                cell.relation = _relation(policy, ref, conds[cell.jurisdiction], cell.jurisdiction, conds[first], first)
+                cell.relation, cell.witness = _relation(policy, ref, conds[cell.jurisdiction], cell.jurisdiction,
+                                                        conds[first], first)
             except BudgetExhausted:
                 cell.relation = UNKNOWN_TEXT
             cell.relative_to = first
@@ -252,20 +261,30 @@ def compare(policy: Policy, jids: list[str], topic: str | None = None, date: dt.
     return res
 
 
-def _relation(policy: Policy, ref, x: Expr, jx: str, y: Expr, jy: str) -> str:
+def _relation(policy: Policy, ref, x: Expr, jx: str, y: Expr, jy: str) -> tuple[str, dict | None]:
     """How rule ``x`` (of ``jx``, employer in its district) relates to ``y`` (of ``jy``): same /
-    stricter (x ⇒ y) / looser (y ⇒ x) / different — proven by z3 over every applicant."""
+    stricter (x ⇒ y) / looser (y ⇒ x) / different — proven by z3 over every applicant, with a
+    replayed witness profile that one rule accepts and the other rejects (``None`` when the same)."""
     names = (facts_of(x) | facts_of(y)) - set(DISTRICT_FACTS)
     space = Space(policy, ref.date, pinned=ref.values, free=closure(policy, names))
     dx, dy = home_district(policy, jx), home_district(policy, jy)
     dx, dy = (dx if dx is not None else dy), (dy if dy is not None else dx)
-    ex, ey = space.expr(x, override(dx)), space.expr(y, override(dy))
-    s = new_solver()
-    s.add(*space.background())
-    x_in_y = not check(s, mk_and([ex, mk_not(ey)]))
-    y_in_x = not check(s, mk_and([ey, mk_not(ex)]))
-    return {(True, True): "same", (True, False): "stricter", (False, True): "looser",
-            (False, False): "different"}[(x_in_y, y_in_x)]
+    session = Session(space)
+    cx, cy = _claim(policy, ref, space, x, dx), _claim(policy, ref, space, y, dy)
+    near = reference_values(ref)
+    x_not_y = implies(session, cx, cy, near)
+    y_not_x = implies(session, cy, cx, near)
+    rel = {(True, True): "same", (True, False): "stricter", (False, True): "looser",
+           (False, False): "different"}[(x_not_y is None, y_not_x is None)]
+    found: PairWitness | None = y_not_x if y_not_x is not None else x_not_y
+    return rel, None if found is None else to_profile(policy, ref.date, found.values)
 
 
-__all__ = ["compare", "describe", "Comparison", "Row", "Cell", "ClauseCell"]
+def _claim(policy: Policy, ref, space: Space, e: Expr, district: int | None) -> Claim:
+    """A cell's rule as one side of the pair check, judged on the replayed profile by the IR
+    interpreter (a cell is a conjunction of clauses, not a whole rule, so there is no Datalog verdict)."""
+    def holds(values) -> bool | None:
+        prof = to_profile(policy, ref.date, {**values, **override(district)})
+        facts = facts_from_dict(prof, policy, date=ref.date, file="<witness>")
+        return evaluate(e, facts.values)
+    return Claim(space.expr(e, override(district)), holds)

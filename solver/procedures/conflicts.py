@@ -9,10 +9,10 @@ Three kinds, all derived from the clauses by topic (no finding is written by han
                  of boundary values of the facts involved (each constant c gives c-1, c, c+1; booleans
                  and enums all values), which is exhaustive for these single-fact comparisons. It is
                  then written as a profile (dates derived back from the filing day) and **replayed**
-                 through ``solver.procedure_facts`` before it is reported.
+                 through ``solver.procedures.facts`` before it is reported.
 ``deadline``     for a renewal or a change of employer, a filing day inside one jurisdiction's
                  [earliest, last safe] window and outside the other's, or a day on which the permit is
-                 valid in one and lapsed in the other when nothing is filed (``solver.deadlines``).
+                 valid in one and lapsed in the other when nothing is filed (``solver.procedures.deadlines``).
 ``practice``     one jurisdiction abolished what another still requires (annual inspection).
 
 Example:
@@ -30,12 +30,12 @@ import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 
-from policy.expr import TRUE, Cmp, Expr, In, all_of, any_of, evaluate, facts_of, not_of, walk
+from policy.expr import TRUE, Cmp, Expr, all_of, any_of, evaluate, facts_of, not_of, walk
 from policy.load import Policy
 from policy.procedures import BUSINESSES, Material, ProcClause, ProcedureSet, load_procedures
-from solver.deadlines import TIMED_BUSINESSES, Plan, deadlines
-from solver.procedure_facts import procedure_facts_from_dict, procedure_policy
-from solver.workdays import add_months, add_years
+from solver.calendar import add_months, add_years
+from solver.procedures.deadlines import TIMED_BUSINESSES, Plan, deadlines
+from solver.procedures.facts import procedure_facts_from_dict, procedure_policy
 
 DEFAULT_EXPIRY = dt.date(2025, 10, 31)  # a working Friday in the calendar's data, after National Day
 DEFAULT_FILING = dt.date(2025, 6, 30)
@@ -337,7 +337,3 @@ def render(conflicts: list[ProcConflict], lang: str = "en") -> str:
             for e in es:
                 out.append(f"    {j}: [{e.id}] {e.cite.source} {e.cite.section}：“{e.cite.quote}”")
     return "\n".join(out)
-
-
-__all__ = ["procedural_conflicts", "ProcConflict", "find_witness", "entry_condition", "requirement_conflicts",
-           "deadline_conflicts", "practice_conflicts", "render", "In"]

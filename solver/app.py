@@ -1,0 +1,443 @@
+"""The facade every front end calls (the CLI now; an HTTP service and a Python API next).
+
+``App`` loads the rules once (the shipped ones, or ``rules=DIR``) and offers one method per
+question. Each takes plain values — a profile as a file path or a dict, ids, dates — and returns a
+result object with ``as_dict()`` (the JSON contract) and ``render(lang)`` (text for people). Only
+what a question needs is imported: ``check`` never loads z3.
+
+Example:
+    >>> import datetime as dt
+    >>> app = App()
+    >>> r = app.check("examples/changping_eligible.yaml")
+    >>> r.as_dict()["status"], r.as_dict()["district"]
+    ('eligible', 'changping')
+    >>> app.compare(["changping", "xicheng"], topic="work_experience", date=dt.date(2021, 9, 15)).rows[0].cells[1].relation
+    'same'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from policy.errors import InputError
+from policy.i18n import Msg, status_text
+
+ALL = "all"
+Profile = str | Path | dict
+
+
+def _csv(s: str) -> list[str]:
+    return [x.strip() for x in s.split(",") if x.strip()]
+
+
+class App:
+    """The rules loaded once, and every question wrp answers over them."""
+
+    def __init__(self, rules: str | Path | None = None) -> None:
+        self.rules = None if rules is None else str(rules)
+        self._policy = None
+
+    @property
+    def policy(self):
+        if self._policy is None:
+            from policy.load import load_policy
+            self._policy = load_policy(self.rules)
+        return self._policy
+
+    # --- inputs ----------------------------------------------------------------------------------
+
+    def facts(self, profile: Profile, date: dt.date | None = None):
+        """A profile (file or dict) as typed facts, procedure facts included; ``InputError`` with
+        file:line on a mistake."""
+        from solver.procedures.facts import load_procedure_profile, procedure_facts_from_dict
+        if isinstance(profile, dict):
+            return procedure_facts_from_dict(profile, self.policy, date=date)
+        return load_procedure_profile(profile, self.policy, date=date)
+
+    def districts(self, facts, district: str | None) -> list[str]:
+        """The jurisdictions to judge in: ``district``, every one for ``all``, else the employer's."""
+        policy = self.policy
+        if district == ALL:
+            return policy.ids()
+        if district:
+            self.known(district, ALL)
+            return [district]
+        spec = policy.vocabulary.facts["employer.registered_district"]
+        v = facts.values.get("employer.registered_district")
+        if v is None:
+            facts.warnings.append(Msg("employer.registered_district is unknown; using the city-wide rule (beijing)",
+                                      "单位注册地（employer.registered_district）未知；按全市规定（beijing）判断"))
+            return ["beijing"]
+        name = spec.choices[int(v)]
+        if name not in policy.jurisdictions:
+            facts.warnings.append(Msg(f"no district rules are encoded for `{name}`; using the city-wide rule (beijing)",
+                                      f"尚未编码 `{name}` 的区级规定；按全市规定（beijing）判断"))
+            return ["beijing"]
+        return [name]
+
+    def known(self, district: str, *extra: str, field_name: str = "--district") -> str:
+        """``district`` if the policy has it; else the one "unknown district" message."""
+        if district not in self.policy.jurisdictions:
+            choices = ", ".join([*self.policy.ids(), *extra])
+            raise InputError(f"unknown district `{district}`; choose one of: {choices}", field=field_name)
+        return district
+
+    def topic(self, topic: str | None) -> str | None:
+        """``topic`` if the vocabulary has it; else the one "unknown topic" message."""
+        if topic is not None and topic not in self.policy.vocabulary.topics:
+            raise InputError(f"unknown topic `{topic}`; topics: {', '.join(self.policy.vocabulary.topics)}",
+                             field="--topic")
+        return topic
+
+    def jurisdictions(self, spec: str | list[str]) -> list[str]:
+        """A comma-separated list (or list) of jurisdiction ids, or ``all``."""
+        if spec == ALL:
+            return self.policy.ids()
+        ids = _csv(spec) if isinstance(spec, str) else list(spec)
+        for j in ids:
+            self.known(j, ALL, field_name="--districts")
+        return ids
+
+    # --- eligibility -----------------------------------------------------------------------------
+
+    def check(self, profile: Profile, district: str | None = None, date: dt.date | None = None,
+              lenient: bool = False, relocate: bool = False, backend: str = "datalog",
+              explain: bool = False) -> CheckResult:
+        """Is the applicant eligible (in ``district``, ``all``, or the employer's district)?"""
+        from solver.decide import decide
+        from solver.facts import relocated
+        policy = self.policy
+        facts = self.facts(profile, date)
+        ids = self.districts(facts, district)
+        decisions = [decide(policy, j, relocated(policy, facts, j) if relocate else facts, lenient=lenient,
+                            backend_name=backend) for j in ids]
+        missing = {}
+        if explain:
+            from solver.analyses.missing.answer import missing as find_missing
+            for d in decisions:
+                if d.status == "ineligible":
+                    missing[d.jurisdiction.id] = find_missing(policy, d.jurisdiction.id, d.facts, top=1,
+                                                              lenient=d.lenient)
+        return CheckResult(policy, decisions, district == ALL, explain, missing)
+
+    def explain(self, profile: Profile, **kw) -> CheckResult:
+        """The full proof, and the minimum missing condition of every ineligible decision."""
+        return self.check(profile, explain=True, **kw)
+
+    def batch(self, profiles: list[str | Path], district: str | None = None, date: dt.date | None = None,
+              lenient: bool = False) -> BatchResult:
+        """Many profiles (files or directories of them): one row per profile and jurisdiction; a bad
+        profile is an ``error`` row, the others are still checked."""
+        from solver.decide import decide
+        files: list[Path] = []
+        for name in profiles:
+            path = Path(name)
+            if path.is_dir():
+                files += sorted(f for f in path.iterdir() if f.suffix in (".yaml", ".yml", ".json"))
+            elif path.exists():
+                files.append(path)
+            else:
+                raise InputError("no such file or directory", file=str(name))
+        rows, errors = [], 0
+        for f in files:
+            try:
+                facts = self.facts(f, date)
+                ids = self.districts(facts, district)
+            except InputError as exc:
+                errors += 1
+                rows.append({"profile": str(f), "district": None, "status": "error", "failed": [], "unknown": [],
+                             "error": str(exc)})
+                continue
+            for j in ids:
+                d = decide(self.policy, j, facts, lenient=lenient)
+                rows.append({"profile": str(f), "district": j, "status": d.status, "date": d.date.isoformat(),
+                             "failed": list(dict.fromkeys(c.clause.id for c in d.failed())),
+                             "waivable": [c.clause.id for c in d.waivable()], "unknown": d.unknown, "error": None})
+        return BatchResult(rows, errors, len(files))
+
+    # --- analyses --------------------------------------------------------------------------------
+
+    def missing(self, profile: Profile, district: str | None = None, date: dt.date | None = None,
+                keep: list[str] = (), allow: list[str] = (), top: int = 3, lenient: bool = False) -> MissingAnswer:
+        """The cheapest change that makes the applicant eligible, per jurisdiction."""
+        from solver.analyses.missing.answer import missing
+        if top < 1:
+            raise InputError("--top must be at least 1", field="--top")
+        facts = self.facts(profile, date)
+        ids = self.districts(facts, district)
+        return MissingAnswer([missing(self.policy, j, facts, keep=keep, allow=allow, top=top, lenient=lenient)
+                              for j in ids], district == ALL)
+
+    def conflicts(self, districts: str | list[str] = ALL, topic: str | None = None, date: dt.date | None = None,
+                  procedures: bool = True) -> ConflictsAnswer:
+        """Where the jurisdictions disagree (eligibility, inside each, sources; procedures unless a
+        topic is given or ``procedures`` is false)."""
+        from solver.analyses.conflicts import conflicts
+        jids = self.jurisdictions(districts)
+        self.topic(topic)
+        res = conflicts(self.policy, jids, topic=topic, date=date)
+        procedural = None
+        if procedures and not topic:
+            from solver.procedures.conflicts import procedural_conflicts
+            procedural = procedural_conflicts(self.policy, jids)
+        return ConflictsAnswer(res, procedural)
+
+    def compare(self, districts: str | list[str], topic: str | None = None, date: dt.date | None = None):
+        """Jurisdictions side by side by topic, with z3's verdict per cell."""
+        from solver.analyses.compare import compare
+        jids = self.jurisdictions(districts if isinstance(districts, str) else ",".join(districts))
+        if len(jids) < 2:
+            raise InputError("compare needs at least two jurisdictions", field="districts")
+        self.topic(topic)
+        return compare(self.policy, jids, topic=topic, date=date)
+
+    def verify(self, properties: str | Path | None = None, date: dt.date | None = None):
+        """The consistency properties (``policy/properties.yaml`` or ``properties``), proven or refuted."""
+        from solver.analyses.verify import verify
+        props = Path(properties) if properties else None
+        if props is not None and not props.exists():
+            raise InputError("no such file", file=str(props), field="--properties")
+        return verify(self.policy, props, date=date)
+
+    # --- procedures ------------------------------------------------------------------------------
+
+    def deadlines(self, profile: Profile | None = None, district: str = ALL, expiry: dt.date | None = None,
+                  left_employer: dt.date | None = None, ics: str | Path | None = None) -> DeadlinesAnswer:
+        """The renewal and employer-change timeline per jurisdiction; ``ics``: also write it as events."""
+        from solver.procedures.deadlines import deadlines
+        facts = self.facts(profile) if profile else None
+        jids = None if district == ALL else self.jurisdictions(district)
+        t = deadlines(self.policy, jids, expiry=expiry, left_employer=left_employer, facts=facts)
+        n = t.to_ics(ics) if ics else None
+        return DeadlinesAnswer(t, None if ics is None else str(ics), n)
+
+    def materials(self, profile: Profile, district: str | None = None, business: str | None = None,
+                  pathway: str | None = None, date: dt.date | None = None):
+        """The checklist of documents for this applicant in one jurisdiction."""
+        from solver.procedures.materials import materials
+        facts = self.facts(profile, date)
+        if district == ALL:
+            raise InputError("materials are listed for one jurisdiction; give --district D", field="--district")
+        jid = self.districts(facts, district)[0]
+        if business is None:
+            stated = facts.stated.get("application.business")
+            business = str(stated) if stated else "new"
+        return materials(self.policy, jid, facts, business=business, pathway=pathway)
+
+    # --- the policy itself -----------------------------------------------------------------------
+
+    def lint(self, files: list[str] = ()) -> LintResult:
+        """Load and check every policy file (plus ``files``, plus those of ``rules``)."""
+        from policy.lint import lint
+        files = list(files)
+        if self.rules:
+            rdir = Path(self.rules)
+            if not rdir.is_dir():
+                raise InputError("not a directory of jurisdiction YAML files", file=str(rdir), field="--rules")
+            files += [str(p) for p in sorted(rdir.glob("*.yaml"))]
+        return LintResult(lint(files))
+
+    def sources(self, district: str | None = None, topic: str | None = None) -> SourcesResult:
+        """Clauses by jurisdiction and topic, with their citations."""
+        policy = self.policy
+        ids = [self.known(district)] if district else policy.ids()
+        self.topic(topic)
+        rows = []
+        for jid in ids:
+            for j in policy.jurisdictions[jid]:
+                for c in j.clauses():
+                    if topic and c.topic != topic:
+                        continue
+                    rows.append({"district": j.id, "clause": c.id, "kind": c.kind, "topic": c.topic,
+                                 "strength": c.strength, "pathway": c.pathway, "cite": c.cite.as_dict(),
+                                 "note": c.note_in("en"), "note_zh": c.note_in("zh")})
+        return SourcesResult(policy, rows)
+
+
+# --- results (values; ``render`` gives words) ------------------------------------------------------
+
+
+@dataclass
+class CheckResult:
+    policy: Any
+    decisions: list
+    many: bool  # asked for `all`: a list in JSON
+    explain: bool = False
+    missing: dict = field(default_factory=dict)  # jurisdiction -> MissingResult (explain, ineligible)
+    exit_code: int = 0
+
+    def as_dict(self):
+        from solver.render.explain import decision_json
+        data = []
+        for d in self.decisions:
+            item = decision_json(d)
+            if d.jurisdiction.id in self.missing:
+                item["missing"] = self.missing[d.jurisdiction.id].as_dict()
+            data.append(item)
+        return data if self.many else data[0]
+
+    def render(self, lang: str = "en") -> list:
+        from solver.render.explain import comparison_table, decision_summary, decision_tree
+        out: list = []
+        for d in self.decisions:
+            out.append(decision_tree(self.policy, d, lang) if self.explain else decision_summary(self.policy, d, lang))
+            if d.jurisdiction.id in self.missing:
+                out.append(self.missing[d.jurisdiction.id].render(lang))
+            out.append("")
+        if len(self.decisions) > 1:
+            out.append(comparison_table(self.policy, self.decisions, lang))
+        return out
+
+
+@dataclass
+class BatchResult:
+    rows: list[dict]
+    errors: int
+    files: int
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.errors else 0
+
+    @property
+    def message(self) -> str | None:
+        if self.errors:
+            return f"{self.errors} of {self.files} profiles could not be read (see the `error` rows)"
+        return None
+
+    def as_dict(self) -> list[dict]:
+        return self.rows
+
+    def to_csv(self) -> str:
+        import csv
+        import io
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["profile", "district", "status", "failed", "unknown", "error"])
+        for r in self.rows:
+            w.writerow([r["profile"], r["district"] or "", r["status"], " ".join(r["failed"]), " ".join(r["unknown"]),
+                        r["error"] or ""])
+        return buf.getvalue()
+
+    def render(self, lang: str = "en") -> list:
+        from rich.table import Table
+        zh = lang == "zh"
+        tab = Table()
+        for col in (("档案", "辖区", "结论", "未满足 / 未知 / 错误") if zh else
+                    ("profile", "district", "status", "failed / unknown / error")):
+            tab.add_column(col)
+        for r in self.rows:
+            unknown = r["unknown"][:4] + (["…"] if len(r["unknown"]) > 4 else [])
+            detail = r["error"] or " ".join(r["failed"]) or (("? " + " ".join(unknown)) if unknown else "—")
+            tab.add_row(Path(r["profile"]).name, r["district"] or "—",
+                        ("错误" if zh else "error") if r["status"] == "error" else status_text(r["status"], lang),
+                        detail)
+        return [tab]
+
+
+@dataclass
+class MissingAnswer:
+    results: list
+    many: bool
+    exit_code: int = 0
+
+    def as_dict(self):
+        data = [r.as_dict() for r in self.results]
+        return data if self.many else data[0]
+
+    def render(self, lang: str = "en") -> list:
+        return ["\n\n".join(r.render(lang) for r in self.results)]
+
+
+@dataclass
+class ConflictsAnswer:
+    result: Any
+    procedural: list | None = None
+    exit_code: int = 0
+
+    def as_dict(self) -> dict:
+        data = self.result.as_dict()
+        if self.procedural is not None:
+            data["procedural"] = [c.as_dict() for c in self.procedural]
+        return data
+
+    def render(self, lang: str = "en") -> list:
+        text = self.result.render(lang)
+        if self.procedural is not None:
+            from solver.procedures.conflicts import render
+            text += "\n\n" + render(self.procedural, lang)
+        return [text]
+
+
+@dataclass
+class DeadlinesAnswer:
+    timeline: Any
+    ics: str | None = None
+    events: int | None = None
+    exit_code: int = 0
+
+    def as_dict(self) -> dict:
+        data = self.timeline.as_dict()
+        if self.ics:
+            data["ics"] = {"file": self.ics, "events": self.events}
+        return data
+
+    def render(self, lang: str = "en") -> list:
+        return [self.timeline.render(lang) + (f"\n{self.events} events written to {self.ics}" if self.ics else "")]
+
+
+@dataclass
+class LintResult:
+    report: dict
+    exit_code: int = 0
+
+    def as_dict(self) -> dict:
+        return self.report
+
+    def render(self, lang: str = "en") -> list:
+        from rich.text import Text
+
+        from policy.i18n import say
+        zh = lang == "zh"
+        out: list = []
+        for j in self.report["jurisdictions"]:
+            counts = (f"{j['clauses']} 条条款，{j['pathways']} 个条件（路径）" if zh else
+                      f"{j['clauses']} clauses, {j['pathways']} pathways")
+            out.append(Text.assemble(("✓", "green"), f" {j['file']}: {j['id']} — {counts}"))
+        for p in self.report.get("procedures", []):
+            counts = (f"{p['clauses']} 条条款，{p['businesses']} 类业务" if zh else
+                      f"{p['clauses']} clauses, {p['businesses']} business types")
+            out.append(Text.assemble(("✓", "green"), f" procedures/{p['file']}: {p['id']} — {counts}"))
+        for w in self.report["warnings"]:
+            out.append(Text(f"! {say(w, lang)}", style="yellow"))
+        return out
+
+
+@dataclass
+class SourcesResult:
+    policy: Any
+    rows: list[dict]
+    exit_code: int = 0
+
+    def as_dict(self) -> list[dict]:
+        return [{k: v for k, v in r.items() if k != "note_zh"} for r in self.rows]
+
+    def render(self, lang: str = "en") -> list:
+        from rich.text import Text
+        topics = self.policy.vocabulary.topics
+        out: list = []
+        last = None
+        for r in sorted(self.rows, key=lambda r: (r["district"], r["topic"], r["clause"])):
+            if (r["district"], r["topic"]) != last:
+                last = (r["district"], r["topic"])
+                out.append(Text(f"{r['district']} · {topics[r['topic']][lang]} ({r['topic']})", style="bold"))
+            strength = " [原则上]" if r["strength"] == "in_principle" else ""
+            out.append(Text(f"  {r['clause']}{strength} — {r['cite']['source']} {r['cite']['section']}"))
+            out.append(Text(f"    «{r['cite']['quote'].strip()}»", style="blue"))
+            note = r["note_zh"] if lang == "zh" else r["note"]
+            if note:
+                out.append(Text(f"    note: {note.strip()}", style="dim"))
+        return out
