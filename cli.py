@@ -82,7 +82,9 @@ def _deadlines(p: argparse.ArgumentParser) -> None:
     p.add_argument("--expiry", type=_date, help="expiry date of the permit")
     p.add_argument("--left-employer", type=_date, help="the day the holder left the employer")
     p.add_argument("--district", default=ALL, help="a jurisdiction id or `all` (default)")
-    p.add_argument("--ics", help="write the dates as calendar events to this file")
+    p.add_argument("--ics", help="write the dates as calendar events to this file (written atomically; never over "
+                                 "an input)")
+    p.add_argument("--force", action="store_true", help="replace the --ics file if it exists")
 
 
 def _batch(p: argparse.ArgumentParser) -> None:
@@ -145,7 +147,8 @@ COMMANDS: dict[str, Command] = {
     "verify": Command("check the consistency properties (exit 1 if one fails)", _verify,
                       lambda a, app: app.verify(a.properties, a.date)),
     "deadlines": Command("renewal and employer-change timeline, per jurisdiction", _deadlines,
-                         lambda a, app: app.deadlines(a.profile, a.district, a.expiry, a.left_employer, a.ics)),
+                         lambda a, app: app.deadlines(a.profile, a.district, a.expiry, a.left_employer, a.ics,
+                                                    force=a.force)),
     "batch": Command("check many profiles at once (files or directories): one row per profile and jurisdiction; "
                      "exit 2 if any profile is bad (the others are still checked)", _batch,
                      lambda a, app: app.batch(a.profiles, a.district, a.date, a.lenient), ("text", "json", "csv")),
@@ -200,11 +203,14 @@ def run(args, out) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
-    out = Console(highlight=False, soft_wrap=False)
+    # markup and emoji off: text from profiles, file names and policy files is shown literally
+    # (`[bold red]…[/]`, `[/x]`, `:smile:` are text), never interpreted by rich
+    inert = {"highlight": False, "soft_wrap": False, "markup": False, "emoji": False}
+    out = Console(**inert)
     if not out.is_terminal and "COLUMNS" not in os.environ:
         # Piped or redirected: rich would wrap at 80 columns, breaking quotes and citations across
         # lines of a saved report; a line stays whole unless COLUMNS asks otherwise.
-        out = Console(highlight=False, soft_wrap=False, width=PIPE_WIDTH)
+        out = Console(**inert, width=PIPE_WIDTH)
     try:
         return run(build_parser().parse_args(argv), out)
     except InputError as exc:

@@ -548,5 +548,8 @@ def load_procedures(policy: Policy) -> ProcedureSet:
     """The shipped procedure files (package data), loaded once per policy object."""
     hit = _LOADED.get(id(policy))
     if hit is None or hit[0] is not policy:
-        hit = _LOADED[id(policy)] = (policy, load_procedures_from(policy, sorted(PROCEDURE_DIR.glob("*.yaml"))))
+        # the shipped files of the policy's jurisdictions (one file per jurisdiction id): with `--rules`,
+        # the procedures of jurisdictions the pack does not have are not loaded (nor blamed on it)
+        files = [f for f in sorted(PROCEDURE_DIR.glob("*.yaml")) if f.stem in policy.jurisdictions]
+        hit = _LOADED[id(policy)] = (policy, load_procedures_from(policy, files))
     return hit[1]

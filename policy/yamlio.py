@@ -48,6 +48,8 @@ MAX_DEPTH = 64  # nesting of mappings and lists
 MAX_DIGITS = 15  # digits of a number (money to the 元 up to 10^15)
 
 # What YAML 1.2 allows in a stream: tab, LF, CR, printable ASCII, NEL and the printable planes.
+# In a value (after YAML's escapes): no control characters but tab and newline, no bidi controls.
+_BAD_VALUE_CHAR = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 _BAD_CHAR = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -166,6 +168,16 @@ class StrictConstructor(RoundTripConstructor):
         if abs(value) >= 10 ** MAX_DIGITS:
             raise ValueRefused(None, None, f"`{shown(node.value, 40)}` has more than {MAX_DIGITS} digits",
                                    node.start_mark)
+        return value
+
+    def construct_scalar(self, node):
+        value = super().construct_scalar(node)
+        # escapes in quoted scalars ("\e[31m", "\u202e") make characters the raw-text check cannot see
+        if isinstance(value, str):
+            m = _BAD_VALUE_CHAR.search(value)
+            if m:
+                raise ValueRefused(None, None, f"the control character U+{ord(m.group(0)):04X} is not allowed in a "
+                                               "value", node.start_mark)
         return value
 
     def construct_yaml_timestamp(self, node, values=None):

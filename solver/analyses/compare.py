@@ -29,6 +29,7 @@ from solver.backends.smt.session import UNKNOWN_TEXT, BudgetExhausted, Session
 from solver.backends.smt.space import Space, closure, to_profile
 from solver.facts import display, facts_from_dict, wage_on
 from solver.program import compile_program
+from solver.render.inert import markdown as md
 
 WORDS = {"and": {"zh": "且", "en": "and"}, "or": {"zh": "或", "en": "or"}, "not": {"zh": "非", "en": "not"},
          "at_least": {"zh": "至少满足{k}项", "en": "at least {k} of"}, "true": {"zh": "恒成立", "en": "always"},
@@ -179,10 +180,11 @@ class Comparison:
                     cells.append("—")
                     continue
                 rel = "" if c.relation in ("reference", "same") else f"**{c.relation}** "
-                body = "<br>".join(f"{localize(x.words[lang], lang)}{' (原则上)' if x.strength == 'in_principle' else ''}"
-                                   f"<br>“{x.quote}” ({x.source} {x.section})" for x in c.clauses)
-                cells.append((rel + body).replace("|", "\\|"))
-            out.append(f"| {mark}{r.label.get(lang, r.topic)} | " + " | ".join(cells) + " |")
+                # policy text is made literal (markdown()): the only markup in a cell is ours
+                body = "<br>".join(f"{md(localize(x.words[lang], lang))}{' (原则上)' if x.strength == 'in_principle' else ''}"
+                                   f"<br>“{md(x.quote)}” ({md(x.source)} {md(x.section)})" for x in c.clauses)
+                cells.append(rel + body)
+            out.append(f"| {mark}{md(r.label.get(lang, r.topic))} | " + " | ".join(cells) + " |")
         return "\n".join(out) + "\n"
 
     def render(self, lang: str = "en") -> str:
