@@ -7,6 +7,7 @@ from pathlib import Path
 from policy.expr import facts_of
 from policy.i18n import Msg
 from policy.load import POLICY_DIR, load_policy_from
+from policy.yamlio import path_kind
 
 
 def lint(files: list[str] | None = None) -> dict:
@@ -14,7 +15,7 @@ def lint(files: list[str] | None = None) -> dict:
     first error, otherwise return a summary and warnings."""
     extra = [Path(f) for f in files or []]
     for f in extra:
-        if not f.exists():
+        if path_kind(f) == "missing":
             from policy.errors import InputError
             raise InputError("no such file", file=str(f))
     jdir = POLICY_DIR / "jurisdictions"

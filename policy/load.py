@@ -17,7 +17,7 @@ from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Thresh
 from policy.i18n import Msg, register_choices
 from policy.model import Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway, Vocabulary, WageYear
 from policy.reader import FACT_NAME, IDENT, Reader, parse_date, to_fraction
-from policy.yamlio import err, key_pos, node_pos, read_yaml
+from policy.yamlio import err, key_pos, node_pos, path_kind, read_yaml
 
 POLICY_DIR = Path(__file__).resolve().parent
 THRESHOLD_PARAMS = ("wage.monthly", "wage.annual")
@@ -443,6 +443,6 @@ def load_policy(rules: str | None = None) -> Policy:
     if rules is None:
         return load_policy_from(POLICY_DIR / "jurisdictions")
     rdir = Path(rules)
-    if not rdir.is_dir() or not any(rdir.glob("*.yaml")):
+    if path_kind(rdir, "--rules") != "dir" or not any(rdir.glob("*.yaml")):
         raise InputError("not a directory of jurisdiction YAML files", file=str(rdir), field="--rules")
     return load_policy_from(rdir)

@@ -99,6 +99,32 @@ def read_bytes(path: Path | str, limit: int = MAX_BYTES, what: str = "file") -> 
     return b"".join(chunks)
 
 
+def path_kind(path: Path | str, field: str | None = None) -> str:
+    """``file``, ``dir``, ``missing`` or ``other`` (a device, FIFO …) — without raising ``OSError``: a
+    path too long, a loop of links or a forbidden directory is an ``InputError`` naming the path."""
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing"
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        if isinstance(exc, ValueError):
+            raise InputError(Msg("the path contains a NUL byte", "路径中含有 NUL 字节"), file=shown(str(path)),
+                             field=field) from None
+        e = _os_error(exc, str(path))
+        e.field = field
+        raise e from None
+    return "dir" if stat.S_ISDIR(st.st_mode) else "file" if stat.S_ISREG(st.st_mode) else "other"
+
+
+def list_dir(path: Path | str, suffixes: tuple[str, ...]) -> list[Path]:
+    """The entries of directory ``path`` whose names end in ``suffixes``, sorted; ``InputError`` if it
+    cannot be listed."""
+    try:
+        return sorted(p for p in Path(path).iterdir() if p.suffix in suffixes)
+    except OSError as exc:
+        raise _os_error(exc, str(path)) from None
+
+
 def _too_big(size: int, limit: int) -> Msg:
     return Msg(f"the file is larger than the limit of {limit // 1024:,} KB ({size:,} bytes or more)",
                f"文件超过 {limit // 1024:,} KB 的上限（至少 {size:,} 字节）")

@@ -131,14 +131,16 @@ class App:
               lenient: bool = False) -> BatchResult:
         """Many profiles (files or directories of them): one row per profile and jurisdiction; a bad
         profile is an ``error`` row, the others are still checked."""
+        from policy.yamlio import list_dir, path_kind
         from solver.decide import decide
         files: list[Path] = []
         for name in profiles:
             path = Path(name)
-            if path.is_dir():
-                files += sorted(f for f in path.iterdir() if f.suffix in (".yaml", ".yml", ".json"))
-            elif path.exists():
-                files.append(path)
+            kind = path_kind(path)
+            if kind == "dir":
+                files += list_dir(path, (".yaml", ".yml", ".json"))
+            elif kind != "missing":
+                files.append(path)  # a device or a FIFO becomes an error row (policy.yamlio refuses it)
             else:
                 raise InputError("no such file or directory", file=str(name))
         rows, errors = [], 0
@@ -198,7 +200,8 @@ class App:
         """The consistency properties (``policy/properties.yaml`` or ``properties``), proven or refuted."""
         from solver.analyses.verify import verify
         props = Path(properties) if properties else None
-        if props is not None and not props.exists():
+        from policy.yamlio import path_kind
+        if props is not None and path_kind(props, "--properties") == "missing":
             raise InputError("no such file", file=str(props), field="--properties")
         return verify(self.policy, props, date=date)
 
@@ -241,8 +244,9 @@ class App:
         from policy.lint import lint
         files = list(files)
         if self.rules:
+            from policy.yamlio import path_kind
             rdir = Path(self.rules)
-            if not rdir.is_dir():
+            if path_kind(rdir, "--rules") != "dir":
                 raise InputError("not a directory of jurisdiction YAML files", file=str(rdir), field="--rules")
             files += [str(p) for p in sorted(rdir.glob("*.yaml"))]
         return LintResult(lint(files))

@@ -250,9 +250,7 @@ def _number(spec: FactSpec, v, where, bad) -> dict[str, Fraction]:
 def load_profile(path: str | Path, policy: Policy, date: dt.date | None = None) -> Facts:
     """Read a YAML/JSON profile; every mistake is an ``InputError`` naming file, line and field."""
     path = Path(path)
-    if not path.exists():
-        raise InputError("no such file", file=str(path))
-    data = read_yaml(path)
+    data = read_yaml(path)  # a missing, unreadable, special or oversized file is an InputError
     return facts_from_dict(data, policy, date=date, file=str(path))
 
 

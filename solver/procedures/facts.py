@@ -15,7 +15,6 @@ import datetime as dt
 from fractions import Fraction
 from pathlib import Path
 
-from policy.errors import InputError
 from policy.load import Policy, as_date
 from policy.procedures import ProcedureSet, load_procedures, with_procedure_facts
 from policy.yamlio import read_yaml
@@ -71,6 +70,4 @@ def procedure_facts_from_dict(data, policy: Policy, date: dt.date | None = None,
 def load_procedure_profile(path: str | Path, policy: Policy, date: dt.date | None = None) -> Facts:
     """Read a profile that may also state procedure facts; mistakes are ``InputError`` with file:line."""
     path = Path(path)
-    if not path.exists():
-        raise InputError("no such file", file=str(path))
     return procedure_facts_from_dict(read_yaml(path), policy, date=date, file=str(path))
