@@ -16,7 +16,7 @@ from policy.errors import InputError, shown
 from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, not_of
 from policy.i18n import Msg, register_choices
 from policy.model import Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway, Vocabulary, WageYear
-from policy.reader import FACT_NAME, IDENT, Reader, parse_date, to_fraction
+from policy.reader import DOCUMENT, FACT_NAME, IDENT, Reader, parse_date, to_fraction
 from policy.yamlio import err, key_pos, node_pos, path_kind, read_yaml
 
 POLICY_DIR = Path(__file__).resolve().parent
@@ -89,7 +89,7 @@ def _choice_zh(path: Path, r: Reader, node) -> tuple[tuple[str, str], ...]:
 
 def load_vocabulary(path: Path = POLICY_DIR / "vocabulary.yaml", topics_path: Path = POLICY_DIR / "topics.yaml") -> Vocabulary:
     data = read_yaml(path)
-    top = Reader(path, data, "the vocabulary", {"facts", "constraints"}, {"facts"})
+    top = Reader(path, data, "the vocabulary", {"facts", "constraints"}, {"facts"}, at=DOCUMENT)
     facts: dict[str, FactSpec] = {}
     fnode = top.mapping("facts", required=True)
     for name in fnode:
@@ -144,7 +144,7 @@ def read_change(path: Path, r: Reader) -> Change:
 def load_params(pdir: Path = POLICY_DIR / "params") -> Params:
     wage_path = pdir / "wage.yaml"
     wr = Reader(wage_path, read_yaml(wage_path), "the wage table",
-                {"id", "label", "rounding", "rounding_cite", "years"}, {"years", "rounding_cite"})
+                {"id", "label", "rounding", "rounding_cite", "years"}, {"years", "rounding_cite"}, at=DOCUMENT)
     years = []
     for y in wr.list("years", required=True, nonempty=True):
         yr = Reader(wage_path, y, "a wage year", {"year", "monthly", "annual", "published", "confidence", "cite"},
@@ -156,7 +156,7 @@ def load_params(pdir: Path = POLICY_DIR / "params") -> Params:
     rc = Reader(wage_path, wr.get("rounding_cite"), "`rounding_cite`", {"source", "section", "quote"},
                 {"source", "section", "quote"})
     d_path = pdir / "districts.yaml"
-    dr = Reader(d_path, read_yaml(d_path), "the districts file", {"id", "sets", "names", "merged"}, {"sets", "names"})
+    dr = Reader(d_path, read_yaml(d_path), "the districts file", {"id", "sets", "names", "merged"}, {"sets", "names"}, at=DOCUMENT)
     sets, set_labels = {}, {}
     snode = dr.mapping("sets", required=True)
     for k in snode:
@@ -170,7 +170,7 @@ def load_params(pdir: Path = POLICY_DIR / "params") -> Params:
         names[str(k)] = {"zh": nr.nonempty("zh"), "en": nr.nonempty("en")}
     r_path = pdir / "retirement.yaml"
     rr = Reader(r_path, read_yaml(r_path), "the retirement file", {"id", "cite", "categories", "reform_in_force"},
-                {"cite", "categories"})
+                {"cite", "categories"}, at=DOCUMENT)
     cats = {}
     cnode = rr.mapping("categories", required=True)
     for k in cnode:
@@ -372,7 +372,7 @@ def _cite(file: Path, r: Reader, sources: dict[str, str]) -> Cite:
 def load_jurisdiction(file: Path, vocab: Vocabulary, params: Params, sources: dict[str, str]) -> Jurisdiction:
     data = read_yaml(file)
     top = Reader(file, data, "a jurisdiction file", {"meta", "employer", "applicant", "pathways", "exclusions"},
-                 {"meta"})
+                 {"meta"}, at=DOCUMENT)
     m = Reader(file, data["meta"], "`meta`",
                {"id", "name", "issuer", "document", "in_force", "sources", "note"}, {"id", "name", "document", "sources"},
                at=(data, "meta"))

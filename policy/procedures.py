@@ -61,7 +61,7 @@ from policy.errors import InputError, shown
 from policy.expr import Expr, Span
 from policy.load import POLICY_DIR, Policy, _cite, parse_cond, read_change
 from policy.model import Cite, FactSpec, Vocabulary
-from policy.reader import FACT_NAME, IDENT, Reader
+from policy.reader import DOCUMENT, FACT_NAME, IDENT, Reader
 from policy.yamlio import err, node_pos, read_yaml
 
 PROCEDURE_DIR = POLICY_DIR / "procedures"
@@ -270,7 +270,7 @@ def load_procedure_topics(path: Path = TOPICS_FILE) -> dict[str, dict]:
 def load_procedure_vocabulary(path: Path = VOCABULARY_FILE) -> tuple[dict[str, FactSpec], dict[str, tuple[str, str]]]:
     """The extra facts (and how the derived ones are computed) of ``procedure_vocabulary.yaml``."""
     data = read_yaml(path)
-    top = Reader(path, data, "the procedure vocabulary", {"facts"}, {"facts"})
+    top = Reader(path, data, "the procedure vocabulary", {"facts"}, {"facts"}, at=DOCUMENT)
     fnode = top.get("facts")
     if not isinstance(fnode, CommentedMap):
         raise top.err("facts", "`facts` must be a mapping of fact name: spec")
@@ -488,7 +488,7 @@ def load_procedure_file(file: Path, policy: Policy, topics: dict | None = None) 
     vocab = policy.vocabulary
     pathway_topics = {t for t in policy.vocabulary.topics if t.startswith("pathway_") and t not in topics}
     data = read_yaml(file)
-    top = Reader(file, data, "a procedure file", {"meta", "businesses"}, {"meta", "businesses"})
+    top = Reader(file, data, "a procedure file", {"meta", "businesses"}, {"meta", "businesses"}, at=DOCUMENT)
     m = Reader(file, data["meta"], "`meta`", {"jurisdiction", "sources", "note"}, {"jurisdiction", "sources"})
     jid = m.ident("jurisdiction")
     if jid not in policy.jurisdictions:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from policy.errors import shown
 from policy.load import POLICY_DIR
-from policy.reader import IDENT, Reader
+from policy.reader import DOCUMENT, IDENT, Reader
 from policy.yamlio import err, read_yaml
 
 PROPERTIES = POLICY_DIR / "properties.yaml"
@@ -54,7 +54,7 @@ class Property:
 def load_properties(path: Path | str = PROPERTIES, policy=None) -> list[Property]:
     """The properties of ``path``; with ``policy``, monotone facts are checked against its vocabulary."""
     path = Path(path)
-    top = Reader(path, read_yaml(path), "a properties file", {"properties"}, {"properties"})
+    top = Reader(path, read_yaml(path), "a properties file", {"properties"}, {"properties"}, at=DOCUMENT)
     out: list[Property] = []
     seen: set[str] = set()
     seq = top.list("properties", required=True)

@@ -103,6 +103,9 @@ def bilingual(message: str) -> Msg:
     return Msg(message, date_error_zh(message))
 
 
+DOCUMENT = ("the whole document",)  # ``at=DOCUMENT``: the node is a file's top level (line 1, column 1)
+
+
 class Reader:
     """Checks one mapping node: known keys only, required keys present and not null, values typed.
 
@@ -125,7 +128,9 @@ class Reader:
         position (a null or a plain value)."""
         if not isinstance(node, CommentedMap):
             got = "nothing (null)" if node is None else "a list" if isinstance(node, list) else f"`{shown(node, 60)}`"
-            placed = (node,) if at is None or node_pos(node) != (None, None) else at
+            if at is DOCUMENT and node_pos(node) == (None, None):  # a whole file that is not a mapping
+                raise InputError(f"{where} must be a mapping (key: value), got {got}", file=str(file), line=1, col=1)
+            placed = (node,) if at is None or at is DOCUMENT or node_pos(node) != (None, None) else at
             raise err(f"{where} must be a mapping (key: value), got {got}", file, *placed)
         extra = [k for k in node if k not in allowed]
         if extra:
