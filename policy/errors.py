@@ -79,3 +79,19 @@ class InputError(Exception):
     def as_dict(self) -> dict:
         return {"error": escape(str(self.message))[:MAX_MESSAGE], "file": self.file, "line": self.line,
                 "col": self.col, "field": self.field}
+
+
+def unknown_district(jid: str, known: list[str], field: str = "--district", all_too: bool = True) -> InputError:
+    """The one message for a jurisdiction id the policy does not have.
+
+    Example:
+        >>> str(unknown_district("haidian", ["beijing", "changping"]))
+        '`--district`: unknown district `haidian`; choose one of: beijing, changping, all'
+    """
+    choices = ", ".join([*known, *(["all"] if all_too else [])])
+    return InputError(f"unknown district `{shown(jid, 60)}`; choose one of: {choices}", field=field)
+
+
+def unknown_topic(topic: str, known: list[str], field: str = "--topic") -> InputError:
+    """The one message for a topic the vocabulary does not have."""
+    return InputError(f"unknown topic `{shown(topic, 60)}`; topics: {', '.join(known)}", field=field)

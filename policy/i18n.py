@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-import re
+from policy.caching import cache
 
 
 class Msg(str):
@@ -26,42 +26,65 @@ class Msg(str):
         obj.zh = zh
         return obj
 
+    def __getnewargs__(self) -> tuple[str, str]:  # pickled (the compiled policy) with both wordings
+        return str(self), self.zh
+
 
 def say(text: str, lang: str) -> str:
     """``text`` in ``lang``: the Chinese wording of a ``Msg`` for ``zh``, else the text itself."""
     return getattr(text, "zh", text) if lang == "zh" else str(text)
 
 
-_ZH = (("monthly average wage", "年度本市全口径城镇单位就业人员月平均工资"),
-       ("annual average wage", "年度本市全口径城镇单位就业人员年平均工资"),
-       ("(12 × monthly)", "（月平均工资 × 12）"), ("rounded to whole 元", "四舍五入到元"),
-       (" months", " 个月"), (" years", " 年"), (" month", " 个月"), (" year", " 年"))
 STATUS_ZH = {"eligible": "符合条件", "ineligible": "不符合条件", "undetermined": "无法确定"}
-_ZH_WORD = {"true": "是", "false": "否", "unknown": "未知"}
-_ZH_WORDS = re.compile(r"\b(true|false|unknown)\b")
+
+# The message catalog: the English wording of a recurring word or phrase → its Chinese wording. Text
+# is composed in both languages where it arises (``word``, ``choice``, ``cat``), never translated
+# afterwards, so what a user reads does not depend on what was loaded before.
+WORDS = {
+    "unknown": "未知", "true": "是", "false": "否",
+    "monthly average wage": "年度本市全口径城镇单位就业人员月平均工资",
+    "annual average wage": "年度本市全口径城镇单位就业人员年平均工资",
+    "(12 × monthly)": "（月平均工资 × 12）", "rounded to whole 元": "四舍五入到元",
+    "month": "个月", "months": "个月", "year": "年", "years": "年",
+    "not stated: default": "未填写：取默认值",
+}
 
 
-def register_choices(pairs) -> None:
-    """The vocabulary's ``choice_zh`` (choice → Chinese wording), used by ``localize`` for the values
-    of enum facts. Called by the vocabulary loader; choices mean the same wherever they recur
-    (``none`` is 无 for a degree and for a title)."""
-    global _ZH_WORDS
-    new = {k: v for k, v in pairs if k not in _ZH_WORD}
-    if new:
-        _ZH_WORD.update(new)
-        words = sorted(_ZH_WORD, key=len, reverse=True)
-        # a choice is a whole word: not inside a fact id (tax_district) or a longer choice
-        _ZH_WORDS = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, words)) + r")(?![\w.])")
+def word(en: str) -> Msg:
+    """A catalog entry in both languages.
+
+    Example:
+        >>> say(word("unknown"), "zh"), word("unknown")
+        ('未知', 'unknown')
+    """
+    return Msg(en, WORDS[en])
 
 
-def localize(text: str, lang: str) -> str:
-    """Threshold arithmetic, units, yes/no and the choices of enum facts in the user's language (the
-    numbers do not change)."""
-    if lang != "zh" or not text:
-        return text
-    for en, zh in _ZH:
-        text = text.replace(en, zh)
-    return _ZH_WORDS.sub(lambda m: _ZH_WORD[m.group(1)], text)
+def cat(*parts: str, sep: str = "") -> Msg:
+    """Parts (plain text, or ``Msg`` in both languages) joined into one message in both languages.
+
+    Example:
+        >>> m = cat("≥ ", word("true"), " (", cat("3 ", word("years")), ")")
+        >>> str(m), say(m, "zh")
+        ('≥ true (3 years)', '≥ 是 (3 年)')
+    """
+    return Msg(sep.join(str(p) for p in parts), say(sep, "zh").join(say(p, "zh") for p in parts))
+
+
+def choice(vocab, spec, index) -> Msg:
+    """Choice ``index`` of the enum ``spec`` in both languages: its own ``choice_zh``, else the wording
+    another fact of the vocabulary gives the same choice (choices mean the same wherever they recur)."""
+    name = spec.choices[int(index)]
+    return Msg(name, dict(spec.choice_zh).get(name) or _choice_words(vocab).get(name, name))
+
+
+@cache(8, identity=(0,))
+def _choice_words(vocab) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for spec in vocab.facts.values():
+        for k, v in spec.choice_zh:
+            out.setdefault(k, v)
+    return out
 
 
 def status_text(status: str, lang: str) -> str:

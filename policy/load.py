@@ -7,14 +7,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from policy.errors import InputError, shown
+from policy.caching import cache
+from policy.compiled import compiled
+from policy.errors import InputError, shown, unknown_district
 from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, not_of
-from policy.i18n import Msg, register_choices
+from policy.i18n import Msg
 from policy.model import Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway, Vocabulary, WageYear
 from policy.reader import DOCUMENT, FACT_NAME, IDENT, Reader, parse_date, to_fraction
 from policy.yamlio import err, key_pos, node_pos, path_kind, read_yaml
@@ -42,8 +43,7 @@ class Policy:
     def version(self, jid: str, day: dt.date) -> tuple[Jurisdiction, str | None]:
         """The version in force on ``day``; otherwise the nearest one and a warning."""
         if jid not in self.jurisdictions:
-            raise InputError(f"unknown district `{jid}`; choose one of: {', '.join(self.jurisdictions)}, all",
-                             field="--district")
+            raise unknown_district(jid, self.ids())
         versions = self.jurisdictions[jid]
         for v in versions:
             if v.in_force(day):
@@ -109,7 +109,6 @@ def load_vocabulary(path: Path = POLICY_DIR / "vocabulary.yaml", topics_path: Pa
             minimum=r.number("min"), maximum=r.number("max"),
             length=r.int("length", 0, lo=0, hi=50), derived=r.bool("derived") or r.get("derive") is not None,
             change=read_change(path, r), default=r.get("default"), choice_zh=_choice_zh(path, r, fnode[name]))
-        register_choices(facts[name].choice_zh)
     topics_data = read_yaml(topics_path)
     if not isinstance(topics_data, CommentedMap):
         raise err("the topics file maps topic ids to {zh: …, en: …}", topics_path, topics_data)
@@ -437,12 +436,25 @@ def load_policy_from(jdir: Path | None, extra_files: list[Path] = ()) -> Policy:
     return Policy(vocab, params, jur, sources)
 
 
-@lru_cache(maxsize=4)
+@cache(4)
 def load_policy(rules: str | None = None) -> Policy:
-    """The shipped policy (package data), or the jurisdiction files in directory ``rules``; loaded once."""
+    """The shipped policy (package data), or the jurisdiction files in directory ``rules``; loaded once
+    per process, and compiled once per content of the files (``policy.compiled``)."""
     if rules is None:
-        return load_policy_from(POLICY_DIR / "jurisdictions")
+        return _compiled_policy(None)
     rdir = Path(rules)
     if path_kind(rdir, "--rules") != "dir" or not any(rdir.glob("*.yaml")):
         raise InputError("not a directory of jurisdiction YAML files", file=str(rdir), field="--rules")
-    return load_policy_from(rdir)
+    return _compiled_policy(str(rdir.resolve()))
+
+
+def _policy_files(rules: str | None) -> list[Path]:
+    """Every file ``load_policy_from`` reads for ``rules``: what the compiled policy is keyed by."""
+    jdir = POLICY_DIR / "jurisdictions" if rules is None else Path(rules)
+    return [POLICY_DIR / "vocabulary.yaml", POLICY_DIR / "topics.yaml", *sorted((POLICY_DIR / "params").glob("*.yaml")),
+            *sorted((POLICY_DIR / "sources").glob("*.txt")), *sorted(jdir.glob("*.yaml"))]
+
+
+@compiled(_policy_files, Policy)
+def _compiled_policy(rules: str | None) -> Policy:
+    return load_policy_from(POLICY_DIR / "jurisdictions" if rules is None else Path(rules))

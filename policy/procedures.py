@@ -57,6 +57,8 @@ from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap
 
+from policy.caching import cache
+from policy.compiled import compiled
 from policy.errors import InputError, shown
 from policy.expr import Expr, Span
 from policy.load import POLICY_DIR, Policy, _cite, parse_cond, read_change
@@ -254,6 +256,7 @@ class ProcedureSet:
 # --- vocabulary and topics -----------------------------------------------------------------------
 
 
+@compiled(lambda path=TOPICS_FILE: [path], dict)
 def load_procedure_topics(path: Path = TOPICS_FILE) -> dict[str, dict]:
     data = read_yaml(path)
     if not isinstance(data, CommentedMap):
@@ -267,6 +270,7 @@ def load_procedure_topics(path: Path = TOPICS_FILE) -> dict[str, dict]:
     return out
 
 
+@compiled(lambda path=VOCABULARY_FILE: [path], tuple)
 def load_procedure_vocabulary(path: Path = VOCABULARY_FILE) -> tuple[dict[str, FactSpec], dict[str, tuple[str, str]]]:
     """The extra facts (and how the derived ones are computed) of ``procedure_vocabulary.yaml``."""
     data = read_yaml(path)
@@ -541,15 +545,9 @@ def load_procedures_from(policy: Policy, files: list[Path]) -> ProcedureSet:
     return ProcedureSet({j: out[j] for j in order}, merged.vocabulary, topics, derivations)
 
 
-_LOADED: dict[int, tuple[Policy, ProcedureSet]] = {}
-
-
+@cache(8, identity=(0,))
 def load_procedures(policy: Policy) -> ProcedureSet:
     """The shipped procedure files (package data), loaded once per policy object."""
-    hit = _LOADED.get(id(policy))
-    if hit is None or hit[0] is not policy:
-        # the shipped files of the policy's jurisdictions (one file per jurisdiction id): with `--rules`,
-        # the procedures of jurisdictions the pack does not have are not loaded (nor blamed on it)
-        files = [f for f in sorted(PROCEDURE_DIR.glob("*.yaml")) if f.stem in policy.jurisdictions]
-        hit = _LOADED[id(policy)] = (policy, load_procedures_from(policy, files))
-    return hit[1]
+    # the shipped files of the policy's jurisdictions (one file per jurisdiction id): with `--rules`,
+    # the procedures of jurisdictions the pack does not have are not loaded (nor blamed on it)
+    return load_procedures_from(policy, [f for f in sorted(PROCEDURE_DIR.glob("*.yaml")) if f.stem in policy.jurisdictions])

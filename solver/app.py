@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from policy.errors import InputError
+from policy.errors import InputError, unknown_district, unknown_topic
 from policy.i18n import Msg, status_text
 
 ALL = "all"
@@ -81,15 +81,13 @@ class App:
     def known(self, district: str, *extra: str, field_name: str = "--district") -> str:
         """``district`` if the policy has it; else the one "unknown district" message."""
         if district not in self.policy.jurisdictions:
-            choices = ", ".join([*self.policy.ids(), *extra])
-            raise InputError(f"unknown district `{district}`; choose one of: {choices}", field=field_name)
+            raise unknown_district(district, self.policy.ids(), field_name, all_too=bool(extra))
         return district
 
     def topic(self, topic: str | None) -> str | None:
         """``topic`` if the vocabulary has it; else the one "unknown topic" message."""
         if topic is not None and topic not in self.policy.vocabulary.topics:
-            raise InputError(f"unknown topic `{topic}`; topics: {', '.join(self.policy.vocabulary.topics)}",
-                             field="--topic")
+            raise unknown_topic(topic, list(self.policy.vocabulary.topics))
         return topic
 
     def jurisdictions(self, spec: str | list[str]) -> list[str]:

@@ -11,6 +11,11 @@ Counting conventions (the Civil Code, 民法典 第二百零一条: a period sta
 * ``count_workdays(start, end)`` counts the working days in the closed range [start, end].
 * ``add_months(day, n)`` keeps the day of the month, clamped to the month's end
   (2024-01-31 + 1 month = 2024-02-29); ``months_between`` is its inverse.
+* **Completed months — the one convention** for ages, tenure and procedure dates: n months are
+  completed on ``add_months(start, n)``, the same day of the month or, when the month has no such
+  day, its last day (民法典 第二百零二条: 没有对应日的，月末日为期间的最后一日). Born 1990-05-31, a
+  person has completed 373 months on 2021-06-30; born 2000-02-29, one year on 2001-02-28. ``missing``
+  moves the date with the same ``add_months``.
 
 Example:
     >>> import datetime as dt
@@ -20,6 +25,8 @@ Example:
     datetime.date(2024, 2, 18)
     >>> add_months(dt.date(2024, 1, 31), 1)
     datetime.date(2024, 2, 29)
+    >>> months_between(dt.date(1990, 5, 31), dt.date(2021, 6, 30))
+    373
     >>> w = []
     >>> add_workdays(dt.date(2027, 1, 1), 1, w), w[0][:16]
     (datetime.date(2027, 1, 4), 'working days in ')

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, children, fmt_num, not_of
+from policy.i18n import Msg, cat, choice, word
 from policy.load import Policy
 from policy.model import Clause, Jurisdiction, Pathway
 from solver.backends.registry import Status, backend
@@ -118,14 +119,15 @@ def _leaf(policy: Policy, facts: Facts, e: Cmp | In, neg: bool, st: Status) -> L
     if isinstance(e, In):
         spec = vocab.spec(e.fact)
         names = [spec.choices[i] for i in sorted(e.values)]
-        label = (policy.params.district_set_labels.get(e.set_name, {}).get("en", e.set_name) if e.set_name
-                 else None)
+        shown = [choice(vocab, spec, i) for i in sorted(e.values)]
+        labels = policy.params.district_set_labels.get(e.set_name, {}) if e.set_name else {}
+        label = Msg(labels.get("en", e.set_name), labels.get("zh", labels.get("en", e.set_name))) if e.set_name else None
         if len(names) == 1:
-            req = f"{'≠' if neg else '='} {names[0]}"
+            req = cat(f"{'≠' if neg else '='} ", shown[0])
         else:
-            req = f"{'∉' if neg else '∈'} {label or '{' + ', '.join(names) + '}'}"
+            req = cat(f"{'∉' if neg else '∈'} ", label or cat("{", cat(*shown, sep=", "), "}"))
             if label:
-                req += f" ({', '.join(names)})"
+                req = cat(req, " (", cat(*shown, sep=", "), ")")
         v = facts.values.get(e.fact)
         plain = (f"{'!=' if neg else '=='} {names[0]}" if len(names) == 1
                  else f"{'not in' if neg else 'in'} [{', '.join(names)}]")
@@ -138,12 +140,13 @@ def _leaf(policy: Policy, facts: Facts, e: Cmp | In, neg: bool, st: Status) -> L
         rhs = display(policy, names[0], e.rhs)
         v = facts.values.get(names[0])
         shown = with_unit(policy, names[0], display(policy, names[0], v))
-        shown += " (not stated: default)" if names[0] in facts.defaulted else ""
-        return Leaf(names, f"{SYMBOL[op]} {with_unit(policy, names[0], rhs)}", shown, status, e.derivation, v,
+        if names[0] in facts.defaulted:
+            shown = cat(shown, " (", word("not stated: default"), ")")
+        return Leaf(names, cat(f"{SYMBOL[op]} ", with_unit(policy, names[0], rhs)), shown, status, e.derivation, v,
                     value=json_value(policy, names[0], v),
                     required_plain=f"{PLAIN[op]} {_plain(json_value(policy, names[0], e.rhs))}")
     lhs = " + ".join(f"{fmt_num(c)}×{f}" for c, f in e.terms)
-    actual = ", ".join(f"{f}={display(policy, f, facts.values.get(f))}" for f in names)
+    actual = cat(*(cat(f"{f}=", display(policy, f, facts.values.get(f))) for f in names), sep=", ")
     return Leaf(names, f"{lhs} {SYMBOL[op]} {fmt_num(e.rhs)}", actual, status, e.derivation,
                 value={f: json_value(policy, f, facts.values.get(f)) for f in names},
                 required_plain=f"{' + '.join(f'{_plain(_num(c))}*{f}' for c, f in e.terms)} {PLAIN[op]} "

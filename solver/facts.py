@@ -18,11 +18,12 @@ from pathlib import Path
 
 from policy.errors import InputError, shown
 from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, Threshold, evaluate, fmt_num, round_half_up
-from policy.i18n import Msg
+from policy.i18n import Msg, cat, choice, word
 from policy.load import Policy
 from policy.model import FactSpec, Params, WageYear
 from policy.reader import bilingual, number, parse_date
 from policy.yamlio import key_pos, read_yaml
+from solver.calendar import add_months, months_between
 
 DERIVED_FROM = {
     "applicant.age_months": ("applicant.birth_date", "application.date"),
@@ -98,15 +99,17 @@ def _wage(w: WageYear, note: str, warning: str | None = None) -> Wage:
                 published=w.published, cite=w.cite, note=note, warning=warning)
 
 
-def threshold_value(t: Threshold, wage: Wage) -> tuple[Fraction, str]:
+def threshold_value(t: Threshold, wage: Wage) -> tuple[Fraction, Msg]:
+    """The threshold on the wage in force, and its arithmetic in both languages."""
     base = wage.monthly if t.param == "wage.monthly" else wage.annual
-    what = (f"{wage.year} monthly average wage" if t.param == "wage.monthly"
-            else f"{wage.year} annual average wage" + ("" if wage.annual_is_published else " (12 × monthly)"))
+    what = (cat(f"{wage.year} ", word("monthly average wage")) if t.param == "wage.monthly"
+            else cat(f"{wage.year} ", word("annual average wage"),
+                     *(() if wage.annual_is_published else (" ", word("(12 × monthly)")))))
     exact = t.times * base
-    text = f"{fmt_num(t.times)} × {base:,} ({what}) = {fmt_num(exact)}"
+    text = cat(f"{fmt_num(t.times)} × {base:,} (", what, f") = {fmt_num(exact)}")
     if t.rounding == "half_up_yuan" and exact.denominator != 1:
         value = round_half_up(exact)
-        return value, f"{text} → {fmt_num(value)} (rounded to whole 元)"
+        return value, cat(text, f" → {fmt_num(value)} (", word("rounded to whole 元"), ")")
     return exact, text
 
 
@@ -138,11 +141,6 @@ def retirement_age_months(params: Params, category: str, birth: dt.date) -> int:
     d = (birth.year - first_y) * 12 + (birth.month - first_m)
     delay = 0 if d < 0 else min(d // int(c["step_months"]) + 1, int(c["max_delay_months"]))
     return int(c["base_years"]) * 12 + delay
-
-
-def completed_months(birth: dt.date, day: dt.date) -> int:
-    m = (day.year - birth.year) * 12 + (day.month - birth.month)
-    return m - (1 if day.day < birth.day else 0)
 
 
 def fmt_age(months: int) -> str:
@@ -312,7 +310,7 @@ def facts_from_dict(data, policy: Policy, date: dt.date | None = None, file: str
 
 
 def _derive_age(facts: Facts, params: Params, birth: dt.date, vocab) -> None:
-    age = completed_months(birth, facts.date)
+    age = months_between(birth, facts.date)
     facts.values["applicant.age_months"] = Fraction(age)
     sexes = vocab.facts["applicant.sex"].choices
     cats = vocab.facts["applicant.female_category"].choices
@@ -328,15 +326,8 @@ def _derive_age(facts: Facts, params: Params, birth: dt.date, vocab) -> None:
     if len(ages) == 1:
         (c, r), = ages.items()
         facts.values["applicant.months_to_retirement"] = Fraction(r - age)
-        facts.retirement = {"category": c, "age": fmt_age(r), "date": str(_add_months(birth, r))}
+        facts.retirement = {"category": c, "age": fmt_age(r), "date": str(add_months(birth, r))}
     facts.retirement["age_now"] = fmt_age(age)
-
-
-def _add_months(d: dt.date, months: int) -> dt.date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    import calendar
-    return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 def _check_constraints(facts: Facts, policy: Policy) -> None:
@@ -361,14 +352,15 @@ def _show(facts: Facts, name: str) -> str:
 
 
 def display(policy: Policy, name: str, value: Fraction | None) -> str:
-    """A fact value as a person reads it: enum names, yes/no, thousands separators."""
+    """A fact value as a person reads it (in both languages when words are involved): enum choices,
+    yes/no, thousands separators."""
     if value is None:
-        return "unknown"
+        return word("unknown")
     spec = policy.vocabulary.spec(name)
     if spec.type == "enum":
-        return spec.choices[int(value)]
+        return choice(policy.vocabulary, spec, value)
     if spec.type == "bool":
-        return "true" if value else "false"
+        return word("true" if value else "false")
     if name == "applicant.age_months":
         return fmt_age(int(value))
     return fmt_num(value)
@@ -379,7 +371,7 @@ def with_unit(policy: Policy, name: str, text: str) -> str:
     spec = policy.vocabulary.spec(name)
     if spec.unit and spec.type in ("int", "decimal") and spec.unit["en"] in ("months", "years") and text[-1:].isdigit():
         unit = spec.unit["en"][:-1] if text == "1" else spec.unit["en"]
-        return f"{text} {unit}"
+        return cat(text, " ", word(unit))
     return text
 # --- the employer's relocation -----------------------------------------------------------------------
 

@@ -8,8 +8,8 @@ the truth of every node of these expressions; ``solver.decide`` turns that into 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
+from policy.caching import cache
 from policy.expr import TRUE, Cmp, Expr, all_of, any_of, not_of, walk
 from policy.model import Clause, Jurisdiction
 from solver.facts import Wage, resolve
@@ -41,7 +41,7 @@ def compile_program(j: Jurisdiction, wage: Wage, lenient: bool = False,
     return _compile(j, wage, lenient, drop)
 
 
-@lru_cache(maxsize=256)
+@cache(256, identity=(0,))
 def _compile(j: Jurisdiction, wage: Wage, lenient: bool, drop: frozenset[str]) -> Program:
     waived = frozenset(c.id for c in j.clauses() if lenient and c.strength == "in_principle") | drop
     req = {c.id: (TRUE if c.id in waived else requirement_of(c, wage)) for c in j.clauses()}
@@ -59,20 +59,17 @@ def _compile(j: Jurisdiction, wage: Wage, lenient: bool, drop: frozenset[str]) -
     return prog
 
 
-_COMPARISONS: dict[int, tuple[Expr, dict[str, list[Cmp]]]] = {}
-
-
 def comparisons(top: Expr, name: str) -> list[Cmp]:
     """The comparisons of one fact alone (``k × fact op rhs``) under ``top``, in ``walk`` order
     (indexed once per expression: programs are cached, so the same trees come back)."""
-    hit = _COMPARISONS.get(id(top))
-    if hit is None or hit[0] is not top:
-        idx: dict[str, list[Cmp]] = {}
-        for c in walk(top):
-            if isinstance(c, Cmp) and len(c.terms) == 1:
-                idx.setdefault(c.terms[0][1], []).append(c)
-        if len(_COMPARISONS) > 4096:
-            _COMPARISONS.clear()
-        hit = _COMPARISONS[id(top)] = (top, idx)
-    return hit[1].get(name, [])
+    return _comparisons(top).get(name, [])
+
+
+@cache(4096, identity=(0,))
+def _comparisons(top: Expr) -> dict[str, list[Cmp]]:
+    idx: dict[str, list[Cmp]] = {}
+    for c in walk(top):
+        if isinstance(c, Cmp) and len(c.terms) == 1:
+            idx.setdefault(c.terms[0][1], []).append(c)
+    return idx
 

@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from solver.calendar import (
     DATA_YEARS,
@@ -87,3 +89,37 @@ def test_calendar_months_clamp():
     assert months_between(D(2024, 5, 1), D(2024, 4, 30)) == -1
     assert years_between(D(2008, 3, 1), D(2025, 2, 28)) == 16
     assert years_between(D(2008, 3, 1), D(2025, 3, 1)) == 17
+
+
+# --- completed months: the one convention (ages, tenure, procedure dates) ------------------------
+
+
+def test_completed_months_at_month_ends_and_leap_days():
+    assert months_between(D(1990, 5, 31), D(2021, 6, 30)) == 373  # June has no 31st: its last day completes it
+    assert months_between(D(1990, 5, 31), D(2021, 6, 29)) == 372
+    assert months_between(D(1990, 5, 31), D(2021, 5, 30)) == 371
+    assert months_between(D(2000, 2, 29), D(2001, 2, 28)) == 12  # a leap-day birthday: 28 Feb in other years
+    assert months_between(D(2000, 2, 29), D(2001, 2, 27)) == 11
+    assert months_between(D(2000, 2, 29), D(2004, 2, 29)) == 48
+    assert years_between(D(2000, 2, 29), D(2018, 2, 28)) == 18
+
+
+def test_age_uses_the_calendar_convention():
+    from policy.load import load_policy
+    from solver.facts import facts_from_dict
+    policy = load_policy()
+    for birth, day, months in (("1990-05-31", "2021-06-30", 373), ("1990-05-31", "2021-06-29", 372),
+                               ("2000-02-29", "2021-02-28", 252)):
+        f = facts_from_dict({"application": {"date": day}, "applicant": {"birth_date": birth}}, policy)
+        assert f.values["applicant.age_months"] == months, (birth, day)
+
+
+@given(st.dates(D(1950, 1, 1), D(2060, 12, 31)), st.integers(-600, 600))
+def test_months_between_inverts_add_months(start, n):
+    assert months_between(start, add_months(start, n)) == n
+
+
+@given(st.dates(D(1950, 1, 1), D(2060, 12, 31)), st.dates(D(1950, 1, 1), D(2060, 12, 31)))
+def test_months_between_is_the_largest_completed_count(start, end):
+    n = months_between(start, end)
+    assert add_months(start, n) <= end < add_months(start, n + 1)

@@ -23,10 +23,10 @@ from fractions import Fraction
 from pathlib import Path
 
 from policy.expr import facts_of
-from policy.i18n import localize
+from policy.i18n import say
 from policy.load import POLICY_DIR, Policy
 from policy.model import Clause
-from solver.backends.smt.session import Session, check, minimal_core, new_solver
+from solver.backends.smt.session import Session, canonical_core, new_solver
 from solver.backends.smt.space import AGE, Space, closure, indicated, month_index, to_profile
 from solver.backends.smt.terms import mk_not, mk_or
 from solver.decide import Decision, decide
@@ -79,7 +79,7 @@ class Witness:
     def diff_text(self, lang: str = "en") -> str:
         """How the witness differs from the reference applicant, fact by fact (labels, values)."""
         sep = "；" if lang == "zh" else "; "
-        return sep.join(f"{self.label(f, lang)} {localize(r, lang)} → {localize(w, lang)}"
+        return sep.join(f"{self.label(f, lang)} {say(r, lang)} → {say(w, lang)}"
                         for f, r, w in self.differences)
 
     def as_dict(self) -> dict:
@@ -326,11 +326,8 @@ def inside(policy: Policy, jid: str, date: dt.date, ref: Facts) -> list[Finding]
     seen_cores: set[frozenset[str]] = set()
 
     def core_of(ids: list[str]) -> list[str] | None:
-        if check(s, *(lits[i] for i in ids)):
-            return None
-        core = [c for c in s.unsat_core()]
-        core = minimal_core(s, core)
-        return [i for i in ids if any(lits[i].eq(c) for c in core)]
+        core = canonical_core(s, [], [lits[i] for i in ids])
+        return None if core is None else [i for i in ids if any(lits[i].eq(c) for c in core)]
 
     base_core = core_of(base_ids)
     if base_core is not None:
@@ -361,10 +358,7 @@ def inside(policy: Policy, jid: str, date: dt.date, ref: Facts) -> list[Finding]
         neg = mk_not(space.expr(prog.requirement[c.id]))
         s.push()
         s.add(neg)
-        core = None
-        if not check(s, *(lits[i] for i in others)):
-            small = minimal_core(s, list(s.unsat_core()))
-            core = [i for i in others if any(lits[i].eq(x) for x in small)]
+        core = core_of(others)
         s.pop()
         if c.kind != "pathway":
             s.pop()

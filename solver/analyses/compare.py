@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from policy.expr import SYMBOL, All, Any, AtLeast, Cmp, Const, Expr, In, Not, all_of, evaluate, facts_of, fmt_num
-from policy.i18n import localize
+from policy.i18n import choice, say
 from policy.load import Policy
 from solver.analyses.common import (
     DISTRICT_FACTS,
@@ -67,20 +67,20 @@ def describe(policy: Policy, e: Expr, lang: str = "en") -> str:
                 if len(terms) == 1 and terms[0][0] == 1:
                     f = terms[0][1]
                     spec = vocab.spec(f)
-                    val = display(policy, f, rhs) if spec.type in ("enum", "bool") else fmt_num(rhs)
+                    val = say(display(policy, f, rhs), lang) if spec.type in ("enum", "bool") else fmt_num(rhs)
                     unit = f" {spec.unit.get(lang, spec.unit['en'])}" if spec.unit and spec.type not in ("enum", "bool") \
                         else ""
                     s = f"{label(f)} {SYMBOL[op]} {val}{unit}"
                 else:
                     lhs = " + ".join(f"{fmt_num(c)} × {label(f)}" for c, f in terms)
                     s = f"{lhs} {SYMBOL[op]} {fmt_num(rhs)}"
-                return s + (f" [{x.derivation}]" if x.derivation else "")
+                return s + (f" [{say(x.derivation, lang)}]" if x.derivation else "")
             case In(fact, values):
                 spec = vocab.spec(fact)
                 if x.set_name:
                     names = policy.params.district_set_labels.get(x.set_name, {}).get(lang, x.set_name)
                 else:
-                    names = ", ".join(spec.choices[i] for i in sorted(values))
+                    names = ", ".join(say(choice(vocab, spec, i), lang) for i in sorted(values))
                 return f"{label(fact)} ∈ {{{names}}}" if len(values) > 1 else f"{label(fact)} = {names}"
             case All(items) if (each := _each(items)) is not None:
                 # `each:` over a list fact: one phrase, not one comparison per item
@@ -89,7 +89,7 @@ def describe(policy: Policy, e: Expr, lang: str = "en") -> str:
                 spec = vocab.spec(f)
                 unit = f" {spec.unit.get(lang, spec.unit['en'])}" if spec.unit else ""
                 head = WORDS["each"][lang].format(label=spec.label.get(lang, spec.label["en"]))
-                return f"{head} {SYMBOL[c.op]} {fmt_num(c.rhs)}{unit}" + (f" [{c.derivation}]" if c.derivation else "")
+                return f"{head} {SYMBOL[c.op]} {fmt_num(c.rhs)}{unit}" + (f" [{say(c.derivation, lang)}]" if c.derivation else "")
             case All(items):
                 s = f" {WORDS['and'][lang]} ".join(go(i) for i in items)
                 return s if top else f"({s})"
@@ -100,7 +100,7 @@ def describe(policy: Policy, e: Expr, lang: str = "en") -> str:
                 if isinstance(item, In):
                     spec = vocab.spec(item.fact)
                     names = (policy.params.district_set_labels.get(item.set_name, {}).get(lang, item.set_name)
-                             if item.set_name else ", ".join(spec.choices[i] for i in sorted(item.values)))
+                             if item.set_name else ", ".join(say(choice(vocab, spec, i), lang) for i in sorted(item.values)))
                     return f"{label(item.fact)} ∉ {{{names}}}" if len(item.values) > 1 else \
                         f"{label(item.fact)} ≠ {names}"
                 return f"{WORDS['not'][lang]} {go(item)}"
@@ -181,7 +181,7 @@ class Comparison:
                     continue
                 rel = "" if c.relation in ("reference", "same") else f"**{c.relation}** "
                 # policy text is made literal (markdown()): the only markup in a cell is ours
-                body = "<br>".join(f"{md(localize(x.words[lang], lang))}{' (原则上)' if x.strength == 'in_principle' else ''}"
+                body = "<br>".join(f"{md(x.words[lang])}{' (原则上)' if x.strength == 'in_principle' else ''}"
                                    f"<br>“{md(x.quote)}” ({md(x.source)} {md(x.section)})" for x in c.clauses)
                 cells.append(rel + body)
             out.append(f"| {mark}{md(r.label.get(lang, r.topic))} | " + " | ".join(cells) + " |")
@@ -207,7 +207,7 @@ class Comparison:
                 out.append(f"    {c.jurisdiction}{rel}:")
                 for x in c.clauses:
                     inp = " (原则上)" if x.strength == "in_principle" else ""
-                    out.append(f"      {localize(x.words[lang], lang)}{inp}")
+                    out.append(f"      {x.words[lang]}{inp}")
                     out.append(f"      “{x.quote}” [{x.source} {x.section}]")
         return "\n".join(out)
 

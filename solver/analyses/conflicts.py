@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from policy.errors import InputError
+from policy.errors import unknown_topic
 from policy.load import Policy
 from policy.source_check import SourceProblem, source_problems
 from solver.analyses.common import (
@@ -205,7 +205,7 @@ def conflicts(policy: Policy, jids: list[str] | None = None, topic: str | None =
     for j in jids:
         policy.version(j, date)  # unknown ids raise InputError
     if topic is not None and topic not in policy.vocabulary.topics:
-        raise InputError(f"unknown topic `{topic}`; topics: {', '.join(policy.vocabulary.topics)}", field="--topic")
+        raise unknown_topic(topic, list(policy.vocabulary.topics))
     ref = reference_facts(policy, date)
     res = ConflictsResult(date, jids, [], [], [], topic, list(ref.warnings))
     # One space and one incremental solver for every pair: each jurisdiction's rule (and each

@@ -23,7 +23,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from policy.expr import facts_of
-from policy.i18n import Msg, localize, say
+from policy.i18n import Msg, cat, say
 from policy.load import Policy
 from policy.properties import PROPERTIES, Property, load_properties
 from solver.analyses.common import (
@@ -183,10 +183,10 @@ def _monotone(policy: Policy, p: Property, jid: str, date: dt.date, ref) -> Prop
     changed = ", ".join(f"{n} {_fmt(values[n])} → {_fmt(more[n])}" for n in sorted(targets) if values[n] != more[n])
     # what the person looks like: the facts the rejecting clauses read, as the first profile has them
     read = sorted({f for c in dec2.failed() for f in facts_of(c.clause.when)} | targets)
-    shape = ", ".join(f"{n}={display(policy, n, values[n])}" for n in read if n in values)
+    shape = cat(*(cat(f"{n}=", display(policy, n, values[n])) for n in read if n in values), sep=", ")
     return PropertyResult(p, jid, "fails", Msg(f"eligible, then ineligible with {changed}",
                                                f"原本符合条件，{changed} 后不符合"),
-                          [{"summary": f"eligible ({shape})", "summary_zh": f"符合条件（{localize(shape, 'zh')}）",
+                          [{"summary": f"eligible ({shape})", "summary_zh": f"符合条件（{say(shape, 'zh')}）",
                             "profile": prof1},
                            {"summary": f"ineligible ({changed})", "summary_zh": f"不符合条件（{changed}）",
                             "profile": prof2}],

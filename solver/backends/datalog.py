@@ -28,6 +28,7 @@ import threading
 
 from pyDatalog import Logic, pyDatalog, pyEngine, pyParser
 
+from policy.caching import on_clear
 from policy.expr import NEGATE, All, Any, AtLeast, Cmp, Const, Expr, In, Not, children, facts_of
 from policy.reader import FACT_NAME
 from solver.facts import Facts
@@ -196,6 +197,7 @@ class _Compiled:
 
 
 _local = threading.local()
+on_clear(lambda: _local.__dict__.clear())
 
 
 def _compiled(prog: Program, verdict_only: bool = False) -> _Compiled:

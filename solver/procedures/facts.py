@@ -15,23 +15,24 @@ import datetime as dt
 from fractions import Fraction
 from pathlib import Path
 
+from policy.caching import cache
 from policy.load import Policy, as_date
-from policy.procedures import ProcedureSet, load_procedures, with_procedure_facts
+from policy.procedures import load_procedure_vocabulary, with_procedure_facts
 from policy.yamlio import read_yaml
 from solver.calendar import months_between, years_between
 from solver.facts import Facts, facts_from_dict
-
-_MERGED: dict[int, tuple[Policy, Policy]] = {}
 
 
 def procedure_policy(policy: Policy) -> Policy:
     """``policy`` with the procedure facts in its vocabulary (cached per policy object)."""
     if "permit.expiry_date" in policy.vocabulary.facts:
         return policy
-    hit = _MERGED.get(id(policy))
-    if hit is None or hit[0] is not policy:
-        hit = _MERGED[id(policy)] = (policy, with_procedure_facts(policy))
-    return hit[1]
+    return _merged(policy)
+
+
+@cache(8, identity=(0,))
+def _merged(policy: Policy) -> Policy:
+    return with_procedure_facts(policy)
 
 
 def stated_date(facts: Facts, name: str) -> dt.date | None:
@@ -52,10 +53,12 @@ def derive_value(measure: str, day: dt.date, filing: dt.date) -> int:
     raise ValueError(f"unknown measure {measure!r}")
 
 
-def derive(facts: Facts, pset: ProcedureSet) -> Facts:
-    """Add the derived procedure facts (months left on the contract, age of a declaration …)."""
+def derive(facts: Facts) -> Facts:
+    """Add the derived procedure facts (months left on the contract, age of a declaration …), as
+    ``policy/procedure_vocabulary.yaml`` defines them (the procedure files are not needed)."""
     values = dict(facts.values)
-    for name, (src, measure) in pset.derivations.items():
+    _, derivations = load_procedure_vocabulary()
+    for name, (src, measure) in derivations.items():
         day = stated_date(facts, src)
         if day is not None:
             values[name] = Fraction(derive_value(measure, day, facts.date))
@@ -64,7 +67,7 @@ def derive(facts: Facts, pset: ProcedureSet) -> Facts:
 
 def procedure_facts_from_dict(data, policy: Policy, date: dt.date | None = None, file: str = "<profile>") -> Facts:
     merged = procedure_policy(policy)
-    return derive(facts_from_dict(data, merged, date=date, file=file), load_procedures(policy))
+    return derive(facts_from_dict(data, merged, date=date, file=file))
 
 
 def load_procedure_profile(path: str | Path, policy: Policy, date: dt.date | None = None) -> Facts:

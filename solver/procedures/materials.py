@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from policy.errors import InputError
 from policy.expr import SYMBOL, Cmp, Expr, In, Not, evaluate, fmt_num, walk
-from policy.i18n import Msg, localize, say
+from policy.i18n import Msg, cat, choice, say, word
 from policy.load import Policy
 from policy.procedures import BUSINESSES, EVENTS, Material, ProcClause, ProcedureSet, load_procedures
 from solver.facts import Facts, display
@@ -104,23 +104,23 @@ def _describe(policy: Policy, pset: ProcedureSet, e: Expr, facts: Facts) -> list
             case Cmp(terms, op, rhs) if len(terms) == 1:
                 name = terms[0][1]
                 spec = policy.vocabulary.spec(name)
-                want = spec.choices[int(rhs)] if spec.type == "enum" else (
-                    ("true" if rhs else "false") if spec.type == "bool" else fmt_num(rhs))
+                want = choice(policy.vocabulary, spec, rhs) if spec.type == "enum" else (
+                    word("true" if rhs else "false") if spec.type == "bool" else fmt_num(rhs))
                 if name in facts.values:
                     got = display(policy, name, facts.values[name])
                     out.append(Msg(f"{name} = {got} (required {SYMBOL[op]} {want})",
-                                   f"{name} = {localize(got, 'zh')}（要求 {SYMBOL[op]} {localize(want, 'zh')}）"))
+                                   f"{name} = {say(got, 'zh')}（要求 {SYMBOL[op]} {say(want, 'zh')}）"))
                 else:
                     src = pset.derivations.get(name, (name, ""))[0]
                     out.append(Msg(f"{name} unknown: state `{src}` (required {SYMBOL[op]} {want})",
-                                   f"{name} 未知：请填写 `{src}`（要求 {SYMBOL[op]} {localize(want, 'zh')}）"))
+                                   f"{name} 未知：请填写 `{src}`（要求 {SYMBOL[op]} {say(want, 'zh')}）"))
             case In(fact, values):
                 spec = policy.vocabulary.spec(fact)
-                want = ", ".join(spec.choices[i] for i in sorted(values))
-                got = display(policy, fact, facts.values.get(fact)) if fact in facts.values else "unknown"
+                want = cat(*(choice(policy.vocabulary, spec, i) for i in sorted(values)), sep=", ")
+                got = display(policy, fact, facts.values.get(fact)) if fact in facts.values else word("unknown")
                 out.append(Msg(f"{fact} = {got} ({'required ≠' if neg else 'one of'} {want})",
-                               f"{fact} = {localize(got, 'zh')}（{'要求 ≠' if neg else '须为其一：'}"
-                               f"{localize(want, 'zh')}）"))
+                               f"{fact} = {say(got, 'zh')}（{'要求 ≠' if neg else '须为其一：'}"
+                               f"{say(want, 'zh')}）"))
     return out
 
 

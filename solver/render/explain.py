@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from policy.i18n import STATUS_ZH, localize, say
+from policy.i18n import STATUS_ZH, say
 from policy.load import Policy
 from solver.decide import ClauseResult, Decision, Leaf
 
@@ -122,10 +122,10 @@ def _leaf_text(policy: Policy, lf: Leaf, lang: str) -> Text:
     name = ", ".join(_label(policy, f, lang) for f in lf.facts)
     txt = Text(f"{MARK[st]} ", style=STYLE[st])
     txt.append(f"{name}: ")
-    txt.append(f"{t('actual', lang)} {localize(lf.actual, lang)}", style="bold")
-    txt.append(f"; {t('required', lang)} {localize(lf.required, lang)}")
+    txt.append(f"{t('actual', lang)} {say(lf.actual, lang)}", style="bold")
+    txt.append(f"; {t('required', lang)} {say(lf.required, lang)}")
     if lf.derivation:
-        txt.append(f"  [{localize(lf.derivation, lang)}]", style="dim")
+        txt.append(f"  [{say(lf.derivation, lang)}]", style="dim")
     return txt
 
 
@@ -205,10 +205,10 @@ def decision_summary(policy: Policy, d: Decision, lang: str = "en") -> Group:
         strength = f" [{t('in_principle', lang)}]" if c.clause.strength == "in_principle" else ""
         for lf in [x for x in c.leaves if x.status is False] or c.leaves:
             line = Text(f"  ✗ {c.clause.id}{strength}: ", style="red")
-            line.append(f"{', '.join(_label(policy, f, lang) for f in lf.facts)} {localize(lf.actual, lang)}, "
-                        f"{t('required', lang)} {localize(lf.required, lang)}")
+            line.append(f"{', '.join(_label(policy, f, lang) for f in lf.facts)} {say(lf.actual, lang)}, "
+                        f"{t('required', lang)} {say(lf.required, lang)}")
             if lf.derivation:
-                line.append(f" [{localize(lf.derivation, lang)}]", style="dim")
+                line.append(f" [{say(lf.derivation, lang)}]", style="dim")
             lines.append(line)
         lines.append(Text(f"      «{c.clause.cite.quote.strip()}» — {c.clause.cite.source} {c.clause.cite.section}",
                           style="blue"))

@@ -30,9 +30,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 from fractions import Fraction
 
+from policy.caching import cache
 from policy.errors import InputError
 from policy.expr import SYMBOL, Cmp, Expr, evaluate
-from policy.i18n import Msg
+from policy.i18n import Msg, cat, word
 from policy.load import Policy
 from solver.analyses.common import reference_facts
 from solver.analyses.missing.epochs import epochs
@@ -72,7 +73,7 @@ def missing(policy: Policy, jid: str, facts: Facts, keep: Iterable[str] = (), al
                         list(facts.warnings) + ([warning] if warning else []))
     if now.status == "eligible":
         return res
-    eps, relevant = epochs(policy, j, facts, lenient)
+    eps, relevant = epochs(policy, j, facts.date, facts.wage, lenient)
     m = ChangeModel(policy, j, facts, keep, allow, lenient, eps, relevant)
     replays: dict[tuple[str, frozenset], Verdict | tuple[dict[str, Fraction], Verdict]] = {}
     try:
@@ -187,7 +188,7 @@ def _suggestion(policy: Policy, jid: str, m: ChangeModel, model, lenient: bool,
         spec = m.vocab.spec(name)
         if f.kind == "assumed":
             if name in new:
-                assumed.append(FactChange(name, spec.label, "assumed", None, new[name], "unknown",
+                assumed.append(FactChange(name, spec.label, "assumed", None, new[name], word("unknown"),
                                           display(policy, name, new[name]), Fraction(0), unit=spec.unit))
             continue
         after = new[name]
@@ -206,7 +207,9 @@ def _suggestion(policy: Policy, jid: str, m: ChangeModel, model, lenient: bool,
     return Suggestion(cost, wait, day, changes, assumed, satisfied)
 
 
-_REFERENCE: dict[tuple[int, dt.date], tuple[Policy, dict[str, Fraction]]] = {}
+@cache(16, identity=(0,))
+def _reference(policy: Policy, date: dt.date) -> dict[str, Fraction]:
+    return reference_facts(policy, date).values
 
 
 def _canonical_assumptions(policy: Policy, jid: str, m: ChangeModel, prog: Program, new: dict[str, Fraction],
@@ -218,10 +221,7 @@ def _canonical_assumptions(policy: Policy, jid: str, m: ChangeModel, prog: Progr
     assumed = sorted(n for n in new if m.fx[n].kind == "assumed")
     if not assumed:
         return new
-    key = (id(policy), m.facts.date)
-    if key not in _REFERENCE:
-        _REFERENCE[key] = (policy, reference_facts(policy, m.facts.date).values)
-    ref = _REFERENCE[key][1]
+    ref = _reference(policy, m.facts.date)
     wage = wage_on(policy.params, day) if wait else m.facts.wage
     j, _ = policy.version(jid, day)
     root = compile_program(j, wage, lenient).root
@@ -263,4 +263,4 @@ def _threshold(policy: Policy, exprs: list[Expr], name: str, before: dict, after
     if best is None:
         return None
     n = best[1]
-    return n.derivation or f"{SYMBOL[n.op]} {display(policy, name, n.rhs)}"
+    return n.derivation or cat(f"{SYMBOL[n.op]} ", display(policy, name, n.rhs))

@@ -3,38 +3,34 @@ wage; and the facts the rules of any stretch read."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from policy.caching import cache
 from policy.expr import facts_of
 from policy.load import Policy
 from policy.model import Jurisdiction
 from solver.backends.smt.change import MAX_WAIT_MONTHS
 from solver.backends.smt.space import AGE, MTR, MTR_MIN
 from solver.calendar import add_months
-from solver.facts import Facts, wage_on
+from solver.facts import Wage, wage_on
 from solver.program import Program, compile_program
 
-# --- epochs (cached) ------------------------------------------------------------------------------
 
-_EPOCHS: dict[tuple, tuple[Policy, list[tuple[int, int, Program]], frozenset[str]]] = {}
-
-
-def epochs(policy: Policy, j: Jurisdiction, facts: Facts,
-            lenient: bool) -> tuple[list[tuple[int, int, Program]], frozenset[str]]:
+@cache(256, identity=(0, 1))
+def epochs(policy: Policy, j: Jurisdiction, date: dt.date, wage: Wage,
+           lenient: bool) -> tuple[list[tuple[int, int, Program]], frozenset[str]]:
     """(first month, last month, program) for each stretch of waiting with the same rules and wage,
     and the facts the rules of any stretch read (with those a vocabulary constraint links to them).
     Cached per policy, jurisdiction version, date, wage and mode."""
-    key = (id(policy), id(j), facts.date, facts.wage, lenient)
-    hit = _EPOCHS.get(key)
-    if hit is not None and hit[0] is policy:
-        return hit[1], hit[2]
     out: list[tuple[int, int, Program]] = []
     last_key = None
     for w in range(MAX_WAIT_MONTHS + 1):
-        day = add_months(facts.date, w)
+        day = add_months(date, w)
         jw, _ = policy.version(j.id, day) if w else (j, None)
-        wage = wage_on(policy.params, day) if w else facts.wage
-        k = (id(jw), wage.year, wage.monthly, wage.annual)
+        wage_w = wage_on(policy.params, day) if w else wage
+        k = (id(jw), wage_w.year, wage_w.monthly, wage_w.annual)
         if k != last_key:
-            out.append((w, w, compile_program(jw, wage, lenient)))
+            out.append((w, w, compile_program(jw, wage_w, lenient)))
             last_key = k
         else:
             lo, _, p = out[-1]
@@ -53,11 +49,6 @@ def epochs(policy: Policy, j: Jurisdiction, facts: Facts,
                 grew = True
     if relevant & {AGE, MTR, MTR_MIN}:
         relevant |= {AGE, MTR, MTR_MIN}
-    if len(_EPOCHS) > 256:
-        _EPOCHS.clear()
-    _EPOCHS[key] = (policy, out, frozenset(relevant))
     return out, frozenset(relevant)
 
-
-# --- solving --------------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from policy.expr import fmt_num
-from policy.i18n import Msg, localize, say, status_text
+from policy.i18n import Msg, say, status_text
 from solver.backends.smt.change import BIRTH, WAIT
 from solver.backends.smt.session import UNKNOWN_TEXT
 
@@ -34,8 +34,8 @@ class FactChange:
     def text(self, lang: str = "en") -> str:
         lab = self.label.get(lang, self.label["en"])
         unit = f" {self.unit.get(lang, self.unit['en'])}" if self.unit else ""
-        before, after = localize(self.before_text, lang), localize(self.after_text, lang)
-        threshold = localize(self.threshold, lang) if self.threshold else None
+        before, after = say(self.before_text, lang), say(self.after_text, lang)
+        threshold = say(self.threshold, lang) if self.threshold else None
         if self.kind == "assumed":
             return f"{lab} = {after}{unit} ({'假设' if lang == 'zh' else 'assumed: not in the profile'})"
         s = f"{lab} {before} → {after}" + (unit if self.kind == "time" else "")
@@ -108,7 +108,7 @@ class Blocker:
     value: str
 
     def text(self, lang: str = "en") -> str:
-        return f"{self.label.get(lang, self.label['en'])} = {localize(self.value, lang)}"
+        return f"{self.label.get(lang, self.label['en'])} = {say(self.value, lang)}"
 
     def as_dict(self) -> dict:
         return {"fact": self.fact, "value": self.value}

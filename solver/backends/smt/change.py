@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import z3
 
+from policy.caching import cache
 from policy.expr import Expr, evaluate, facts_of
 from policy.load import Policy
 from policy.model import Jurisdiction
@@ -31,7 +32,7 @@ BIRTH = "applicant.birth_date"
 Epochs = list[tuple[int, int, Program]]  # (first month, last month, program) of each stretch of waiting
 
 
-@dataclass(frozen=True, eq=False)  # shared between models (``_FACT_ENC``): never changed
+@dataclass(frozen=True, eq=False)  # shared between models (``_encode_fact`` is cached): never changed
 class _Fact:
     name: str
     kind: str  # fixed | time | effort | assumed | age
@@ -82,7 +83,13 @@ class _Goals:
 
 
 TRUE_Z3 = z3.BoolVal(True)
-_GOALS: dict[tuple, _Goals] = {}
+
+
+@cache(256, identity=(0,))
+def _goals_slot(epochs: Epochs, shape: tuple) -> dict:
+    """Where the shared goal formulas of one family of questions live: the epochs (one object per
+    policy, jurisdiction version, date, wage and mode — ``epochs`` is cached) and each fact's kind."""
+    return {}
 
 
 class ChangeModel:
@@ -119,15 +126,11 @@ class ChangeModel:
         if MTR in self.fx and MTR_MIN in self.fx:
             self.hard.append(self.enc.relation(self.fx[MTR].lin.plus(self.fx[MTR_MIN].lin, Fraction(-1)), "ge", 0))
         shape = tuple((n, f.kind, f.unit) for n, f in self.fx.items())
-        gkey = (id(policy), id(j), facts.date, facts.wage, lenient, shape)
-        gs = _GOALS.get(gkey)
-        if gs is None or gs.epochs is not self.epochs:
-            if len(_GOALS) > 256:
-                _GOALS.clear()
-            gs = _GOALS[gkey] = _Goals(self.epochs, {n: f.sym if f.sym is not None else f.lin
-                                                     for n, f in self.fx.items()},
-                                       frozenset(self.assume))
-        self.gs = gs
+        slot = _goals_slot(self.epochs, shape)
+        if "goals" not in slot:
+            slot["goals"] = _Goals(self.epochs, {n: f.sym if f.sym is not None else f.lin for n, f in self.fx.items()},
+                                   frozenset(self.assume))
+        self.gs = slot["goals"]
         pairs = [(self.enc.var(f"v:{n}"), z3.IntVal(int(f.before / f.unit)))
                  for n, f in self.fx.items() if f.sym is not None]
         self._subst_keep = pairs  # the arrays below point into these ASTs
@@ -173,13 +176,7 @@ class ChangeModel:
             mode = "effort"
         else:
             mode = "fixed"
-        key = (id(self.vocab), name, v, mode)
-        hit = _FACT_ENC.get(key)
-        if hit is None or hit[0] is not self.vocab:
-            if len(_FACT_ENC) > 20_000:
-                _FACT_ENC.clear()
-            hit = _FACT_ENC[key] = (self.vocab, _encode_fact(self.enc, spec, name, v, mode))
-        enc = hit[1]
+        enc = _encode_fact(spec, name, v, mode)
         self.hard += enc.hard
         if enc.fix is not None:
             self.fix.setdefault(*enc.fix)
@@ -292,12 +289,11 @@ class _FactEncoding:
     assume: z3.BoolRef | None = None  # unknown: "the suggestion relies on a value for it"
 
 
-_FACT_ENC: dict[tuple, tuple[object, _FactEncoding]] = {}
-
-
-def _encode_fact(enc: Encoder, spec, name: str, v: Fraction | None, mode: str) -> _FactEncoding:
+@cache(20_000, identity=(0,))
+def _encode_fact(spec, name: str, v: Fraction | None, mode: str) -> _FactEncoding:
     """One fact as z3 terms: fixed, bound to the birth date (age), moving with the wait (time),
     changed at a cost (effort) or unknown (assumed) — see the module docstring."""
+    enc = Encoder()  # z3 terms live in z3's one context: any encoder builds the same ones
     sc = scale_of(spec)
     if mode == "assumed":
         x = f"x:{name}"

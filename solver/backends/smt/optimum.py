@@ -12,7 +12,7 @@ import z3
 
 from policy.expr import TRUE, facts_of
 from solver.backends.smt.change import AGE, BIRTH, MTR, MTR_MIN, WAIT, ChangeModel
-from solver.backends.smt.session import check
+from solver.backends.smt.session import canonical_core, check, minimise
 from solver.backends.smt.space import scale_of
 from solver.backends.smt.terms import mk_and, mk_or, model_int
 from solver.program import comparisons
@@ -32,10 +32,9 @@ def lexmin(m: ChangeModel, on: list[z3.BoolRef], objectives: list[tuple[str, z3.
 
     Each objective is narrowed between its floor (0 unless ``floors`` knows better) and the value of
     the best model so far, with a bound literal per tried value (``objective ≤ b``) on the one
-    incremental solver: first what ``guess`` proposes, then a binary search over the other likely
-    optima — the floor and the ``hints`` (e.g. a threshold) —, then one check just under the best
-    value found, then bisection. Exact, like z3's ``Optimize``, and several times faster here: nothing is
-    re-asserted and the solver keeps what it learnt between queries. ``start``: a model known to
+    incremental solver (``session.minimise``): first what ``guess`` proposes, then the other likely
+    optima — the floor and the ``hints`` (e.g. a threshold). Nothing is re-asserted and the solver
+    keeps what it learnt between queries. ``start``: a model known to
     satisfy ``on`` (spares the first check). ``lexfloor``: a lexicographic lower bound on the
     objectives (the optimum of a less constrained query: the overall answer for a pathway, the
     previous alternative for the next one).
@@ -62,40 +61,13 @@ def lexmin(m: ChangeModel, on: list[z3.BoolRef], objectives: list[tuple[str, z3.
     tight = lexfloor is not None  # every objective so far ended at its lexicographic floor
     done: dict[str, int] = {}
     for i, (name, expr) in enumerate(objectives):
-        lo, hi = (floors or {}).get(name, 0), model.eval(expr, model_completion=True).as_long()
+        lo, hi = (floors or {}).get(name, 0), model_int(model, expr)
         if tight:
             lo = max(lo, min(lexfloor[i], hi))
-        # The guessed optimum first; else a binary search over the other likely optima (the floor,
-        # the hints). Under an answer that sits on one of them, one check (usually proves it
-        # optimal); if that holds too, a gallop down (2, 4, 8 … under); then bisection. z3 proves
-        # every answer: a guess only chooses the next bound to try.
-        pending = guess(name, done) if guess and lo < hi else []
-        likely = sorted({lo, *(hints or {}).get(name, [])})
-        # step > 0: galloping down from an answer that sits on a likely optimum
-        on_likely = hi in likely[1:] or hi in pending
-        under, step = on_likely, int(on_likely)
-        while lo < hi:
-            if pending:
-                mid, kind = pending.pop(0), "likely"
-                if not lo <= mid < hi:
-                    continue
-            elif step:
-                mid, kind = max(lo, hi - step), "down"
-            else:
-                inside = [g for g in likely if lo <= g < hi]
-                if inside:
-                    mid, kind = inside[(len(inside) - 1) // 2], "likely"
-                else:
-                    mid, kind = (lo + hi) // 2, "bisect"
-            if check(s, *fixed, m.at_most(name, expr, mid)):
-                model = s.model()
-                hi = model.eval(expr, model_completion=True).as_long()
-                if kind == "likely" and not under:
-                    under, step = True, 1
-                elif kind == "down":
-                    step = max(2, 2 * step)
-            else:
-                lo, step = mid + 1, 0
+        # The guessed optimum first; else the likely optima (the floor, the hints): ``minimise``.
+        model, hi = minimise(s, fixed, lambda b, name=name, expr=expr: m.at_most(name, expr, b),
+                             lambda mod, expr=expr: model_int(mod, expr), lo, model,
+                             likely=(hints or {}).get(name, []), pending=guess(name, done) if guess else [])
         tight = tight and hi == lexfloor[i]
         done[name] = hi
         fixed.append(m.at_most(name, expr, hi))
@@ -253,32 +225,15 @@ def blockers(m: ChangeModel, pathway: str | None) -> list[str]:
     """The fixed facts (names) of a minimal unsat core: with them free, the goal would be reachable.
 
     Several minimal cores may exist; the one named is the first in the order of the fixed facts, those
-    the pathway's own clauses read first (a QuickXplain-style progression: the shortest prefix of the facts that blocks the goal ends with
-    a fact of the core, found by bisection; then again with that fact kept). It depends only on
-    which sets of fixed facts block the goal, never on the solver's history (z3's own unsat core
-    does, through the order its terms were created in)."""
-    s, act = m.s, m.act(pathway)
+    the pathway's own clauses read first (``session.canonical_core``)."""
     lits = list(m.fix.values())
-    if check(s, act, *lits):
-        return []
     if pathway is not None:
         # the facts the pathway's own clauses read come first: "not reachable (no innovation-service
         # firm)" says more about that pathway than the district every pathway needs
         own = facts_of(m.epochs[0][2].pathway.get(pathway, TRUE))
         own |= {BIRTH} if own & {AGE, MTR, MTR_MIN} else set()
         lits = [m.fix[n] for n in m.fix if n in own] + [m.fix[n] for n in m.fix if n not in own]
-    core: list[z3.BoolRef] = []
-    rest = lits
-    while check(s, act, *core):
-        lo, hi = 1, len(rest)  # core + rest[:hi] blocks the goal; find the shortest such prefix
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if check(s, act, *core, *rest[:mid]):
-                lo = mid + 1
-            else:
-                hi = mid
-        core.append(rest[hi - 1])
-        rest = rest[:hi - 1]
+    core = canonical_core(m.s, [m.act(pathway)], lits) or []
     return [name for name, lit in m.fix.items() if any(lit.eq(c) for c in core)]
 
 

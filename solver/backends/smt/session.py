@@ -74,14 +74,84 @@ def check(s: z3.Solver | z3.Optimize, *assumptions: z3.BoolRef) -> bool:
     raise BudgetExhausted(s.reason_unknown())
 
 
-def minimal_core(s: z3.Solver, core: list[z3.BoolRef]) -> list[z3.BoolRef]:
-    """Deletion-based minimisation: every literal left is needed for unsat."""
-    core = list(core)
-    for lit in list(core):
-        trial = [c for c in core if not c.eq(lit)]
-        if not check(s, *trial):
-            core = trial
-    return core
+def minimise(s: z3.Solver, on: list[z3.BoolRef], at_most: Callable[[int], z3.BoolRef],
+             value: Callable[[z3.ModelRef], int], lo: int, model: z3.ModelRef, likely: Iterable[int] = (),
+             pending: Iterable[int] = (), gallop_up: bool = False) -> tuple[z3.ModelRef, int]:
+    """The one integer minimiser: the smallest value ≥ ``lo`` of an objective under the assumption
+    literals ``on``, starting from ``model`` (which bounds it from above); ``at_most(b)`` is a literal
+    for "objective ≤ b" (cached by the caller, so the incremental solver keeps what it learnt).
+
+    Strategy (every answer is proven by z3; a strategy only chooses the next bound to try): first the
+    ``pending`` guesses; else a binary search over the ``likely`` optima (``lo`` among them); under an
+    answer that sits on a likely optimum, one check just under it, then a gallop down (2, 4, 8 …);
+    with ``gallop_up``, a gallop up from ``lo`` (1, 2, 4 … over: the optimum is usually small); then
+    bisection. Exact, like z3's ``Optimize``, and several times faster on these queries.
+    """
+    hi = value(model)
+    pending = list(pending) if lo < hi else []
+    likely = sorted({lo, *likely})
+    on_likely = hi in likely[1:] or hi in pending
+    under, step, up = on_likely, int(on_likely), int(gallop_up)
+    while lo < hi:
+        if pending:
+            mid, kind = pending.pop(0), "likely"
+            if not lo <= mid < hi:
+                continue
+        elif step:
+            mid, kind = max(lo, hi - step), "down"
+        elif up:
+            mid, kind = min(lo + up - 1, hi - 1), "up"
+        else:
+            inside = [g for g in likely if lo <= g < hi]
+            if inside:
+                mid, kind = inside[(len(inside) - 1) // 2], "likely"
+            else:
+                mid, kind = (lo + hi) // 2, "bisect"
+        if check(s, *on, at_most(mid)):
+            model = s.model()
+            hi = value(model)
+            if kind == "likely" and not under:
+                under, step = True, 1
+            elif kind == "down":
+                step = max(2, 2 * step)
+            elif kind == "up":
+                up = 0
+        else:
+            lo, step = mid + 1, 0
+            up *= 2
+    return model, hi
+
+
+def canonical_core(s: z3.Solver, on: list[z3.BoolRef], lits: list[z3.BoolRef]) -> list[z3.BoolRef] | None:
+    """The one minimal-core routine: ``None`` if ``on`` ∧ ``lits`` is satisfiable; else a minimal
+    subset of ``lits`` that is unsatisfiable with ``on`` — the first in the order of ``lits`` (a
+    QuickXplain-style progression: the shortest prefix of the rest that is unsatisfiable with the core
+    so far ends with a literal of the core, found by bisection; then again with it kept). It depends
+    only on which subsets are unsatisfiable, never on the solver's history (z3's own unsat core does,
+    through the order its terms were created in).
+
+    Example:
+        >>> a, b, c = z3.Bools("a b c")
+        >>> s = new_solver()
+        >>> s.add(z3.Implies(a, z3.Not(c)), z3.Implies(b, z3.Not(c)))
+        >>> canonical_core(s, [], [a, b, c]), canonical_core(s, [], [b, a, c]), canonical_core(s, [], [a, b])
+        ([a, c], [b, c], None)
+    """
+    if check(s, *on, *lits):
+        return None
+    core: list[z3.BoolRef] = []
+    rest = list(lits)
+    while check(s, *on, *core):
+        lo, hi = 1, len(rest)  # core + rest[:hi] is unsatisfiable; find the shortest such prefix
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if check(s, *on, *core, *rest[:mid]):
+                lo = mid + 1
+            else:
+                hi = mid
+        core.append(rest[hi - 1])
+        rest = rest[:hi - 1]
+    return [x for x in lits if any(x.eq(c) for c in core)]
 
 
 def _targets(space: Space, ref: Mapping[str, Fraction]) -> list[tuple[str, z3.ArithRef, int]]:
@@ -137,20 +207,6 @@ class Session:
     def sat(self, goal: Iterable[z3.BoolRef]) -> bool:
         return check(self.s, self.on(goal))
 
-    def _minimise(self, on: list[z3.BoolRef], name: str, bound: Callable[[int], z3.BoolRef],
-                  value: Callable[[z3.ModelRef], int], lo: int, model: z3.ModelRef) -> tuple[z3.ModelRef, int]:
-        """Smallest value ≥ ``lo`` of an integer objective: galloping up from ``lo`` (the optimum is
-        usually small: one or two facts changed), then bisection once a model bounds it."""
-        hi, step, gallop = value(model), 1, True
-        while lo < hi:
-            mid = min(lo + step - 1, hi - 1) if gallop else (lo + hi) // 2
-            if check(self.s, *on, self.lit((name, mid), lambda mid=mid: bound(mid))):
-                model = self.s.model()
-                hi, gallop = value(model), False
-            else:
-                lo, step = mid + 1, step * 2
-        return model, hi
-
     def closest_model(self, goal: list[z3.BoolRef], ref: Mapping[str, Fraction]) -> z3.ModelRef | None:
         """A model of background ∧ goal as close to ``ref`` as possible, or ``None`` if there is none.
 
@@ -178,9 +234,9 @@ class Session:
         targets, diffs, count = self._targets[rkey]
         if not targets:
             return s.model()
-        model, _ = self._minimise(
-            on, f"changed:{hash(rkey)}", lambda k: z3.AtMost(*diffs, k) if k < len(diffs) else TRUE,
-            lambda m: m.eval(count, model_completion=True).as_long(), 0, s.model())
+        name = f"changed:{hash(rkey)}"
+        model, _ = minimise(s, on, lambda k: self.lit((name, k), lambda: z3.AtMost(*diffs, k) if k < len(diffs) else TRUE),
+                            lambda m: model_int(m, count), 0, s.model(), gallop_up=True)
         changed = [(n, x, t) for n, x, t in targets if model_int(model, x) != t]
         numeric = [(n, x, t) for n, x, t in changed
                    if space.vocab.spec(n).type in ("money", "money_list", "int", "decimal")]

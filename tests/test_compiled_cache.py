@@ -1,0 +1,78 @@
+"""The compiled policy cache: keyed by content, never trusted when corrupt or stale, and `check`
+loads only what it needs (no procedure file, no z3)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILE = str(ROOT / "examples" / "changping_eligible.yaml")
+
+
+def _wrp(args: list[str], cache: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    return subprocess.run([sys.executable, "-m", "cli", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def _entries(cache: Path) -> list[Path]:
+    return sorted((cache / "wrp").glob("*.pickle"))
+
+
+def test_a_corrupt_cache_is_ignored_and_rebuilt(tmp_path):
+    cold = _wrp(["check", PROFILE, "--format", "json"], tmp_path)
+    assert cold.returncode == 0, cold.stderr
+    entries = _entries(tmp_path)
+    assert entries, "the first run writes the compiled policy"
+    for e in entries:
+        e.write_bytes(b"not a pickle")
+    again = _wrp(["check", PROFILE, "--format", "json"], tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == cold.stdout
+    assert all(e.read_bytes() != b"not a pickle" for e in entries), "rebuilt in place"
+
+
+def test_an_entry_of_another_key_is_not_trusted(tmp_path):
+    _wrp(["check", PROFILE, "--format", "json"], tmp_path)
+    import pickle
+    for e in _entries(tmp_path):
+        key, value = pickle.loads(e.read_bytes())
+        e.write_bytes(pickle.dumps(("stale" + key, value)))
+    r = _wrp(["check", PROFILE, "--format", "json"], tmp_path)
+    assert r.returncode == 0 and json.loads(r.stdout)["status"] == "eligible"
+    assert all(pickle.loads(e.read_bytes())[0] != "stale" for e in _entries(tmp_path))
+
+
+def test_any_edit_of_a_rules_directory_gives_a_new_entry(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "policy" / "jurisdictions", rules)
+    cache = tmp_path / "cache"
+    first = _wrp(["check", PROFILE, "--rules", str(rules), "--format", "json"], cache)
+    assert first.returncode == 0, first.stderr
+    n = len(_entries(cache))
+    f = rules / "changping.yaml"
+    f.write_text(f.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    second = _wrp(["check", PROFILE, "--rules", str(rules), "--format", "json"], cache)
+    assert second.stdout == first.stdout and len(_entries(cache)) == n + 1
+    f.write_text(f.read_text(encoding="utf-8").replace("meta:", "meta: [", 1), encoding="utf-8")
+    broken = _wrp(["check", PROFILE, "--rules", str(rules), "--format", "json"], cache)
+    assert broken.returncode == 2 and "changping.yaml" in broken.stderr  # the edit is read, not the cache
+
+
+def test_check_reads_no_procedure_file_and_does_not_import_z3(tmp_path):
+    code = (
+        "import sys, policy.procedures as P\n"
+        "def boom(*a, **k):\n    raise AssertionError('a procedure file was parsed')\n"
+        "P.load_procedure_file = boom\n"
+        "import cli\n"
+        f"rc = cli.main(['check', {PROFILE!r}, '--format', 'json'])\n"
+        "heavy = [m for m in ('z3', 'solver.backends.smt', 'solver.analyses.common') if m in sys.modules]\n"
+        "assert rc == 0 and not heavy, (rc, heavy)\n")
+    for _ in range(2):  # cold, then warm
+        r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)},
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr[-2000:]
