@@ -168,6 +168,11 @@ def decode(data: bytes, name: str) -> str:
     return text
 
 
+def _too_long(value) -> Msg:
+    return Msg(f"`{shown(value, 40)}` has more than {MAX_DIGITS} digits",
+               f"`{shown(value, 40)}` 超过 {MAX_DIGITS} 位数字")
+
+
 class ValueRefused(ConstructorError):
     """A value the strict constructor refuses (its message is shown as it is, not as a syntax error)."""
 
@@ -179,21 +184,19 @@ class StrictConstructor(RoundTripConstructor):
     def construct_yaml_float(self, node):
         value = super().construct_yaml_float(node)
         if not math.isfinite(value):
-            raise ValueRefused(None, None, f"`{shown(node.value, 40)}` is not a finite number", node.start_mark)
+            raise ValueRefused(None, None, Msg(f"`{shown(node.value, 40)}` is not a finite number",
+                                               f"`{shown(node.value, 40)}` 不是有限的数值"), node.start_mark)
         if len(re.sub(r"[^0-9]", "", node.value.split("e")[0].split("E")[0]).lstrip("0")) > MAX_DIGITS or \
                 abs(value) >= 10 ** MAX_DIGITS:
-            raise ValueRefused(None, None, f"`{shown(node.value, 40)}` has more than {MAX_DIGITS} digits",
-                                   node.start_mark)
+            raise ValueRefused(None, None, _too_long(node.value), node.start_mark)
         return value
 
     def construct_yaml_int(self, node):
         if len(re.sub(r"[^0-9a-fA-F]", "", str(node.value))) > MAX_DIGITS + 2:
-            raise ValueRefused(None, None, f"`{shown(node.value, 40)}` has more than {MAX_DIGITS} digits",
-                                   node.start_mark)
+            raise ValueRefused(None, None, _too_long(node.value), node.start_mark)
         value = super().construct_yaml_int(node)
         if abs(value) >= 10 ** MAX_DIGITS:
-            raise ValueRefused(None, None, f"`{shown(node.value, 40)}` has more than {MAX_DIGITS} digits",
-                                   node.start_mark)
+            raise ValueRefused(None, None, _too_long(node.value), node.start_mark)
         return value
 
     def construct_scalar(self, node):
@@ -202,16 +205,17 @@ class StrictConstructor(RoundTripConstructor):
         if isinstance(value, str):
             m = _BAD_VALUE_CHAR.search(value)
             if m:
-                raise ValueRefused(None, None, f"the control character U+{ord(m.group(0)):04X} is not allowed in a "
-                                               "value", node.start_mark)
+                c = ord(m.group(0))
+                raise ValueRefused(None, None, Msg(f"the control character U+{c:04X} is not allowed in a value",
+                                                   f"值中不允许出现控制字符 U+{c:04X}"), node.start_mark)
         return value
 
     def construct_yaml_timestamp(self, node, values=None):
         try:
             return super().construct_yaml_timestamp(node, values)
         except (ValueError, OverflowError) as exc:
-            raise ValueRefused(None, None, f"`{shown(node.value, 40)}` is not a real date ({exc})",
-                                   node.start_mark) from None
+            raise ValueRefused(None, None, Msg(f"`{shown(node.value, 40)}` is not a real date ({exc})",
+                                               f"`{shown(node.value, 40)}` 不是真实存在的日期"), node.start_mark) from None
 
 
 StrictConstructor.add_constructor("tag:yaml.org,2002:float", StrictConstructor.construct_yaml_float)
@@ -253,10 +257,10 @@ def parse_text(text: str, name: str):
         if isinstance(exc, ValueRefused):
             msg = exc.problem
         elif "duplicate key" in str(exc):
-            msg = "invalid YAML: duplicate key " + shown(
-                str(exc).split("found duplicate key", 1)[-1].split("\n")[0].strip(), 300)
+            detail = "duplicate key " + shown(str(exc).split("found duplicate key", 1)[-1].split("\n")[0].strip(), 300)
+            msg = Msg(f"invalid YAML: {detail}", f"YAML 无效：重复的键（{detail}）")
         else:
-            msg = f"invalid YAML: {shown(msg, 300)}"
+            msg = Msg(f"invalid YAML: {shown(msg, 300)}", f"YAML 无效：{shown(msg, 300)}")
         raise InputError(msg, file=name,
                          line=mark.line + 1 if mark else None, col=mark.column + 1 if mark else None) from None
     except RecursionError:
@@ -265,10 +269,12 @@ def parse_text(text: str, name: str):
     except YAMLError as exc:  # unmarked ruamel errors (a reader error carries a character index)
         pos = getattr(exc, "position", None)
         line, col = _pos_of(text, pos) if isinstance(pos, int) else (None, None)
-        raise InputError(f"invalid YAML: {shown(str(exc).splitlines()[0], 300)}", file=name, line=line,
+        detail = shown(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 300)
+        raise InputError(Msg(f"invalid YAML: {detail}", f"YAML 无效：{detail}"), file=name, line=line,
                          col=col) from None
     except (ValueError, TypeError, OverflowError) as exc:
-        raise InputError(f"invalid YAML: {shown(str(exc), 300)}", file=name) from None
+        raise InputError(Msg(f"invalid YAML: {shown(str(exc), 300)}", f"YAML 无效：{shown(str(exc), 300)}"),
+                         file=name) from None
     check_shape(data, name)
     return data
 
