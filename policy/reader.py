@@ -98,6 +98,10 @@ def date_error_zh(message: str) -> str:
     return f"须为有限的数值（{message.split('got', 1)[-1].strip()}）"
 
 
+def _bilingual_field(key, message: str) -> Msg:
+    return Msg(f"`{key}` {message}", f"`{key}` {date_error_zh(message)}")
+
+
 def bilingual(message: str) -> Msg:
     """A ``number`` / ``parse_date`` error message with its Chinese wording."""
     return Msg(message, date_error_zh(message))
@@ -129,19 +133,24 @@ class Reader:
         if not isinstance(node, CommentedMap):
             got = "nothing (null)" if node is None else "a list" if isinstance(node, list) else f"`{shown(node, 60)}`"
             if at is DOCUMENT and node_pos(node) == (None, None):  # a whole file that is not a mapping
-                raise InputError(f"{where} must be a mapping (key: value), got {got}", file=str(file), line=1, col=1)
+                raise InputError(Msg(f"{where} must be a mapping (key: value), got {got}",
+                                     f"{where} 须为映射（键: 值），实际为 {got}"), file=str(file), line=1, col=1)
             placed = (node,) if at is None or at is DOCUMENT or node_pos(node) != (None, None) else at
-            raise err(f"{where} must be a mapping (key: value), got {got}", file, *placed)
+            raise err(Msg(f"{where} must be a mapping (key: value), got {got}",
+                          f"{where} 须为映射（键: 值），实际为 {got}"), file, *placed)
         extra = [k for k in node if k not in allowed]
         if extra:
-            raise err(f"unknown key `{shown(extra[0], 60)}` in {where}; allowed: {', '.join(sorted(allowed))}",
+            raise err(Msg(f"unknown key `{shown(extra[0], 60)}` in {where}; allowed: {', '.join(sorted(allowed))}",
+                          f"{where} 中有未知的键 `{shown(extra[0], 60)}`；允许的键：{', '.join(sorted(allowed))}"),
                       file, node, extra[0], field=shown(extra[0], 60))
         missing = [k for k in sorted(required) if k not in node]
         if missing:
-            raise err(f"{where} is missing `{missing[0]}`", file, node, field=missing[0])
+            raise err(Msg(f"{where} is missing `{missing[0]}`", f"{where} 缺少 `{missing[0]}`"), file, node,
+                      field=missing[0])
         empty = [k for k in sorted(required) if node[k] is None]
         if empty:
-            raise err(f"`{empty[0]}` of {where} must not be empty (null)", file, node, empty[0], field=empty[0])
+            raise err(Msg(f"`{empty[0]}` of {where} must not be empty (null)", f"{where} 的 `{empty[0]}` 不能为空（null）"),
+                      file, node, empty[0], field=empty[0])
         self.file, self.node, self.where = file, node, where
 
     def get(self, key, default=None):
@@ -156,14 +165,14 @@ class Reader:
     def str(self, key, default=None) -> str | None:
         v = self.node.get(key, default)
         if v is not None and not isinstance(v, str):
-            raise self.err(key, f"`{key}` must be text, got `{shown(v, 60)}`")
+            raise self.err(key, Msg(f"`{key}` must be text, got `{shown(v, 60)}`", f"`{key}` 须为文本，实际为 `{shown(v, 60)}`"))
         return v
 
     def nonempty(self, key) -> str:
         """Required, non-blank text."""
         v = self.str(key)
         if v is None or not v.strip():
-            raise self.err(key, f"`{key}` must be non-empty text")
+            raise self.err(key, Msg(f"`{key}` must be non-empty text", f"`{key}` 须为非空文本"))
         return v
 
     def ident(self, key, default=None, pattern: re.Pattern = IDENT) -> str | None:
@@ -172,15 +181,18 @@ class Reader:
         if v is None:
             return None
         if not isinstance(v, str) or len(v) > MAX_IDENT or not pattern.fullmatch(v):
-            raise self.err(key, f"`{key}` must be an identifier (lower-case latin letters, digits, `_`, `.`, `-`; "
-                                f"at most {MAX_IDENT} characters), got `{shown(v, 60)}`")
+            raise self.err(key, Msg(f"`{key}` must be an identifier (lower-case latin letters, digits, `_`, `.`, `-`; "
+                                    f"at most {MAX_IDENT} characters), got `{shown(v, 60)}`",
+                                    f"`{key}` 须为标识符（小写拉丁字母、数字、`_`、`.`、`-`，不超过 {MAX_IDENT} 个字符），"
+                                    f"实际为 `{shown(v, 60)}`"))
         return v
 
     def text(self, key, required: bool = True) -> dict | None:
         """Bilingual text ``{zh: …, en: …}``, both non-empty."""
         v = self.node.get(key)
         if v is None and not required and key in self.node:
-            raise self.err(key, f"`{key}` must be {{zh: …, en: …}}, not empty (null); leave it out instead")
+            raise self.err(key, Msg(f"`{key}` must be {{zh: …, en: …}}, not empty (null); leave it out instead",
+                                    f"`{key}` 须为 {{zh: …, en: …}}，不能为空（null）；不需要时请删除该键"))
         if v is None and not required:
             return None
         r = Reader(self.file, v, f"`{key}`", {"zh", "en"}, {"zh", "en"}, at=(self.node, key))
@@ -193,7 +205,7 @@ class Reader:
         try:
             return parse_date(v)
         except ValueError as exc:
-            raise self.err(key, f"`{key}` {exc}") from None
+            raise self.err(key, _bilingual_field(key, str(exc))) from None
 
     def number(self, key, default=None) -> Fraction | None:
         v = self.node.get(key, default)
@@ -202,32 +214,35 @@ class Reader:
         try:
             return number(v)
         except ValueError as exc:
-            raise self.err(key, f"`{key}` {exc}") from None
+            raise self.err(key, _bilingual_field(key, str(exc))) from None
 
     def int(self, key, default=None, lo: int = 0, hi: int = 10 ** 9) -> int | None:
         v = self.node.get(key, default)
         if v is None:
             return None
         if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-            raise self.err(key, f"`{key}` must be a whole number from {lo} to {hi}, got `{shown(v, 60)}`")
+            raise self.err(key, Msg(f"`{key}` must be a whole number from {lo} to {hi}, got `{shown(v, 60)}`",
+                                    f"`{key}` 须为 {lo} 至 {hi} 之间的整数，实际为 `{shown(v, 60)}`"))
         return int(v)
 
     def bool(self, key, default: bool = False) -> bool:
         v = self.node.get(key, default)
         if not isinstance(v, bool):
-            raise self.err(key, f"`{key}` must be true or false, got `{shown(v, 60)}`")
+            raise self.err(key, Msg(f"`{key}` must be true or false, got `{shown(v, 60)}`",
+                                    f"`{key}` 须为 true 或 false，实际为 `{shown(v, 60)}`"))
         return v
 
     def list(self, key, required: bool = False, nonempty: bool = False) -> CommentedSeq:
         v = self.node.get(key)
         if v is None:
             if required or (key in self.node and nonempty):
-                raise self.err(key, f"`{key}` is required" if key not in self.node else f"`{key}` must not be empty")
+                raise self.err(key, Msg(f"`{key}` is required", f"缺少 `{key}`") if key not in self.node
+                               else Msg(f"`{key}` must not be empty", f"`{key}` 不能为空"))
             return CommentedSeq()
         if not isinstance(v, CommentedSeq):
-            raise self.err(key, f"`{key}` must be a list")
+            raise self.err(key, Msg(f"`{key}` must be a list", f"`{key}` 须为列表"))
         if nonempty and not v:
-            raise self.err(key, f"`{key}` must not be empty")
+            raise self.err(key, Msg(f"`{key}` must not be empty", f"`{key}` 不能为空"))
         return v
 
     def strings(self, key, required: bool = False, pattern: re.Pattern | None = None) -> tuple[str, ...]:
@@ -235,18 +250,19 @@ class Reader:
         seq = self.list(key, required=required)
         for i, s in enumerate(seq):
             if not isinstance(s, str) or (pattern is not None and not pattern.fullmatch(s)):
-                raise err(f"item {i + 1} of `{key}` must be {'an identifier' if pattern else 'text'}, "
-                          f"got `{shown(s, 60)}`", self.file, seq, i, field=str(key))
+                raise err(Msg(f"item {i + 1} of `{key}` must be {'an identifier' if pattern else 'text'}, "
+                              f"got `{shown(s, 60)}`", f"`{key}` 的第 {i + 1} 项须为{'标识符' if pattern else '文本'}，"
+                              f"实际为 `{shown(s, 60)}`"), self.file, seq, i, field=str(key))
         return tuple(seq)
 
     def mapping(self, key, required: bool = False) -> CommentedMap:
         v = self.node.get(key)
         if v is None:
             if required:
-                raise self.err(key, f"`{key}` is required")
+                raise self.err(key, Msg(f"`{key}` is required", f"缺少 `{key}`"))
             return CommentedMap()
         if not isinstance(v, CommentedMap):
-            raise self.err(key, f"`{key}` must be a mapping (key: value)")
+            raise self.err(key, Msg(f"`{key}` must be a mapping (key: value)", f"`{key}` 须为映射（键: 值）"))
         return v
 
 
@@ -255,7 +271,7 @@ def to_fraction(v, file, node, key, what: str) -> Fraction:
     try:
         return number(v)
     except ValueError as exc:
-        raise err(f"{what} {exc}", file, node, key) from None
+        raise err(Msg(f"{what} {exc}", f"{what}：{date_error_zh(str(exc))}"), file, node, key) from None
 
 
 __all__ = ["Reader", "number", "parse_date", "to_fraction", "IDENT", "FACT_NAME", "MIN_DATE", "MAX_DATE"]
