@@ -137,7 +137,7 @@ class Cell:
 
     def as_dict(self) -> dict:
         return {"jurisdiction": self.jurisdiction, "relation": self.relation, "relative_to": self.relative_to,
-                "clauses": [c.as_dict() for c in self.clauses]}
+                "clauses": [c.as_dict() for c in self.clauses], "witness": self.witness}
 
 
 @dataclass

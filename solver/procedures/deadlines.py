@@ -473,7 +473,10 @@ def _esc(s: str) -> str:
 
 def to_ics(t: Timeline) -> tuple[str, int]:
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//wrp//deadlines//EN", "CALSCALE:GREGORIAN"]
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    # DTSTAMP is the day the timeline is computed from, not the clock: the same question gives the same file
+    anchor = t.expiry or t.left_employer or min((e.date for ps in t.plans.values() for p in ps.values()
+                                                 for e in p.events if e.date), default=dt.date(1970, 1, 1))
+    stamp = f"{anchor:%Y%m%d}T000000Z"
     n = 0
     for j, ps in t.plans.items():
         for b, p in ps.items():

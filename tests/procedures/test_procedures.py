@@ -13,7 +13,7 @@ from solver.procedures.deadlines import deadlines
 from solver.procedures.facts import procedure_facts_from_dict
 from solver.procedures.materials import materials
 
-FIXTURES = Path(__file__).parent / "fixtures" / "procedures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "procedures"
 
 
 @pytest.fixture(scope="module")

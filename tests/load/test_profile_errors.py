@@ -14,7 +14,7 @@ import pytest
 
 import cli
 
-BAD = Path(__file__).resolve().parent / "fixtures" / "bad_profiles"
+BAD = Path(__file__).resolve().parents[1] / "fixtures" / "bad_profiles"
 
 # fixture -> (line, col, field, a fragment of the message)
 CASES = {
@@ -105,7 +105,7 @@ def test_valid_json_profile_works(capsys):
 
 
 def test_json_and_yaml_profiles_agree(capsys):
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     _, yaml_out, _ = _run(["check", str(root / "examples" / "changping_eligible.yaml"), "--format", "json"], capsys)
     _, json_out, _ = _run(["check", str(BAD / "valid.json"), "--format", "json"], capsys)
     a, b = json.loads(yaml_out), json.loads(json_out)

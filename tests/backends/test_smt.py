@@ -20,7 +20,7 @@ from solver.backends.smt.terms import Lin, mk_and, mk_atleast, mk_not, mk_or
 from solver.decide import decide
 from solver.facts import facts_from_dict
 from solver.program import compile_program
-from tests.strategies import profiles
+from tests.generate import profiles
 
 POLICY = load_policy()
 

@@ -2,7 +2,7 @@
 one `--district all`), and the Datalog program compiled from the Changping rules, so that any change of the
 proofs, their wording or the rule compilation shows up in review as a diff of tests/golden/.
 
-Regenerate after a deliberate change and review the diff:  UPDATE_GOLDEN=1 pytest tests/test_golden.py
+Regenerate after a deliberate change and review the diff:  UPDATE_GOLDEN=1 pytest tests/cli/test_golden.py
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from solver.backends.datalog import to_datalog
 from solver.facts import wage_on
 from solver.program import compile_program
 
-ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = Path(__file__).resolve().parent / "golden"
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
 
 # golden file -> `wrp explain` arguments (profile relative to examples/)
@@ -62,7 +62,7 @@ def _compare(name: str, actual: str) -> None:
         GOLDEN.mkdir(exist_ok=True)
         path.write_text(actual, encoding="utf-8")
         return
-    assert path.exists(), f"{path} is missing; run UPDATE_GOLDEN=1 pytest tests/test_golden.py"
+    assert path.exists(), f"{path} is missing; run UPDATE_GOLDEN=1 pytest tests/cli/test_golden.py"
     expected = path.read_text(encoding="utf-8")
     if actual != expected:
         diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),

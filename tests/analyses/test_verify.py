@@ -15,7 +15,7 @@ from policy.load import load_policy, load_policy_from
 from solver.analyses.verify import Property, load_properties, verify
 from solver.decide import decide
 from solver.facts import facts_from_dict
-from tests.strategies import profiles
+from tests.generate import profiles
 
 POLICY = load_policy()
 DAY = dt.date(2021, 9, 15)

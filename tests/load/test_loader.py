@@ -16,7 +16,7 @@ import cli
 from policy.errors import InputError
 from policy.load import load_jurisdiction, load_policy
 
-BAD = Path(__file__).resolve().parent / "fixtures" / "bad_policy"
+BAD = Path(__file__).resolve().parents[1] / "fixtures" / "bad_policy"
 
 # fixture -> (line, col, the field the error names, a fragment of the message)
 CASES = {

@@ -6,7 +6,7 @@ from policy.load import POLICY_DIR, load_policy_from
 from solver.decide import decide
 from solver.facts import load_profile
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "examples"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
 
 def test_new_district_from_the_authoring_guide_loads_and_answers():

@@ -15,7 +15,7 @@ import pytest
 
 import cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EX = ROOT / "examples"
 WRP = Path(sys.executable).with_name("wrp")
 

@@ -10,7 +10,7 @@ from ruamel.yaml import YAML
 
 import cli
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = YAML(typ="safe").load((ROOT / "tests" / "examples_expected.yaml").read_text("utf-8"))
 
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import cli
-from tests.test_examples import EXPECTED
+from tests.cli.test_examples import EXPECTED
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_batch_json_agrees_with_check(capsys):

@@ -7,12 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from policy.load import load_policy
 from solver.backends.datalog import node_status
 from solver.backends.reference import node_status as reference_status
 from solver.decide import decide
 from solver.facts import facts_from_dict
 from solver.program import compile_program
-from tests.profiles import HOME, near_profiles, nest, ordinary, profiles
+from tests.generate import HOME, boundary_values, facts, nest, ordinary, repair
+
+POLICY = load_policy()
 
 
 def _agree(policy, facts):
@@ -23,14 +26,14 @@ def _agree(policy, facts):
             assert node_status(prog, facts) == reference_status(prog, facts), jid
 
 
-@given(profiles(partial=True))
-def test_datalog_equals_interpreter_on_random_profiles(policy, facts):
-    _agree(policy, facts)
+@given(facts(POLICY, partial=True))
+def test_datalog_equals_interpreter_on_random_profiles(facts):
+    _agree(POLICY, facts)
 
 
-@given(near_profiles(partial=True))
-def test_datalog_equals_interpreter_near_eligibility(policy, facts):
-    _agree(policy, facts)
+@given(st.sampled_from(sorted(HOME)).flatmap(lambda jid: facts(POLICY, partial=True, near=jid)))
+def test_datalog_equals_interpreter_near_eligibility(facts):
+    _agree(POLICY, facts)
 
 
 MONOTONE = [
@@ -43,7 +46,7 @@ MONOTONE = [
 
 
 @pytest.mark.parametrize("fact,step", MONOTONE)
-@given(facts=near_profiles())
+@given(facts=st.sampled_from(sorted(HOME)).flatmap(lambda jid: facts(POLICY, near=jid)))
 def test_more_income_never_hurts(policy, facts, fact, step):
     for jid in policy.ids():
         before = decide(policy, jid, facts).status
@@ -52,7 +55,7 @@ def test_more_income_never_hurts(policy, facts, fact, step):
             assert decide(policy, jid, richer).status == "eligible", (jid, fact)
 
 
-@given(facts=near_profiles(), months=st.integers(1, 36))
+@given(facts=st.sampled_from(sorted(HOME)).flatmap(lambda jid: facts(POLICY, near=jid)), months=st.integers(1, 36))
 def test_more_experience_and_tenure_never_hurt(policy, facts, months):
     """Experience, tenure and social insurance grow together (they are linked by constraints)."""
     grown = facts.with_values({
@@ -90,7 +93,6 @@ def test_every_clause_both_holds_and_fails(policy):
     pathway), set each fact a clause uses to each of its boundary values in turn; every clause must be
     seen holding and failing, and the Datalog and reference backends must agree on every node."""
     from policy.expr import facts_of
-    from tests.profiles import boundary_values, repair
     seen: dict[str, set[bool | None]] = {}
     for jid in HOME:
         j = policy.jurisdictions[jid][-1]
@@ -112,7 +114,7 @@ def test_every_clause_both_holds_and_fails(policy):
                 variants += [{name: [v] * spec.length if spec.type == "money_list" else v}
                              for v in sweep_values(policy, name, bounds)]
             for i, change in enumerate(variants):
-                facts = facts_from_dict(nest(repair({**base, **change})), policy)
+                facts = facts_from_dict(nest(repair(policy, {**base, **change})), policy)
                 prog = compile_program(j, facts.wage, False)
                 st = reference_status(prog, facts)
                 if i % 3 == 0:  # the backends agree (hypothesis checks this more widely)
