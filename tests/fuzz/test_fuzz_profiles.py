@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import cli
 from tests.fuzz.gen import corrupt, hostile, nest, to_block_yaml, to_yaml
 from tests.fuzz.harness import LONG, judge, run_bounded, snapshot
-from tests.profiles import ORDINARY
+from tests.generate import ORDINARY
 
 EXAMPLES = 3000 if LONG else 40
 COMMANDS = ["check", "explain", "missing", "materials", "deadlines"]

@@ -77,7 +77,7 @@ def test_full_disk_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
 def test_sigterm_during_a_write_leaves_no_partial_file(tmp_path):
     """A child writes 300 MB; SIGTERM arrives mid-way (or after): the target is absent or whole."""
     f = tmp_path / "big.ics"
-    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})\n"
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})\n"
             "from solver.render.atomic import write_atomic\n"
             "print('ready', flush=True)\n"
             f"write_atomic({str(f)!r}, b'x' * 300_000_000)\n")

@@ -16,7 +16,7 @@ import pytest
 import cli
 from policy.load import POLICY_DIR
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PROFILE = ROOT / "examples" / "changping_eligible.yaml"
 
 

@@ -114,7 +114,7 @@ def test_lint_and_check_agree_on_validity(tmp_path, name, capsys):
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
-    profile = Path(__file__).resolve().parents[1] / "examples" / "changping_eligible.yaml"
+    profile = Path(__file__).resolve().parents[2] / "examples" / "changping_eligible.yaml"
     assert cli.main(["check", str(profile), "--rules", str(rules), "--district", "testville"]) == 2
     check_err = capsys.readouterr().err
     assert lint_err.count("\n") == check_err.count("\n") == 1
