@@ -202,15 +202,15 @@ def run(args, out) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rich.console import Console
     # markup and emoji off: text from profiles, file names and policy files is shown literally
     # (`[bold red]…[/]`, `[/x]`, `:smile:` are text), never interpreted by rich
-    inert = {"highlight": False, "soft_wrap": False, "markup": False, "emoji": False}
-    out = Console(**inert)
+    # (and control / escape characters from any text are shown escaped: solver.render.inert)
+    from solver.render.inert import inert_console
+    out = inert_console(soft_wrap=False)
     if not out.is_terminal and "COLUMNS" not in os.environ:
         # Piped or redirected: rich would wrap at 80 columns, breaking quotes and citations across
         # lines of a saved report; a line stays whole unless COLUMNS asks otherwise.
-        out = Console(**inert, width=PIPE_WIDTH)
+        out = inert_console(soft_wrap=False, width=PIPE_WIDTH)
     try:
         return run(build_parser().parse_args(argv), out)
     except InputError as exc:

@@ -323,11 +323,14 @@ class BatchResult:
     def to_csv(self) -> str:
         import csv
         import io
+
+        from policy.errors import escape
         buf = io.StringIO()
         w = csv.writer(buf)
         w.writerow(["profile", "district", "status", "failed", "unknown", "error"])
         for r in self.rows:
-            w.writerow([r["profile"], r["district"] or "", r["status"], " ".join(r["failed"]), " ".join(r["unknown"]),
+            # a file name is shown with its control characters escaped (terminal): CSV goes to terminals too
+            w.writerow([escape(r["profile"]), r["district"] or "", r["status"], " ".join(r["failed"]), " ".join(r["unknown"]),
                         r["error"] or ""])
         return buf.getvalue()
 

@@ -94,6 +94,8 @@ def check_target(path: str | Path, *, force: bool = False, inputs=(), field: str
                                 "是本命令的输入文件；wrp 不会覆盖输入", field)
         if not force:
             raise _fail(p, "the file exists; add --force to replace it", "文件已存在；如需替换请加 --force", field)
+        if not os.access(p, os.W_OK):
+            raise _fail(p, "the file is read-only; wrp does not replace it", "文件为只读；wrp 不会替换它", field)
     if not os.access(parent, os.W_OK | os.X_OK):
         raise _fail(p, f"permission denied: cannot write in {parent}", f"没有权限：无法在 {parent} 中写入", field)
     return p

@@ -36,6 +36,30 @@ def markdown(text) -> str:
     return escape(s)
 
 
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def _visible(text: str) -> str:
+    """Control, escape and bidi characters made visible; newlines and tabs kept (layout)."""
+    return _TERMINAL_UNSAFE.sub(lambda m: escape(m.group(0)), text)
+
+
+def inert_console(**kw):
+    """A rich ``Console`` that shows text literally: no markup, no emoji, and no control or escape
+    character from the text reaches the terminal (rich's own styling codes still do). The last
+    line of defence — values are already refused with control characters when files are read —
+    for what comes from elsewhere (file names, arguments)."""
+    from rich.console import Console
+    from rich.segment import Segment
+
+    class InertConsole(Console):
+        def _render_buffer(self, buffer):
+            return super()._render_buffer(
+                s if s.control else Segment(_visible(s.text), s.style, s.control) for s in buffer)
+
+    return InertConsole(markup=False, emoji=False, highlight=False, **kw)
+
+
 def terminal(text) -> str:
     """``text`` safe to print on a terminal: control and escape characters made visible."""
     return escape(str(text))

@@ -53,12 +53,18 @@ def test_refuses_symlinks_inputs_directories_devices(tmp_path):
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes everywhere")
-def test_unwritable_directory(tmp_path):
+def test_unwritable_directory_and_read_only_file(tmp_path):
     d = tmp_path / "ro"
     d.mkdir()
     d.chmod(0o500)
     with pytest.raises(InputError, match="permission denied"):
         write_atomic(d / "x.ics", "x")
+    f = tmp_path / "ro.ics"
+    f.write_text("keep")
+    f.chmod(0o444)
+    with pytest.raises(InputError, match="read-only"):
+        write_atomic(f, "new", force=True)
+    assert f.read_text() == "keep"
 
 
 def test_full_disk_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):

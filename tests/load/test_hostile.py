@@ -131,3 +131,16 @@ def test_a_profile_value_with_escapes_is_refused(tmp_path, capsys):
     assert cli.main(["check", str(f)]) == 2
     err = capsys.readouterr().err
     assert "\x1b" not in err and "control character U+001B" in err
+
+
+def test_control_characters_from_arguments_and_file_names_are_escaped(tmp_path, capsys):
+    ics = tmp_path / "a\x1b[2Jb.ics"
+    assert cli.main(["deadlines", "--expiry", "2026-03-01", "--district", "changping", "--ics", str(ics)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "a\\e[2Jb.ics" in out
+    f = tmp_path / "p\x1b]0;title\x07.yaml"
+    shutil.copy(PROFILE, f)
+    for fmt in ("text", "csv"):
+        cli.main(["batch", str(f), "--format", fmt])
+        out = capsys.readouterr().out
+        assert "\x1b" not in out and "\x07" not in out and "p\\e]0;title" in out, out
