@@ -62,7 +62,7 @@ def test_bad_profiles(case, command, extra):
             extra = []
         before = snapshot(d)
         o = run_bounded([command, f, *extra])
-        problem = judge(o, [str(f)], before=before, after=snapshot(d))
+        problem = judge(o, [str(f), "`--"], before=before, after=snapshot(d))  # the file, or the argument
         assert problem is None, f"{problem}\n{o}\ninput: {data[:500]!r}"
     finally:
         shutil.rmtree(d, ignore_errors=True)
