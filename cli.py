@@ -103,6 +103,14 @@ def _materials(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date", type=_date, help="filing date (overrides application.date)")
 
 
+def _report(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--districts", default=ALL, help="comma-separated jurisdiction ids, or `all` (default)")
+    p.add_argument("--date", type=_date, help="the date the rules and thresholds are taken on (default: today)")
+    p.add_argument("--population", metavar="FILE", help="a population table: eligibility shares, flips, clauses")
+    p.add_argument("--output", "-o", required=True, metavar="FILE", help="the HTML file to write (atomically)")
+    p.set_defaults(lang="zh")  # the report is Chinese unless --lang en
+
+
 def _lint(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="*", help="jurisdiction YAML files (default: all shipped ones)")
 
@@ -130,8 +138,10 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {
-    "check": Command("is this applicant eligible? (status, failed clauses, unknown facts)", _profile, _check_call),
-    "explain": Command("the full proof: every clause held / failed / unknown, with quotes", _profile, _explain_call),
+    "check": Command("is this applicant eligible? (status, failed clauses, unknown facts)", _profile, _check_call,
+                     ("text", "json", "csv")),
+    "explain": Command("the full proof: every clause held / failed / unknown, with quotes", _profile, _explain_call,
+                       ("text", "json", "markdown", "html")),
     "lint": Command("load and check every policy file (or the files given)", _lint,
                     lambda a, app: app.lint(a.files)),
     "sources": Command("clauses by jurisdiction and topic, with citations", _sources,
@@ -152,6 +162,9 @@ COMMANDS: dict[str, Command] = {
     "batch": Command("check many profiles at once (files or directories): one row per profile and jurisdiction; "
                      "exit 2 if any profile is bad (the others are still checked)", _batch,
                      lambda a, app: app.batch(a.profiles, a.district, a.date, a.lenient), ("text", "json", "csv")),
+    "report": Command("one standalone HTML report: the rules compared, income thresholds over time, pathways, "
+                      "conflicts (and a population with --population)", _report,
+                      lambda a, app: app.report(a.districts, a.date, a.population, a.output, a.lang)),
     "materials": Command("the checklist of documents for this applicant", _materials,
                          lambda a, app: app.materials(a.profile, a.district, a.business, a.pathway, a.date)),
 }
@@ -164,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=c.help)
         c.arguments(p)
         p.add_argument("--format", choices=c.formats, default="text", help="text for people, json for programs")
-        p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the output (quotes stay Chinese)")
+        p.add_argument("--lang", choices=("zh", "en"), default=p.get_default("lang") or "en",
+                       help="language of the output (quotes stay Chinese)")
         p.add_argument("--rules", metavar="DIR", help="use the jurisdiction YAML files in DIR instead of the shipped ones")
     return parser
 
@@ -180,6 +194,8 @@ def _print(out, result, args) -> None:
         sys.stdout.write(result.to_csv())
     elif args.format == "markdown":
         sys.stdout.write(result.to_markdown(args.lang) + "\n")
+    elif args.format == "html":
+        sys.stdout.write(result.to_html(args.lang))
     else:
         text = result.render(args.lang)
         for item in [text] if isinstance(text, str) else text:
@@ -203,18 +219,19 @@ def run(args, out) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     # markup and emoji off: text from profiles, file names and policy files is shown literally
-    # (`[bold red]…[/]`, `[/x]`, `:smile:` are text), never interpreted by rich
-    # (and control / escape characters from any text are shown escaped: solver.render.inert)
-    from solver.render.inert import inert_console
-    out = inert_console(soft_wrap=False)
+    # (`[bold red]…[/]`, `[/x]`, `:smile:` are text), never interpreted by rich; control characters
+    # in the content are shown, not sent to the terminal (InertConsole)
+    from solver.render.terminal import InertConsole
+    inert = {"highlight": False, "soft_wrap": False, "markup": False, "emoji": False}
+    out = InertConsole(**inert)
     if not out.is_terminal and "COLUMNS" not in os.environ:
         # Piped or redirected: rich would wrap at 80 columns, breaking quotes and citations across
         # lines of a saved report; a line stays whole unless COLUMNS asks otherwise.
-        out = inert_console(soft_wrap=False, width=PIPE_WIDTH)
+        out = InertConsole(**inert, width=PIPE_WIDTH)
     try:
         return run(build_parser().parse_args(argv), out)
     except InputError as exc:
-        sys.stderr.write(f"wrp: error: {exc.text(_lang(argv))}\n")  # one line, never wrapped
+        sys.stderr.write(f"wrp: error: {exc.text(_lang(argv))}\n")  # one line (escaped), never wrapped
         return 2
     except SystemExit as exc:  # --help
         return int(exc.code or 0)

@@ -142,7 +142,7 @@ def show(e: Expr, vocab: Vocabulary) -> str:
 
 
 def render() -> str:
-    from solver.facts import DERIVED_FROM
+    from policy.model import DERIVED_FROM
 
     policy = load_policy()
     vocab = policy.vocabulary

@@ -7,6 +7,7 @@ from pathlib import Path
 from policy.expr import facts_of
 from policy.i18n import Msg
 from policy.load import POLICY_DIR, load_policy_from
+from policy.model import DERIVED_FROM
 from policy.yamlio import path_kind
 
 
@@ -39,7 +40,6 @@ def lint(files: list[str] | None = None) -> dict:
             if j.in_force_from is None:
                 out["warnings"].append(Msg(f"{j.id}: no in-force date; the rules are applied at any date",
                                            f"{j.id}：没有施行日期；任何日期都适用这些规定"))
-    from solver.facts import DERIVED_FROM
     for derived, inputs in DERIVED_FROM.items():
         if derived in used:
             used |= set(inputs)

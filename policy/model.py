@@ -156,3 +156,12 @@ class Params:
     district_set_labels: dict[str, Text]
     district_names: dict[str, Text]
     retirement: dict
+
+
+# The facts the loader derives from others (``solver.facts``), and what they are derived from: the
+# vocabulary marks them ``derived``; lint and the profile reference show where they come from.
+DERIVED_FROM = {
+    "applicant.age_months": ("applicant.birth_date", "application.date"),
+    "applicant.months_to_retirement": ("applicant.birth_date", "applicant.sex", "applicant.female_category"),
+    "applicant.months_to_retirement_min": ("applicant.birth_date", "applicant.sex", "applicant.female_category"),
+}

@@ -119,7 +119,8 @@ class App:
                 if d.status == "ineligible":
                     missing[d.jurisdiction.id] = find_missing(policy, d.jurisdiction.id, d.facts, top=1,
                                                               lenient=d.lenient)
-        return CheckResult(policy, decisions, district == ALL, explain, missing)
+        return CheckResult(policy, decisions, district == ALL, explain, missing,
+                           profile="" if isinstance(profile, dict) else str(profile))
 
     def explain(self, profile: Profile, **kw) -> CheckResult:
         """The full proof, and the minimum missing condition of every ineligible decision."""
@@ -131,6 +132,7 @@ class App:
         profile is an ``error`` row, the others are still checked."""
         from policy.yamlio import list_dir, path_kind
         from solver.decide import decide
+        from solver.render.applicant import flat_row
         files: list[Path] = []
         for name in profiles:
             path = Path(name)
@@ -152,10 +154,7 @@ class App:
                              "error": str(exc)})
                 continue
             for j in ids:
-                d = decide(self.policy, j, facts, lenient=lenient)
-                rows.append({"profile": str(f), "district": j, "status": d.status, "date": d.date.isoformat(),
-                             "failed": list(dict.fromkeys(c.clause.id for c in d.failed())),
-                             "waivable": [c.clause.id for c in d.waivable()], "unknown": d.unknown, "error": None})
+                rows.append(flat_row(str(f), decide(self.policy, j, facts, lenient=lenient)))
         return BatchResult(rows, errors, len(files))
 
     # --- analyses --------------------------------------------------------------------------------
@@ -193,6 +192,12 @@ class App:
             raise InputError("compare needs at least two jurisdictions", field="districts")
         self.topic(topic)
         return compare(self.policy, jids, topic=topic, date=date)
+
+    def report(self, districts: str | list[str] = ALL, date: dt.date | None = None, population: str | None = None,
+               output: str | Path | None = None, lang: str = "zh"):
+        """The standalone HTML report (`wrp report`), written atomically to ``output``."""
+        from solver.render.report import make_report
+        return make_report(self, districts, date, population, output, lang)
 
     def verify(self, properties: str | Path | None = None, date: dt.date | None = None):
         """The consistency properties (``policy/properties.yaml`` or ``properties``), proven or refuted."""
@@ -277,6 +282,21 @@ class CheckResult:
     explain: bool = False
     missing: dict = field(default_factory=dict)  # jurisdiction -> MissingResult (explain, ineligible)
     exit_code: int = 0
+    profile: str = ""  # the file the profile came from (shown by the printable pages)
+
+    def to_csv(self) -> str:
+        """The flat row `batch` writes, one per jurisdiction."""
+        from solver.render.applicant import flat_row, to_csv
+        return to_csv([flat_row(self.profile, d) for d in self.decisions])
+
+    def to_markdown(self, lang: str = "en") -> str:
+        """The caseworker's page: verdicts side by side, the proof with quotes, the cheapest fix."""
+        from solver.render.applicant import to_markdown
+        return to_markdown(self.policy, self.decisions, lang, Path(self.profile).name, self.missing).rstrip("\n")
+
+    def to_html(self, lang: str = "en") -> str:
+        from solver.render.applicant import to_html
+        return to_html(self.policy, self.decisions, lang, Path(self.profile).name, self.missing)
 
     def as_dict(self):
         from solver.render.explain import decision_json
@@ -321,23 +341,13 @@ class BatchResult:
         return self.rows
 
     def to_csv(self) -> str:
-        import csv
-        import io
-
-        from policy.errors import escape
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(["profile", "district", "status", "failed", "unknown", "error"])
-        for r in self.rows:
-            # a file name is shown with its control characters escaped (terminal): CSV goes to terminals too
-            w.writerow([escape(r["profile"]), r["district"] or "", r["status"], " ".join(r["failed"]), " ".join(r["unknown"]),
-                        r["error"] or ""])
-        return buf.getvalue()
+        from solver.render.applicant import to_csv
+        return to_csv(self.rows)
 
     def render(self, lang: str = "en") -> list:
         from rich.table import Table
 
-        from solver.render.inert import terminal
+        from solver.render.markup import inert_text as terminal
         zh = lang == "zh"
         tab = Table()
         for col in (("档案", "辖区", "结论", "未满足 / 未知 / 错误") if zh else
@@ -381,8 +391,8 @@ class ConflictsAnswer:
     def render(self, lang: str = "en") -> list:
         text = self.result.render(lang)
         if self.procedural is not None:
-            from solver.procedures.conflicts import render
-            text += "\n\n" + render(self.procedural, lang)
+            from solver.render.procedures import procedural_conflicts_text
+            text += "\n\n" + procedural_conflicts_text(self.procedural, lang)
         return [text]
 
 

@@ -15,9 +15,9 @@ from fractions import Fraction
 from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, children, fmt_num, not_of
 from policy.i18n import Msg, cat, choice, word
 from policy.load import Policy
-from policy.model import Clause, Jurisdiction, Pathway
+from policy.model import DERIVED_FROM, Clause, Jurisdiction, Pathway
 from solver.backends.registry import Status, backend
-from solver.facts import DERIVED_FROM, Facts, display, with_unit
+from solver.facts import Facts, display, with_unit
 from solver.program import Program, compile_program
 
 # --- results -------------------------------------------------------------------------------------
@@ -176,25 +176,32 @@ def json_value(policy: Policy, name: str, v: Fraction | None):
     return _num(v)
 
 
-def _culprits(policy, facts, e: Expr, st: Status, neg: bool = False) -> list[Leaf]:
-    """The comparisons responsible for the truth ``e`` has: a false conjunction because of its false
-    children, a true disjunction because of its true children, otherwise all children."""
+def _leaves(policy, facts, e: Expr, st: Status, neg: bool = False, culprits: bool = True) -> list[Leaf]:
+    """The comparisons under ``e``. ``culprits``: only those responsible for the truth ``e`` has (a
+    false conjunction because of its false children, a true disjunction because of its true children,
+    otherwise all children); else every comparison once. Either way a case split shows the
+    applicable case only (``_applicable``)."""
     match e:
         case Cmp() | In():
             return [_leaf(policy, facts, e, neg, st)]
         case Const():
             return []
         case Not(item):
-            return _culprits(policy, facts, item, st, not neg)
+            return _leaves(policy, facts, item, st, not neg, culprits)
     v = st.get(id(e))
     kids = list(e.items)
-    if isinstance(e, All) and v is False:
+    if culprits and isinstance(e, All) and v is False:
         kids = [k for k in kids if st.get(id(k)) is False]
-    elif isinstance(e, Any) and v is True:
+    elif culprits and isinstance(e, Any) and v is True:
         kids = [k for k in kids if st.get(id(k)) is True]
-    elif isinstance(e, Any) and v is False:
+    elif isinstance(e, Any) and (v is False or not culprits):
         kids = [k for k in kids if _applicable(k, kids, st)] or kids
-    return [leaf for k in kids for leaf in _culprits(policy, facts, k, st, neg)]
+    out: list[Leaf] = []
+    for k in kids:
+        for x in _leaves(policy, facts, k, st, neg, culprits):
+            if culprits or not any(x.facts == y.facts and x.required == y.required for y in out):
+                out.append(x)
+    return out
 
 
 def _applicable(k: Expr, siblings: list[Expr], st: Status) -> bool:
@@ -208,25 +215,6 @@ def _applicable(k: Expr, siblings: list[Expr], st: Status) -> bool:
         if st.get(id(g)) is False and any(o == not_of(g) for o in others):
             return False
     return True
-
-
-def _all_leaves(policy, facts, e: Expr, st: Status, neg: bool = False) -> list[Leaf]:
-    match e:
-        case Cmp() | In():
-            return [_leaf(policy, facts, e, neg, st)]
-        case Const():
-            return []
-        case Not(item):
-            return _all_leaves(policy, facts, item, st, not neg)
-    kids = list(e.items)
-    if isinstance(e, Any):  # a case split shows the applicable case only, once its guard is known
-        kids = [k for k in kids if _applicable(k, kids, st)] or kids
-    out: list[Leaf] = []
-    for k in kids:
-        for x in _all_leaves(policy, facts, k, st, neg):
-            if not any(x.facts == y.facts and x.required == y.required for y in out):
-                out.append(x)
-    return out
 
 
 def unknown_facts(e: Expr, st: Status, facts: Facts) -> list[str]:
@@ -261,9 +249,9 @@ def _clause_result(policy, facts, prog: Program, strict: Program, c: Clause, st:
     would = None
     if c.id in prog.waived:
         would, status = status, "waived"
-    leaves = _culprits(policy, facts, e, st_strict) if truth is not None else \
-        [lf for lf in _all_leaves(policy, facts, e, st_strict) if lf.status is None]
-    return ClauseResult(c, status, leaves, _all_leaves(policy, facts, e, st_strict),
+    leaves = _leaves(policy, facts, e, st_strict) if truth is not None else \
+        [lf for lf in _leaves(policy, facts, e, st_strict, culprits=False) if lf.status is None]
+    return ClauseResult(c, status, leaves, _leaves(policy, facts, e, st_strict, culprits=False),
                         unknown_facts(e, st_strict, facts) if truth is None else [], would)
 
 

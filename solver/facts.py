@@ -20,16 +20,10 @@ from policy.errors import InputError, shown
 from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, Threshold, evaluate, fmt_num, round_half_up
 from policy.i18n import Msg, cat, choice, word
 from policy.load import Policy
-from policy.model import FactSpec, Params, WageYear
+from policy.model import DERIVED_FROM, FactSpec, Params, WageYear
 from policy.reader import bilingual, number, parse_date
 from policy.yamlio import key_pos, read_yaml
 from solver.calendar import add_months, months_between
-
-DERIVED_FROM = {
-    "applicant.age_months": ("applicant.birth_date", "application.date"),
-    "applicant.months_to_retirement": ("applicant.birth_date", "applicant.sex", "applicant.female_category"),
-    "applicant.months_to_retirement_min": ("applicant.birth_date", "applicant.sex", "applicant.female_category"),
-}
 
 
 @dataclass(frozen=True)

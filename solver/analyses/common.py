@@ -23,7 +23,6 @@ from fractions import Fraction
 from pathlib import Path
 
 from policy.expr import facts_of
-from policy.i18n import say
 from policy.load import POLICY_DIR, Policy
 from policy.model import Clause
 from solver.backends.smt.session import Session, canonical_core, new_solver
@@ -32,6 +31,7 @@ from solver.backends.smt.terms import mk_not, mk_or
 from solver.decide import Decision, decide
 from solver.facts import DISTRICT_FACTS, Facts, display, facts_from_dict, home_district, load_profile
 from solver.program import Program, compile_program
+from solver.render.analyses import witness_diff, witness_lines
 
 REFERENCE = POLICY_DIR / "params" / "reference_profile.yaml"
 
@@ -77,10 +77,7 @@ class Witness:
         return lab.get(lang, lab["en"]) if lab else fact
 
     def diff_text(self, lang: str = "en") -> str:
-        """How the witness differs from the reference applicant, fact by fact (labels, values)."""
-        sep = "；" if lang == "zh" else "; "
-        return sep.join(f"{self.label(f, lang)} {say(r, lang)} → {say(w, lang)}"
-                        for f, r, w in self.differences)
+        return witness_diff(self, lang)
 
     def as_dict(self) -> dict:
         return {"accepted_by": self.accepted_by, "rejected_by": self.rejected_by,
@@ -90,12 +87,7 @@ class Witness:
                 "rejecting_clauses": [c.as_dict() for c in self.rejecting], "profile": self.profile}
 
     def lines(self, lang: str = "en") -> list[str]:
-        zh = lang == "zh"
-        diff = self.diff_text(lang) or (
-            "参照申请人本身" if zh else "the reference applicant itself")
-        out = [("申请人：" if zh else "applicant: ") + diff]
-        out += [("  被拒：" if zh else "  rejected by ") + c.text() for c in self.rejecting]
-        return out
+        return witness_lines(self, lang)
 
 
 @dataclass

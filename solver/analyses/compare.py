@@ -12,8 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from policy.expr import SYMBOL, All, Any, AtLeast, Cmp, Const, Expr, In, Not, all_of, evaluate, facts_of, fmt_num
-from policy.i18n import choice, say
+from policy.expr import Expr, all_of, evaluate, facts_of
 from policy.load import Policy
 from solver.analyses.common import (
     DISTRICT_FACTS,
@@ -27,88 +26,10 @@ from solver.analyses.common import (
 )
 from solver.backends.smt.session import UNKNOWN_TEXT, BudgetExhausted, Session
 from solver.backends.smt.space import Space, closure, to_profile
-from solver.facts import display, facts_from_dict, wage_on
+from solver.facts import facts_from_dict, wage_on
 from solver.program import compile_program
-from solver.render.inert import markdown as md
-
-WORDS = {"and": {"zh": "且", "en": "and"}, "or": {"zh": "或", "en": "or"}, "not": {"zh": "非", "en": "not"},
-         "at_least": {"zh": "至少满足{k}项", "en": "at least {k} of"}, "true": {"zh": "恒成立", "en": "always"},
-         "false": {"zh": "不可能", "en": "never"},
-         "each": {"zh": "{label}", "en": "{label}"}}  # list labels already say "each of the last 3 years"
-
-RELATION_ZH = {"different": "不同", "absent": "未规定", "unknown (budget exhausted)": "未知（求解预算耗尽）"}
-
-
-def _each(items) -> Cmp | None:
-    """The comparison an `each:` expanded into (same op and threshold on x[0], x[1], …), or None."""
-    if len(items) < 2 or not all(isinstance(i, Cmp) and len(i.terms) == 1 and i.terms[0][0] == 1 for i in items):
-        return None
-    names = [i.terms[0][1] for i in items]
-    base = names[0].split("[", 1)[0]
-    if names != [f"{base}[{k}]" for k in range(len(items))] or len({(i.op, i.rhs) for i in items}) != 1:
-        return None
-    return items[0]
-
-
-def describe(policy: Policy, e: Expr, lang: str = "en") -> str:
-    """An expression in plain words (vocabulary labels, choice names, thresholds with their arithmetic)."""
-    vocab = policy.vocabulary
-
-    def label(f: str) -> str:
-        spec = vocab.spec(f)
-        lab = spec.label.get(lang, spec.label["en"])
-        return lab + (f"[{f.split('[')[1]}" if "[" in f else "")
-
-    def go(x: Expr, top: bool = False) -> str:
-        match x:
-            case Const(v):
-                return WORDS["true" if v else "false"][lang]
-            case Cmp(terms, op, rhs):
-                if len(terms) == 1 and terms[0][0] == 1:
-                    f = terms[0][1]
-                    spec = vocab.spec(f)
-                    val = say(display(policy, f, rhs), lang) if spec.type in ("enum", "bool") else fmt_num(rhs)
-                    unit = f" {spec.unit.get(lang, spec.unit['en'])}" if spec.unit and spec.type not in ("enum", "bool") \
-                        else ""
-                    s = f"{label(f)} {SYMBOL[op]} {val}{unit}"
-                else:
-                    lhs = " + ".join(f"{fmt_num(c)} × {label(f)}" for c, f in terms)
-                    s = f"{lhs} {SYMBOL[op]} {fmt_num(rhs)}"
-                return s + (f" [{say(x.derivation, lang)}]" if x.derivation else "")
-            case In(fact, values):
-                spec = vocab.spec(fact)
-                if x.set_name:
-                    names = policy.params.district_set_labels.get(x.set_name, {}).get(lang, x.set_name)
-                else:
-                    names = ", ".join(say(choice(vocab, spec, i), lang) for i in sorted(values))
-                return f"{label(fact)} ∈ {{{names}}}" if len(values) > 1 else f"{label(fact)} = {names}"
-            case All(items) if (each := _each(items)) is not None:
-                # `each:` over a list fact: one phrase, not one comparison per item
-                c = each
-                f = c.terms[0][1].split("[", 1)[0]
-                spec = vocab.spec(f)
-                unit = f" {spec.unit.get(lang, spec.unit['en'])}" if spec.unit else ""
-                head = WORDS["each"][lang].format(label=spec.label.get(lang, spec.label["en"]))
-                return f"{head} {SYMBOL[c.op]} {fmt_num(c.rhs)}{unit}" + (f" [{say(c.derivation, lang)}]" if c.derivation else "")
-            case All(items):
-                s = f" {WORDS['and'][lang]} ".join(go(i) for i in items)
-                return s if top else f"({s})"
-            case Any(items):
-                s = f" {WORDS['or'][lang]} ".join(go(i) for i in items)
-                return s if top else f"({s})"
-            case Not(item):
-                if isinstance(item, In):
-                    spec = vocab.spec(item.fact)
-                    names = (policy.params.district_set_labels.get(item.set_name, {}).get(lang, item.set_name)
-                             if item.set_name else ", ".join(say(choice(vocab, spec, i), lang) for i in sorted(item.values)))
-                    return f"{label(item.fact)} ∉ {{{names}}}" if len(item.values) > 1 else \
-                        f"{label(item.fact)} ≠ {names}"
-                return f"{WORDS['not'][lang]} {go(item)}"
-            case AtLeast(k, items):
-                return WORDS["at_least"][lang].format(k=k) + " (" + "; ".join(go(i) for i in items) + ")"
-        raise TypeError(x)
-
-    return go(e, True)
+from solver.render.analyses import compare_markdown, compare_text
+from solver.render.words import describe
 
 
 @dataclass
@@ -168,48 +89,10 @@ class Comparison:
     to_json = as_dict
 
     def to_markdown(self, lang: str = "en") -> str:
-        zh = lang == "zh"
-        out = [f"# {'对比' if zh else 'Comparison'}: {', '.join(self.jurisdictions)} ({self.date})", ""]
-        out.append("| " + ("主题" if zh else "topic") + " | " + " | ".join(self.jurisdictions) + " |")
-        out.append("|---" * (len(self.jurisdictions) + 1) + "|")
-        for r in self.rows:
-            mark = "**≠** " if r.differs else ""
-            cells = []
-            for c in r.cells:
-                if not c.clauses:
-                    cells.append("—")
-                    continue
-                rel = "" if c.relation in ("reference", "same") else f"**{c.relation}** "
-                # policy text is made literal (markdown()): the only markup in a cell is ours
-                body = "<br>".join(f"{md(x.words[lang])}{' (原则上)' if x.strength == 'in_principle' else ''}"
-                                   f"<br>“{md(x.quote)}” ({md(x.source)} {md(x.section)})" for x in c.clauses)
-                cells.append(rel + body)
-            out.append(f"| {mark}{md(r.label.get(lang, r.topic))} | " + " | ".join(cells) + " |")
-        return "\n".join(out) + "\n"
+        return compare_markdown(self, lang)
 
     def render(self, lang: str = "en") -> str:
-        out = [f"{'对比' if lang == 'zh' else 'compare'} {', '.join(self.jurisdictions)} ({self.date})"]
-        for r in self.rows:
-            out.append(f"{'≠' if r.differs else '='} {r.topic} — {r.label.get(lang, r.topic)}")
-            for c in r.cells:
-                if not c.clauses:
-                    out.append(f"    {c.jurisdiction}: — ({'未规定' if lang == 'zh' else 'not regulated'})")
-                    continue
-                if c.relation in ("reference", "same"):
-                    rel = ""
-                elif lang == "zh":
-                    zh = {"stricter": "严于", "looser": "宽于"}
-                    rel = (f"［{zh[c.relation]} {c.relative_to}］" if c.relation in zh
-                           else f"［{RELATION_ZH.get(c.relation, c.relation)}］")
-                else:
-                    rel = (f" [{c.relation} than {c.relative_to}]" if c.relation in ("stricter", "looser")
-                           else f" [{c.relation}]")
-                out.append(f"    {c.jurisdiction}{rel}:")
-                for x in c.clauses:
-                    inp = " (原则上)" if x.strength == "in_principle" else ""
-                    out.append(f"      {x.words[lang]}{inp}")
-                    out.append(f"      “{x.quote}” [{x.source} {x.section}]")
-        return "\n".join(out)
+        return compare_text(self, lang)
 
 
 

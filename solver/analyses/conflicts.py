@@ -50,10 +50,7 @@ from solver.backends.smt.session import UNKNOWN_TEXT, BudgetExhausted, Session
 from solver.backends.smt.terms import mk_not, mk_or
 from solver.facts import Facts
 from solver.program import Program
-
-VERDICT_ZH = {"a ⊆ b": "a ⊆ b（a 更严或相同）", "b ⊆ a": "b ⊆ a（b 更严或相同）", "equivalent": "等价",
-              "incomparable": "互不包含", "unknown (budget exhausted)": "未知（求解预算耗尽）"}
-
+from solver.render.analyses import conflicts_text
 
 # --- results -------------------------------------------------------------------------------------
 
@@ -98,32 +95,7 @@ class ConflictsResult:
                 "sources": [s.as_dict() for s in self.sources], "notes": self.notes}
 
     def render(self, lang: str = "en") -> str:
-        zh = lang == "zh"
-        out = [f"{'冲突分析' if zh else 'conflicts'} {', '.join(self.jurisdictions)} ({self.date})"]
-        out.append("一、跨辖区" if zh else "1. between jurisdictions")
-        for p in self.pairs:
-            out.append(f"  {p.a} vs {p.b}: {VERDICT_ZH.get(p.verdict, p.verdict) if zh else p.verdict}")
-            for d in p.differences:
-                lab = d.label.get(lang, d.label["en"]) if d.label else d.topic
-                head = f"    [{d.topic}] {lab}: " + (
-                    f"{'在' if zh else 'eligible in '}{p.a}{'符合，' if zh else ', not in '}{p.b}{'不符合' if zh else ''}")
-                out.append(head if d.witness else f"    [{d.topic}] {d.status}")
-                if d.witness:
-                    out += [f"      {x}" for x in d.witness.lines(lang)]
-        out.append("二、辖区内部" if zh else "2. inside each jurisdiction")
-        if not self.findings:
-            out.append("  （无）" if zh else "  (none)")
-        for f in self.findings:
-            out.append(f"  {f.jurisdiction} {f.kind} {f.subject}: {f.message.get(lang, f.message['en'])}")
-            out += [f"    - {c.text()}" for c in f.clauses]
-        out.append("三、来源文件" if zh else "3. sources")
-        if not self.sources:
-            out.append("  （无）" if zh else "  (none)")
-        for s in self.sources:
-            out.append(f"  {s.kind} {s.document}: {s.message.get(lang, s.message['en'])}")
-            out += [f"    - {e['source']}:{e['line']}: {e['text']}" for e in s.evidence]
-        out += [f"  ! {n}" for n in self.notes]
-        return "\n".join(out)
+        return conflicts_text(self, lang)
 
 
 

@@ -44,6 +44,7 @@ from solver.analyses.common import (
 from solver.backends.smt.session import UNKNOWN_TEXT, BudgetExhausted, Session
 from solver.backends.smt.space import AGE_GROUP, Space, closure
 from solver.facts import display
+from solver.render.analyses import verify_text
 
 
 @dataclass
@@ -80,21 +81,7 @@ class VerifyResult:
         return {"date": self.date.isoformat(), "ok": self.ok, "properties": [r.as_dict() for r in self.results]}
 
     def render(self, lang: str = "en") -> str:
-        zh = lang == "zh"
-        words = {"holds": "成立" if zh else "holds", "fails": "不成立" if zh else "FAILS",
-                 "skipped": "跳过" if zh else "skipped"}
-        head = ("全部成立" if self.ok else "有性质不成立") if zh else ("all hold" if self.ok else "FAILED")
-        out = [f"verify ({self.date}): {head}"]
-        for r in self.results:
-            where = f" [{r.jurisdiction}]" if r.jurisdiction else ""
-            out.append(f"  {words.get(r.status, r.status)}: {r.property.id}{where}"
-                       + (f" — {say(r.message, lang)}" if r.message else ""))
-            for c in r.clauses:
-                out.append(f"      - {c.text()}")
-            for i, ce in enumerate(r.counterexample):
-                summary = ce.get("summary_zh", ce.get("summary", "")) if zh else ce.get("summary", "")
-                out.append(f"      {'反例' if zh else 'counterexample'} {i + 1}: {summary}")
-        return "\n".join(out)
+        return verify_text(self, lang)
 
 
 

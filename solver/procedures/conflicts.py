@@ -325,15 +325,3 @@ def procedural_conflicts(policy: Policy, jurisdictions: list[str] | None = None,
     filing = filing or DEFAULT_FILING
     return [*requirement_conflicts(policy, pset, jids, filing), *deadline_conflicts(policy, jids, expiry, left),
             *practice_conflicts(pset, jids, expiry.year)]
-
-
-def render(conflicts: list[ProcConflict], lang: str = "en") -> str:
-    out = []
-    for c in conflicts:
-        out.append(f"[{c.kind}] {c.topic} · {BUSINESSES[c.business]['zh' if lang == 'zh' else 'en']} · {c.a} vs {c.b}"
-                   + (" (原则上)" if c.waivable else ""))
-        out.append(f"    {c.explanation}")
-        for j, es in ((c.a, c.entries_a), (c.b, c.entries_b)):
-            for e in es:
-                out.append(f"    {j}: [{e.id}] {e.cite.source} {e.cite.section}：“{e.cite.quote}”")
-    return "\n".join(out)

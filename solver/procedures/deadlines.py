@@ -35,7 +35,6 @@ from policy.expr import evaluate
 from policy.i18n import Msg, say
 from policy.load import Policy
 from policy.procedures import (
-    BUSINESSES,
     EVENTS,
     AutoExtend,
     Deadline,
@@ -56,23 +55,13 @@ from solver.calendar import (
 )
 from solver.facts import Facts
 from solver.procedures.facts import stated_date
+from solver.render.ics import to_ics
+from solver.render.procedures import KINDS, timeline_text
 
 TIMED_BUSINESSES = ("renewal", "employer_change")
 # Clauses of another business that belong on the same timeline (cancelling the old link on leaving).
 RELATED = {"employer_change": ("cancellation",)}
 
-KINDS = {
-    "earliest": {"zh": "最早申请日", "en": "earliest filing day"},
-    "deadline": {"zh": "规定的最后申请日", "en": "last filing day the rules state"},
-    "last_safe": {"zh": "最晚安全申请日（预留审核时间）", "en": "last safe filing day (review time left)"},
-    "lapse": {"zh": "证件失效日", "en": "permit lapses on"},
-    "suspended": {"zh": "证件挂起（最迟）", "en": "permit suspended (挂起) at the latest on"},
-    "delink_by": {"zh": "原单位解除关联截止日", "en": "former employer must de-link by"},
-    "cancel_by": {"zh": "原单位申请注销截止日", "en": "former employer must apply for cancellation by"},
-    "late_until": {"zh": "逾期补办截止日", "en": "late filing still possible until"},
-    "extended_to": {"zh": "自动延续至（最长）", "en": "validity extends automatically to (at most)"},
-    "promptly": {"zh": "应及时办理（无具体期限）", "en": "to be done promptly (no fixed period)"},
-}
 ACTION_ZH = {"file": "申请", "delink": "解除关联", "cancel": "申请注销"}
 
 
@@ -180,7 +169,7 @@ class Timeline:
                 "warnings": self.warnings}
 
     def render(self, lang: str = "en") -> str:
-        return render(self, lang)
+        return timeline_text(self, lang)
 
     def to_ics(self, path: str | Path, force: bool = False, inputs=()) -> int:
         """Write every dated event as an all-day VEVENT (atomically; an existing file only with
@@ -402,95 +391,3 @@ def deadlines(policy: Policy, jurisdictions: list[str] | None = None, expiry: dt
                     continue
                 plans[jid][b] = build_plan(proc, b, anchors, facts, warnings)
     return Timeline(expiry, left_employer, plans, warnings)
-
-
-# --- rendering -------------------------------------------------------------------------------------
-
-COLUMNS = ("earliest", "last_safe", "deadline", "lapse", "suspended")
-HEAD = {"en": {"earliest": "earliest", "last_safe": "last safe", "deadline": "rule deadline", "lapse": "lapses on",
-               "suspended": "suspended", "jurisdiction": "jurisdiction"},
-        "zh": {"earliest": "最早申请", "last_safe": "最晚安全申请", "deadline": "规定截止", "lapse": "失效日",
-               "suspended": "挂起", "jurisdiction": "辖区"}}
-
-
-def render(t: Timeline, lang: str = "en") -> str:
-    """Plain text: one table per business, then the events with their citations (quotes in Chinese)."""
-    lang = "zh" if lang == "zh" else "en"
-    h = HEAD[lang]
-    out: list[str] = []
-    if lang == "zh":
-        out.append(f"有效期截止日 {t.expiry or '—'}；离职日 {t.left_employer or '—'}")
-    else:
-        out.append(f"expiry {t.expiry or '—'}; left employer {t.left_employer or '—'}")
-    for b in (*TIMED_BUSINESSES, "info_change"):
-        rows = [(j, ps[b]) for j, ps in t.plans.items() if b in ps]
-        if not rows:
-            continue
-        out.append("")
-        out.append(f"== {BUSINESSES[b][lang]} ==")
-        out.append((_pad(h["jurisdiction"], 13) + "".join(_pad(h[c], 14) for c in COLUMNS)).rstrip())
-        for j, p in rows:
-            out.append((_pad(j, 13) + "".join(_pad(str(p.get(c) or "—"), 14) for c in COLUMNS)).rstrip())
-        for j, p in rows:
-            out.append(f"  {j}:")
-            for e in p.events:
-                date = e.date.isoformat() if e.date else "—"
-                note = ("（{}）" if lang == "zh" else " ({})").format(say(e.note, lang)) if e.note else ""
-                out.append(f"    {date}  {KINDS[e.kind][lang]}{note}")
-                for c in e.clauses:
-                    out.append(f"        [{c.id}] {c.cite.source} {c.cite.section}：“{c.cite.quote}”"
-                               + (" (原则上)" if c.strength == "in_principle" else ""))
-            for n in p.notes:
-                out.append(("    注：" if lang == "zh" else "    note: ") + say(n, lang))
-    for w in t.warnings:
-        out.append(("警告: " if lang == "zh" else "warning: ") + say(w, lang))
-    return "\n".join(out)
-
-
-def _pad(text: str, width: int) -> str:
-    """Left-align in terminal cells (a Chinese character takes two), at least one space after."""
-    from rich.cells import cell_len
-    return text + " " * max(1, width - cell_len(text))
-
-
-def _fold(line: str) -> str:
-    """RFC 5545 line folding at 75 octets, never inside a UTF-8 character."""
-    out, cur, size = [], "", 0
-    for ch in line:
-        n = len(ch.encode("utf-8"))
-        if size + n > 75:
-            out.append(cur)
-            cur, size = " ", 1
-        cur += ch
-        size += n
-    out.append(cur)
-    return "\r\n".join(out)
-
-
-def _esc(s: str) -> str:
-    return s.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def to_ics(t: Timeline) -> tuple[str, int]:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//wrp//deadlines//EN", "CALSCALE:GREGORIAN"]
-    # DTSTAMP is the day the timeline is computed from, not the clock: the same question gives the same file
-    anchor = t.expiry or t.left_employer or min((e.date for ps in t.plans.values() for p in ps.values()
-                                                 for e in p.events if e.date), default=dt.date(1970, 1, 1))
-    stamp = f"{anchor:%Y%m%d}T000000Z"
-    n = 0
-    for j, ps in t.plans.items():
-        for b, p in ps.items():
-            for e in p.events:
-                if e.date is None:
-                    continue
-                n += 1
-                summary = f"{j} {BUSINESSES[b]['zh']}: {KINDS[e.kind]['zh']} / {KINDS[e.kind]['en']}"
-                desc = "\n".join([*(f"[{c.id}] {c.cite.source} {c.cite.section}: {c.cite.quote}" for c in e.clauses),
-                                  *dict.fromkeys([e.note, say(e.note, "zh")] if e.note else [])])
-                lines += ["BEGIN:VEVENT", f"UID:{j}-{b}-{e.kind}-{e.date:%Y%m%d}@wrp", f"DTSTAMP:{stamp}",
-                          f"DTSTART;VALUE=DATE:{e.date:%Y%m%d}",
-                          f"DTEND;VALUE=DATE:{e.date + dt.timedelta(days=1):%Y%m%d}",
-                          f"SUMMARY:{_esc(summary)}", f"DESCRIPTION:{_esc(desc)}", "TRANSP:TRANSPARENT",
-                          "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "".join(_fold(line) + "\r\n" for line in lines), n

@@ -26,9 +26,10 @@ from policy.errors import InputError
 from policy.expr import SYMBOL, Cmp, Expr, In, Not, evaluate, fmt_num, walk
 from policy.i18n import Msg, cat, choice, say, word
 from policy.load import Policy
-from policy.procedures import BUSINESSES, EVENTS, Material, ProcClause, ProcedureSet, load_procedures
+from policy.procedures import BUSINESSES, Material, ProcClause, ProcedureSet, load_procedures
 from solver.facts import Facts, display
 from solver.procedures.facts import procedure_policy
+from solver.render.procedures import checklist_text, describe_rule
 
 
 @dataclass
@@ -87,7 +88,7 @@ class Checklist:
                 "warnings": self.warnings}
 
     def render(self, lang: str = "en") -> str:
-        return render(self, lang)
+        return checklist_text(self, lang)
 
 
 # --- evaluation ------------------------------------------------------------------------------------
@@ -196,97 +197,3 @@ def materials(policy: Policy, jid: str, facts: Facts, business: str = "new", pat
             "held" if v is True else "unknown")
         checks.append(Check(c, status, _describe(merged, pset, c.rule, facts)))
     return Checklist(jid, business, facts.date.isoformat(), pathways, source, items, checks, warnings, rules)
-
-
-def describe_rule(c: ProcClause, lang: str = "en") -> str:
-    """One line for a non-condition clause: "filed by employer", "within 60 days before expiry" …"""
-    zh = lang == "zh"
-    r = c.rule
-    match c.kind:
-        case "filer":
-            return f"申请主体：{FILERS_ZH[r]}" if zh else f"filed by: {r.replace('_', ' ')}"
-        case "validity":
-            return f"有效期 {r.text('zh')}" if zh else f"valid for {r.text()}"
-        case "review":
-            return f"审核时限 {r.text('zh')}" if zh else f"review takes {r.text()}"
-        case "window":
-            ev = EVENTS[r.event]["zh" if zh else "en"]
-            return (f"{ev}{'前' if r.side == 'before' else '后'}{r.within.text('zh')}内申请" if zh
-                    else f"file within {r.within.text()} {r.side} {ev}")
-        case "deadline":
-            ev = EVENTS[r.event]["zh" if zh else "en"]
-            if r.within is None and r.at_least is None:
-                return f"{ev}后应及时办理" if zh else f"{r.action} promptly after {ev}"
-            d = r.within or r.at_least
-            if r.side == "after":
-                return f"{ev}之日起{d.text('zh')}内" if zh else f"{r.action} within {d.text()} after {ev}"
-            if not d.n:  # "at least 0 days before": on or before the day itself
-                return f"{ev}前（含当日）办理" if zh else f"{r.action} on or before {ev}"
-            return f"至少在{ev}前{d.text('zh')}" if zh else f"{r.action} at least {d.text()} before {ev}"
-        case "lapse":
-            ev = EVENTS[r.event]["zh" if zh else "en"]
-            g = f" + {r.grace.text()}" if r.grace else ""
-            return (f"{ev}{'后' + r.grace.text('zh') if r.grace else ''}未{'核准' if r.unless == 'approved' else '申报'}即失效"
-                    if zh else f"lapses after {ev}{g} unless {r.unless}")
-        case "suspend":
-            return "解除关联后证件挂起" if zh else "suspended (挂起) on de-linking"
-        case "auto_extend":
-            return (f"自动延续，最长{r.max.text('zh')}" if zh
-                    else f"extends automatically, at most {r.max.text()}, bounded by the labour contract")
-        case "abolished":
-            return "已取消" if zh else "abolished"
-        case "period":
-            return (f"每年{r.start[0]}月{r.start[1]}日至{r.end[0]}月{r.end[1]}日" if zh
-                    else f"every year from {r.start[0]:02d}-{r.start[1]:02d} to {r.end[0]:02d}-{r.end[1]:02d}")
-        case "allowed":
-            return ("允许" if r else "不允许") if zh else ("allowed" if r else "not allowed")
-    return c.kind
-
-
-FILERS_ZH = {"applicant": "申请人", "employer": "用人单位", "old_employer": "原单位", "new_employer": "新单位"}
-
-
-# --- rendering -------------------------------------------------------------------------------------
-
-MARK = {("needed", None): "[ ]", ("needed", "ok"): "[✓]", ("needed", "fails"): "[✗]", ("needed", "unknown"): "[?]",
-        ("maybe", None): "[~]", ("maybe", "ok"): "[~]", ("maybe", "fails"): "[✗]", ("maybe", "unknown"): "[~]"}
-CHECK = {"held": "[✓]", "failed": "[✗]", "unknown": "[?]", "not_applicable": "[-]"}
-
-
-def render(c: Checklist, lang: str = "en") -> str:
-    lang = "zh" if lang == "zh" else "en"
-    pw = ", ".join(c.pathways) or "—"
-    source_zh = {"eligibility": "由资格判断得出", "unknown": "尚未确定", "none": "无", "given": "指定"}
-    head = (f"{c.jurisdiction} · {BUSINESSES[c.business]['zh']} · 办理日 {c.date} · 条件 {pw}"
-            f"（{source_zh.get(c.pathway_source, c.pathway_source)}）"
-            if lang == "zh" else
-            f"{c.jurisdiction} · {BUSINESSES[c.business]['en']} · filing day {c.date} · pathway {pw} ({c.pathway_source})")
-    out = [head]
-    for i in c.items:
-        if i.status == "not_needed":
-            continue
-        m = i.material
-        tag = {"fails": "  FAILS", "unknown": "  CHECK", "ok": ""}.get(i.check or "", "")
-        maybe = "  (if applicable)" if i.status == "maybe" and lang == "en" else "（如适用）" if i.status == "maybe" else ""
-        out.append(f"{MARK[(i.status, i.check)]} {m.item[lang]}{maybe}{tag}")
-        out.append(f"      [{m.id}] {m.cite.source} {m.cite.section}：“{m.cite.quote}”")
-        for d in i.detail:
-            out.append(f"      - {say(d, lang)}")
-    if c.rules:
-        out.append("办理规则：" if lang == "zh" else "procedure:")
-        for r in c.rules:
-            out.append(f"  - {describe_rule(r, lang)}  [{r.id}] {r.cite.section}：“{r.cite.quote}”")
-    rules = [k for k in c.checks if k.status != "not_applicable"]
-    if rules:
-        out.append("规则检查：" if lang == "zh" else "checks:")
-        for k in rules:
-            waive = " (原则上)" if k.clause.strength == "in_principle" else ""
-            out.append(f"{CHECK[k.status]} [{k.clause.id}] {k.clause.cite.section}：“{k.clause.cite.quote}”{waive}")
-            for d in k.detail:
-                out.append(f"      - {say(d, lang)}")
-    not_needed = [i.material.id for i in c.items if i.status == "not_needed"]
-    if not_needed:
-        out.append(("不需要：" if lang == "zh" else "not needed for this profile: ") + ", ".join(not_needed))
-    for w in c.warnings:
-        out.append(("警告: " if lang == "zh" else "warning: ") + say(w, lang))
-    return "\n".join(out)

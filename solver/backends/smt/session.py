@@ -210,9 +210,10 @@ class Session:
     def closest_model(self, goal: list[z3.BoolRef], ref: Mapping[str, Fraction]) -> z3.ModelRef | None:
         """A model of background ∧ goal as close to ``ref`` as possible, or ``None`` if there is none.
 
-        Two phases, exact: (1) the fewest facts different from ``ref`` (a cardinality bound over "fact
-        differs" literals, minimised on the incremental solver); (2) with the other facts pinned to
-        ``ref``, the smallest changes (Σ |x − ref|) of the numeric facts that had to change.
+        Exact and canonical: (1) the fewest facts different from ``ref`` (a cardinality bound over "fact
+        differs" literals, minimised on the incremental solver), the facts that change chosen in the
+        order of their names; (2) with the other facts pinned to ``ref``, the smallest changes
+        (Σ |x − ref|) of the numeric facts that had to change, then the first choices of the enums.
         """
         g = mk_and(goal)
         key = (g.get_id(), tuple(sorted(ref.items())))
@@ -235,16 +236,31 @@ class Session:
         if not targets:
             return s.model()
         name = f"changed:{hash(rkey)}"
-        model, _ = minimise(s, on, lambda k: self.lit((name, k), lambda: z3.AtMost(*diffs, k) if k < len(diffs) else TRUE),
-                            lambda m: model_int(m, count), 0, s.model(), gallop_up=True)
+
+        def at_most(k: int) -> z3.BoolRef:
+            return self.lit((name, k), lambda: z3.AtMost(*diffs, k) if k < len(diffs) else TRUE)
+
+        model, k = minimise(s, on, at_most, lambda m: model_int(m, count), 0, s.model(), gallop_up=True)
+        # Which facts change, canonically: among the sets of k changes, keep the facts at the reference
+        # value in the order of their names as long as one still can (a pin the current model already
+        # meets needs no check). Equally close witnesses are many; this picks one that does not depend
+        # on what the solver did before.
+        pinned = []
+        for n, x, t in sorted(targets, key=lambda nxt: nxt[0]):
+            pin = self.lit(("ref", n, t), lambda x=x, t=t: x == t)
+            if model_int(model, x) == t:
+                pinned.append(pin)
+            elif check(s, *on, at_most(k), *pinned, pin):
+                model = s.model()
+                pinned.append(pin)
         changed = [(n, x, t) for n, x, t in targets if model_int(model, x) != t]
         numeric = [(n, x, t) for n, x, t in changed
                    if space.vocab.spec(n).type in ("money", "money_list", "int", "decimal")]
-        if not numeric:
+        choices = [x for n, x, t in changed if space.vocab.spec(n).type == "enum"]
+        if not numeric and not choices:
             return model
         moved = {n for n, _, _ in changed}
         pins = [x == t for n, x, t in targets if n not in moved]
-        size = z3.Sum([z3.If(x >= t, x - t, t - x) for _, x, t in numeric])
         o = self._opt
         if o is None:
             o = self._opt = new_optimize(self.rlimit)
@@ -252,7 +268,11 @@ class Session:
         o.push()
         try:
             o.add(g, *pins)
-            o.minimize(size)
+            # the smallest changes of the numbers, then the first choices that work (lexicographic)
+            if numeric:
+                o.minimize(z3.Sum([z3.If(x >= t, x - t, t - x) for _, x, t in numeric]))
+            for x in choices:
+                o.minimize(x)
             return o.model() if check(o) else model
         finally:
             o.pop()
