@@ -15,21 +15,24 @@ MAX_MESSAGE = 1000  # characters of a whole message
 
 # C0 and C1 controls, DEL, and the Unicode line separators and bidi controls.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\e"}
 
 
 def escape(text: str) -> str:
-    """``text`` with control, escape and bidi characters made visible (one line, inert on a terminal).
+    """``text`` with control, escape and bidi characters made visible — one line, inert on a terminal.
+    C0 controls and DEL become their Unicode control pictures (ESC → ␛, newline → ␊), as
+    ``solver.render.markup.inert_text`` shows them in output; the others ``\\uXXXX``.
 
     Example:
         >>> escape("a\\nb\\x1b[31mred\\u202e")
-        'a\\\\nb\\\\e[31mred\\\\u202e'
+        'a␊b␛[31mred\\\\u202e'
     """
     def sub(m: re.Match) -> str:
-        c = m.group(0)
-        if c in _NAMED:
-            return _NAMED[c]
-        return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+        c = ord(m.group(0))
+        if c < 0x20:
+            return chr(0x2400 + c)
+        if c == 0x7F:
+            return "\u2421"
+        return f"\\u{c:04x}"
     return _UNSAFE.sub(sub, text)
 
 

@@ -48,8 +48,6 @@ MAX_DEPTH = 64  # nesting of mappings and lists
 MAX_DIGITS = 15  # digits of a number (money to the 元 up to 10^15)
 
 # What YAML 1.2 allows in a stream: tab, LF, CR, printable ASCII, NEL and the printable planes.
-# In a value (after YAML's escapes): no control characters but tab and newline, no bidi controls.
-_BAD_VALUE_CHAR = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 _BAD_CHAR = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -197,17 +195,6 @@ class StrictConstructor(RoundTripConstructor):
         value = super().construct_yaml_int(node)
         if abs(value) >= 10 ** MAX_DIGITS:
             raise ValueRefused(None, None, _too_long(node.value), node.start_mark)
-        return value
-
-    def construct_scalar(self, node):
-        value = super().construct_scalar(node)
-        # escapes in quoted scalars ("\e[31m", "\u202e") make characters the raw-text check cannot see
-        if isinstance(value, str):
-            m = _BAD_VALUE_CHAR.search(value)
-            if m:
-                c = ord(m.group(0))
-                raise ValueRefused(None, None, Msg(f"the control character U+{c:04X} is not allowed in a value",
-                                                   f"值中不允许出现控制字符 U+{c:04X}"), node.start_mark)
         return value
 
     def construct_yaml_timestamp(self, node, values=None):

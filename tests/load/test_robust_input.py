@@ -249,7 +249,7 @@ def test_messages_are_one_inert_line():
     e = InputError("bad `" + shown("\x1b[31mred\n# heading\u202e" + "x" * 5000) + "`", file="a\nb.yaml", line=1)
     s = str(e)
     assert "\n" not in s and "\x1b" not in s and "\u202e" not in s and len(s) <= 1001
-    assert escape("\r\t") == "\\r\\t"
+    assert escape("\r\t") == "\u240d\u2409"
 
 
 # --- properties ------------------------------------------------------------------------------------------
