@@ -49,7 +49,7 @@ def at_least_trees(draw, depth=2):
 values = st.dictionaries(st.sampled_from(FACTS), st.integers(0, 3).map(Fraction), max_size=6)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(at_least_trees(), values)
 def test_backends_agree_on_at_least(e, env):
     prog = _program(e)

@@ -81,12 +81,12 @@ def test_full_disk_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
 
 
 def test_sigterm_during_a_write_leaves_no_partial_file(tmp_path):
-    """A child writes 300 MB; SIGTERM arrives mid-way (or after): the target is absent or whole."""
+    """A child writes 64 MB; SIGTERM arrives mid-way (or after): the target is absent or whole."""
     f = tmp_path / "big.ics"
     code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})\n"
             "from solver.render.atomic import write_atomic\n"
             "print('ready', flush=True)\n"
-            f"write_atomic({str(f)!r}, b'x' * 300_000_000)\n")
+            f"write_atomic({str(f)!r}, b'x' * 64_000_000)\n")
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
     assert child.stdout.readline().strip() == b"ready"
     time.sleep(0.2)
@@ -95,4 +95,4 @@ def test_sigterm_during_a_write_leaves_no_partial_file(tmp_path):
     names = _only(tmp_path)
     assert names in ([], ["big.ics"]), names
     if names:
-        assert f.stat().st_size == 300_000_000
+        assert f.stat().st_size == 64_000_000

@@ -24,7 +24,7 @@ from solver.program import compile_program
 from tests.fuzz.harness import LONG
 from tests.generate import profiles
 
-DECISIONS = int(os.environ.get("WRP_FUZZ_DECISIONS", 100_000 if LONG else 300))
+DECISIONS = int(os.environ.get("WRP_FUZZ_DECISIONS", 100_000 if LONG else 150))
 
 
 def _compare(policy, doc, lenient: bool, counts: Counter, failures: list) -> None:
