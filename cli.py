@@ -167,7 +167,20 @@ COMMANDS: dict[str, Command] = {
                       lambda a, app: app.report(a.districts, a.date, a.population, a.output, a.lang)),
     "materials": Command("the checklist of documents for this applicant", _materials,
                          lambda a, app: app.materials(a.profile, a.district, a.business, a.pathway, a.date)),
+    # the front ends (solver/frontends.py): JSON Schemas, the interview, the HTTP service
+    "schema": Command("the JSON Schemas of profiles, jurisdiction and procedure files (--output DIR writes them)",
+                      lambda p: _frontends().schema_arguments(p), lambda a, app: _frontends().schema(a, app)),
+    "interview": Command("complete a partial profile, the most decisive question first; writes a new file",
+                         lambda p: _frontends().interview_arguments(p, _date),
+                         lambda a, app: _frontends().interview(a, app)),
+    "serve": Command("the HTTP service (JSON API, OpenAPI) and the caseworker page at /",
+                     lambda p: _frontends().serve_arguments(p), lambda a, app: _frontends().serve(a, app)),
 }
+
+
+def _frontends():
+    from solver import frontends
+    return frontends
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,7 +26,18 @@ from policy.errors import InputError, unknown_district, unknown_topic
 from policy.i18n import Msg, status_text
 
 ALL = "all"
-Profile = str | Path | dict
+
+
+@dataclass(frozen=True)
+class ProfileText:
+    """A profile as text (JSON or YAML) that is not a file, e.g. an HTTP request body; errors name
+    ``name`` with the line and column in ``text``."""
+
+    text: str
+    name: str = "profile.json"
+
+
+Profile = str | Path | dict | ProfileText
 
 
 def _csv(s: str) -> list[str]:
@@ -55,7 +66,33 @@ class App:
         from solver.procedures.facts import load_procedure_profile, procedure_facts_from_dict
         if isinstance(profile, dict):
             return procedure_facts_from_dict(profile, self.policy, date=date)
+        if isinstance(profile, ProfileText):
+            return self._facts_from_text(profile, date)
         return load_procedure_profile(profile, self.policy, date=date)
+
+    def _facts_from_text(self, profile: ProfileText, date: dt.date | None):
+        """JSON is read with ``json`` (fast); YAML, bad JSON and any profile the loader refuses are read
+        with ruamel, so that the message has the line and column in the text."""
+        import json
+
+        from policy.yamlio import read_yaml
+        from solver.procedures.facts import procedure_facts_from_dict
+        if not profile.text.strip():
+            raise InputError("the profile is empty; it needs `application`, `applicant` and `employer` sections "
+                             "(see docs/profile.md)", file=profile.name)
+
+        def unique(pairs):  # a duplicate key is an error, as in a file: left to ruamel to place it
+            if len({k for k, _ in pairs}) != len(pairs):
+                raise ValueError("duplicate key")
+            return dict(pairs)
+
+        try:
+            data = json.loads(profile.text, object_pairs_hook=unique)
+            return procedure_facts_from_dict(data, self.policy, date=date, file=profile.name)
+        except (ValueError, InputError):
+            pass
+        data = read_yaml(profile.name, text=profile.text)
+        return procedure_facts_from_dict(data, self.policy, date=date, file=profile.name)
 
     def districts(self, facts, district: str | None) -> list[str]:
         """The jurisdictions to judge in: ``district``, every one for ``all``, else the employer's."""
@@ -119,8 +156,8 @@ class App:
                 if d.status == "ineligible":
                     missing[d.jurisdiction.id] = find_missing(policy, d.jurisdiction.id, d.facts, top=1,
                                                               lenient=d.lenient)
-        return CheckResult(policy, decisions, district == ALL, explain, missing,
-                           profile="" if isinstance(profile, dict) else str(profile))
+        name = "" if isinstance(profile, dict) else profile.name if isinstance(profile, ProfileText) else str(profile)
+        return CheckResult(policy, decisions, district == ALL, explain, missing, profile=name, facts=facts)
 
     def explain(self, profile: Profile, **kw) -> CheckResult:
         """The full proof, and the minimum missing condition of every ineligible decision."""
@@ -281,6 +318,7 @@ class CheckResult:
     many: bool  # asked for `all`: a list in JSON
     explain: bool = False
     missing: dict = field(default_factory=dict)  # jurisdiction -> MissingResult (explain, ineligible)
+    facts: Any = None  # the profile checked (for the next questions)
     exit_code: int = 0
     profile: str = ""  # the file the profile came from (shown by the printable pages)
 
@@ -298,6 +336,20 @@ class CheckResult:
         from solver.render.applicant import to_html
         return to_html(self.policy, self.decisions, lang, Path(self.profile).name, self.missing)
 
+    QUESTIONS_SHOWN = 10
+
+    @property
+    def questions(self) -> list:
+        """Which question next (``solver.questions``): the unknown facts that settle some undetermined
+        answer, most decisive first; computed once, when asked for."""
+        if not hasattr(self, "_questions"):
+            from solver.questions import home_district, next_questions
+            lenient = bool(self.decisions) and self.decisions[0].lenient
+            self._questions = [] if self.facts is None else [
+                q for q in next_questions(self.policy, self.facts, home=home_district(self.policy, self.facts),
+                                          lenient=lenient) if q.settles]
+        return self._questions
+
     def as_dict(self):
         from solver.render.explain import decision_json
         data = []
@@ -305,6 +357,7 @@ class CheckResult:
             item = decision_json(d)
             if d.jurisdiction.id in self.missing:
                 item["missing"] = self.missing[d.jurisdiction.id].as_dict()
+            item["next_questions"] = [q.as_dict() for q in self.questions[:self.QUESTIONS_SHOWN]]
             data.append(item)
         return data if self.many else data[0]
 
@@ -315,6 +368,9 @@ class CheckResult:
             out.append(decision_tree(self.policy, d, lang) if self.explain else decision_summary(self.policy, d, lang))
             if d.jurisdiction.id in self.missing:
                 out.append(self.missing[d.jurisdiction.id].render(lang))
+            if d.status == "undetermined" and self.questions:
+                from solver.questions import render
+                out.append(render(self.questions, lang))
             out.append("")
         if len(self.decisions) > 1:
             out.append(comparison_table(self.policy, self.decisions, lang))

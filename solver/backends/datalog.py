@@ -172,13 +172,20 @@ def to_datalog(prog: Program, verdict_only: bool = False) -> tuple[str, dict[int
     return "\n".join(t for t in text if t), ids
 
 
+# pyDatalog.load parses and compiles Python source (ast, compile); CPython 3.11 can fail such calls made
+# from several threads at once ("AST constructor recursion depth mismatch"), so one thread loads at a
+# time. Loading happens once per program and thread; queries do not parse and run unlocked.
+_LOAD_LOCK = threading.Lock()
+
+
 class _Compiled:
     def __init__(self, prog: Program, verdict_only: bool = False):
         self.text, self.ids = to_datalog(prog, verdict_only)
         self.facts = frozenset(f for n in prog.nodes for f in facts_of(n))  # only these are asserted
-        Logic()  # a fresh rule base for this program
-        pyDatalog.load(self.text)
-        self.logic = Logic(True)
+        with _LOAD_LOCK:
+            Logic()  # a fresh rule base for this program
+            pyDatalog.load(self.text)
+            self.logic = Logic(True)
         self._facts: dict[tuple, object] = {}
         # The two queries, built once as engine literals: asking them directly spares pyDatalog's
         # parser (ast, compile, eval) and the temporary query clause it adds and deletes per ask.

@@ -20,7 +20,7 @@ EX = ROOT / "examples"
 WRP = Path(sys.executable).with_name("wrp")
 
 CONTRACT_KEYS = {"district", "date", "status", "eligible", "pathways", "failed", "waivable", "unknown"}
-EXTRA_KEYS = {"lenient", "jurisdiction", "wage", "clauses", "warnings", "backend"}  # beyond design.md
+EXTRA_KEYS = {"lenient", "jurisdiction", "wage", "clauses", "warnings", "backend", "next_questions"}  # beyond design.md
 FAILED_KEYS = {"clause", "fact", "actual", "required", "cite"}
 CITE_KEYS = {"source", "section", "quote"}
 STATUSES = {"eligible", "ineligible", "undetermined"}

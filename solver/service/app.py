@@ -1,0 +1,274 @@
+"""The HTTP service: FastAPI over ``solver.service.engine``, with bounds on size and time.
+
+- A profile is the request body, as JSON (or YAML); options are query parameters, as on the CLI.
+- Bad input is HTTP 400 (413 when too large) with the CLI's one-line message, the field as a JSON
+  pointer into the body (``/applicant/degree``) or the query parameter it came from; never a traceback.
+- Solver work runs in a bounded pool of worker threads (each its own Datalog engine); a request that
+  takes longer than the time budget gets 503 and the server keeps serving the others.
+- ``?lang=zh`` gives the texts in Chinese (quotes are always the original Chinese).
+- ``/openapi.json`` describes every endpoint; the interactive documentation at ``/docs`` is a page
+  shipped with the package (no CDN), and ``/`` is the caseworker page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from policy.errors import InputError
+from solver.render.json import Encoder
+from solver.service import engine
+
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_BODY = int(os.environ.get("WRP_SERVE_MAX_BODY", 256 * 1024))  # bytes of a JSON request
+MAX_UPLOAD = int(os.environ.get("WRP_SERVE_MAX_UPLOAD", 8 * 1024 * 1024))  # bytes of a batch upload
+TIMEOUT = float(os.environ.get("WRP_SERVE_TIMEOUT", 30))  # seconds of solver time per request
+WORKERS = int(os.environ.get("WRP_SERVE_WORKERS", 4))
+
+
+class TooLarge(Exception):
+    pass
+
+
+class Overtime(Exception):
+    pass
+
+
+def pointer(field: str | None) -> str | None:
+    """``applicant.income.annual_last_3_years[1]`` → ``/applicant/income/annual_last_3_years/1``."""
+    if not field:
+        return None
+    return "/" + field.replace("[", ".").replace("]", "").replace(".", "/")
+
+
+def error_body(exc: InputError) -> dict:
+    in_body = exc.file == engine.PROFILE_NAME
+    param = None if in_body or not exc.field else exc.field.lstrip("-").replace("-", "_")
+    shown = str(exc) if in_body or not param else f"`{param}`: {exc.message}"
+    return {"error": shown, "message": exc.message, "pointer": pointer(exc.field) if in_body else None,
+            "parameter": param, "line": exc.line, "col": exc.col}
+
+
+def _date(name: str, s: str | None) -> dt.date | None:
+    if s is None or s == "":
+        return None
+    try:
+        return dt.date.fromisoformat(s)
+    except ValueError:
+        raise InputError(f"`{s}` is not a date YYYY-MM-DD", field=name) from None
+
+
+def _lang(s: str | None) -> str:
+    if s in (None, ""):
+        return "en"
+    if s not in ("zh", "en"):
+        raise InputError(f"`{s}` is not a language; use zh or en", field="lang")
+    return s
+
+
+def _csv(s: str | None) -> list[str]:
+    return [x.strip() for x in (s or "").split(",") if x.strip()]
+
+
+def _int(name: str, s: str | None, default: int) -> int:
+    if s in (None, ""):
+        return default
+    try:
+        return int(s)
+    except ValueError:
+        raise InputError(f"`{s}` is not a whole number", field=name) from None
+
+
+def _bool(name: str, s: str | None) -> bool:
+    if s in (None, "", "0", "false", "no"):
+        return False
+    if s in ("1", "true", "yes"):
+        return True
+    raise InputError(f"`{s}` is not true or false", field=name)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise TooLarge()
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def body_text(request: Request) -> str:
+    raw = await read_body(request, MAX_BODY)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("the request body is not UTF-8 text", file=engine.PROFILE_NAME) from None
+
+
+def create_app(app=None, timeout: float | None = None, workers: int | None = None) -> FastAPI:
+    """The service over the facade ``app`` (default: ``solver.app.App()``, the shipped rules, loaded once)."""
+    from solver.app import App
+    facade = app or App()
+    _ = facade.policy  # load the rules now, not in the first request
+    budget = TIMEOUT if timeout is None else timeout
+    pool = ThreadPoolExecutor(max_workers=workers or WORKERS, thread_name_prefix="wrp-solver")
+    api = FastAPI(title="wrp", version="0.1.0", docs_url=None, redoc_url=None,
+                  description="Beijing Work Residence Permit (北京市工作居住证) rules as data: eligibility with its "
+                              "proof, the cheapest fix, conflicts between districts, deadlines and materials. "
+                              "A profile is the request body (JSON; see /api/schemas/profile).")
+    api.state.app = facade
+    api.state.pool = pool
+
+    def answer(fn, *args, **kwargs) -> bytes:
+        # serialised in the worker too: the event loop only moves bytes
+        return json.dumps(fn(facade, *args, **kwargs), ensure_ascii=False, cls=Encoder).encode("utf-8")
+
+    async def run(fn, *args, **kwargs):
+        loop = asyncio.get_running_loop()
+        fut = loop.run_in_executor(pool, partial(answer, fn, *args, **kwargs))
+        try:
+            return Response(await asyncio.wait_for(fut, budget), media_type="application/json")
+        except TimeoutError:
+            raise Overtime() from None
+
+    @api.exception_handler(InputError)
+    async def _input_error(request: Request, exc: InputError):
+        return JSONResponse(error_body(exc), status_code=400)
+
+    @api.exception_handler(TooLarge)
+    async def _too_large(request: Request, exc: TooLarge):
+        limit = MAX_UPLOAD if request.url.path.endswith("/batch") else MAX_BODY
+        return JSONResponse({"error": f"the request body is larger than {limit:,} bytes", "pointer": None,
+                             "parameter": None}, status_code=413)
+
+    @api.exception_handler(Overtime)
+    async def _overtime(request: Request, exc: Overtime):
+        return JSONResponse({"error": f"the solver did not finish within {budget:g} s; try a narrower question "
+                                      "(one district, one topic) or later", "pointer": None, "parameter": None},
+                            status_code=503, headers={"Retry-After": "5"})
+
+    @api.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        e = exc.errors()[0] if exc.errors() else {}
+        loc = [str(x) for x in e.get("loc", ())]
+        return JSONResponse({"error": f"`{'.'.join(loc[1:]) or 'request'}`: {e.get('msg', 'invalid request')}",
+                             "pointer": None, "parameter": loc[-1] if loc else None}, status_code=400)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        return JSONResponse({"error": str(exc.detail), "pointer": None, "parameter": None},
+                            status_code=exc.status_code)
+
+    @api.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception):  # one line, never a traceback
+        return JSONResponse({"error": f"internal error: {exc.__class__.__name__}: {exc}", "pointer": None,
+                             "parameter": None}, status_code=500)
+
+    # --- pages -----------------------------------------------------------------------------------
+
+    page = (STATIC / "index.html").read_text(encoding="utf-8")
+    docs = (STATIC / "docs.html").read_text(encoding="utf-8")
+
+    @api.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def index():
+        return HTMLResponse(page, headers={"Content-Security-Policy": "default-src 'self'; "
+                                           "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"})
+
+    @api.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    async def api_docs():
+        return HTMLResponse(docs)
+
+    # --- JSON ------------------------------------------------------------------------------------
+
+    @api.post("/api/check", summary="Is this applicant eligible? (status, failed clauses, unknown facts, next questions)")
+    async def check(request: Request, district: str | None = None, date: str | None = None,
+                    lenient: str | None = None, lang: str | None = None):
+        body = await body_text(request)
+        return await run(engine.check, body, district, _date("date", date), _bool("lenient", lenient), _lang(lang))
+
+    @api.post("/api/explain", summary="The full proof with citations, and the cheapest fix when ineligible")
+    async def explain(request: Request, district: str | None = None, date: str | None = None,
+                      lenient: str | None = None, lang: str | None = None):
+        body = await body_text(request)
+        return await run(engine.check, body, district, _date("date", date), _bool("lenient", lenient), _lang(lang),
+                         explain=True)
+
+    @api.post("/api/missing", summary="The cheapest change that makes the applicant eligible")
+    async def missing(request: Request, district: str | None = None, date: str | None = None,
+                      keep: str | None = None, allow: str | None = None, top: str | None = None,
+                      lenient: str | None = None, lang: str | None = None):
+        body = await body_text(request)
+        return await run(engine.missing, body, district, _date("date", date), _csv(keep), _csv(allow),
+                         _int("top", top, 3), _bool("lenient", lenient), _lang(lang))
+
+    @api.get("/api/compare", summary="Jurisdictions side by side, by topic")
+    async def compare(districts: str = "all", topic: str | None = None, date: str | None = None,
+                      lang: str | None = None):
+        return await run(engine.compare, districts, topic, _date("date", date), _lang(lang))
+
+    @api.get("/api/conflicts", summary="Where jurisdictions disagree, with witness applicants")
+    async def conflicts(districts: str = "all", topic: str | None = None, date: str | None = None,
+                        procedures: str | None = "true", lang: str | None = None):
+        return await run(engine.conflicts, districts, topic, _date("date", date), _lang(lang),
+                         _bool("procedures", procedures))
+
+    @api.post("/api/deadlines", summary="Renewal and employer-change timeline (profile body optional)")
+    async def deadlines(request: Request, district: str | None = None, expiry: str | None = None,
+                        left_employer: str | None = None, lang: str | None = None):
+        body = await body_text(request)
+        return await run(engine.deadlines, body, district, _date("expiry", expiry),
+                         _date("left_employer", left_employer), _lang(lang))
+
+    @api.post("/api/materials", summary="The checklist of documents for this applicant")
+    async def materials(request: Request, district: str | None = None, business: str | None = None,
+                        pathway: str | None = None, date: str | None = None, lang: str | None = None):
+        body = await body_text(request)
+        return await run(engine.materials, body, district, business, pathway, _date("date", date), _lang(lang))
+
+    @api.get("/api/jurisdictions", summary="The encoded jurisdictions and their versions")
+    async def jurisdictions(lang: str | None = None):
+        return engine.jurisdictions(facade, _lang(lang))
+
+    @api.get("/api/schemas", summary="The JSON Schemas shipped with wrp")
+    async def schemas():
+        from policy.schema import NAMES
+        return {"schemas": [{"name": n, "url": f"/api/schemas/{n}"} for n in NAMES]}
+
+    @api.get("/api/schemas/{name}", summary="One JSON Schema: profile, jurisdiction or procedure")
+    async def schema(name: str):
+        from policy.schema import NAMES, shipped
+        if name not in NAMES:
+            raise InputError(f"unknown schema `{name}`; schemas: {', '.join(NAMES)}", field="name")
+        return shipped(name)
+
+    @api.post("/api/batch", summary="Check a table of applicants (the CSV or XLSX file as the body)")
+    async def batch(request: Request, filename: str = "upload.csv", district: str | None = None,
+                    date: str | None = None, lenient: str | None = None, lang: str | None = None):
+        if not hasattr(facade, "batch_table"):
+            return JSONResponse({"error": "batch upload needs the table reader (solver/tables.py, App.batch_table), "
+                                          "which this build does not have yet; use `wrp batch` on profile files",
+                                 "pointer": None, "parameter": None}, status_code=501)
+        suffix = Path(filename).suffix.lower()
+        if suffix not in (".csv", ".xlsx"):
+            raise InputError(f"`{filename}` is not a .csv or .xlsx file", field="filename")
+        raw = await read_body(request, MAX_UPLOAD)
+        return await run(engine.batch_table, raw, suffix, district, _date("date", date), _bool("lenient", lenient),
+                         _lang(lang))
+
+    return api
+
+
+__all__ = ["create_app", "pointer", "error_body", "MAX_BODY", "TIMEOUT"]
