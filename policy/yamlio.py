@@ -48,6 +48,7 @@ MAX_DEPTH = 64  # nesting of mappings and lists
 MAX_DIGITS = 15  # digits of a number (money to the 元 up to 10^15)
 
 # What YAML 1.2 allows in a stream: tab, LF, CR, printable ASCII, NEL and the printable planes.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _BAD_CHAR = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -195,6 +196,19 @@ class StrictConstructor(RoundTripConstructor):
         value = super().construct_yaml_int(node)
         if abs(value) >= 10 ** MAX_DIGITS:
             raise ValueRefused(None, None, _too_long(node.value), node.start_mark)
+        return value
+
+    def construct_scalar(self, node):
+        value = super().construct_scalar(node)
+        # "\ud800\udc00" (JSON's way to write U+10000) comes out of YAML's escapes as two lone
+        # surrogates: join such pairs; a lone surrogate is not text and is refused at its position
+        if isinstance(value, str) and _SURROGATE.search(value):
+            try:
+                value = value.encode("utf-16", "surrogatepass").decode("utf-16")
+            except UnicodeDecodeError:
+                raise ValueRefused(None, None, Msg("a lone surrogate escape (\\ud800–\\udfff) is not text",
+                                                   "单独的代理项转义（\\ud800–\\udfff）不是有效文本"),
+                                   node.start_mark) from None
         return value
 
     def construct_yaml_timestamp(self, node, values=None):
