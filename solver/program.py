@@ -1,4 +1,6 @@
-"""A jurisdiction compiled for one date and mode: the backend-independent input of every backend.
+"""A jurisdiction compiled for one date and mode: the backend-independent input of every backend,
+made by ``PASSES``, an ordered tuple of IR passes (waive, resolve thresholds, negate exclusions,
+assemble, index the nodes).
 
 ``Program`` holds the resolved condition of every clause (as a *requirement*: for an exclusion,
 "the excluded situation does not hold"), of every pathway, and of the whole rule. Backends decide
@@ -31,9 +33,51 @@ class Program:
         return self.jurisdiction.clauses()
 
 
-def requirement_of(c: Clause, wage: Wage) -> Expr:
-    e = resolve(c.when, wage)
-    return not_of(e) if c.kind == "exclusion" else e
+def waive(prog: Program) -> Program:
+    """``--lenient``: the 原则上 clauses hold (reported as waived); ``drop``ped clauses too."""
+    j = prog.jurisdiction
+    prog.waived |= frozenset(c.id for c in j.clauses() if prog.lenient and c.strength == "in_principle")
+    return prog
+
+
+def resolve_thresholds(prog: Program) -> Program:
+    """Every clause's condition with its thresholds on the wage in force (the arithmetic kept)."""
+    prog.requirement = {c.id: TRUE if c.id in prog.waived else resolve(c.when, prog.wage) for c in prog.clauses()}
+    return prog
+
+
+def negate_exclusions(prog: Program) -> Program:
+    """An exclusion's requirement is that the excluded situation does not hold."""
+    for c in prog.jurisdiction.exclusions:
+        if c.id not in prog.waived:
+            prog.requirement[c.id] = not_of(prog.requirement[c.id])
+    return prog
+
+
+def assemble(prog: Program) -> Program:
+    """Pathways (all of their clauses), the base (employer, applicant, exclusions) and the rule."""
+    j, req = prog.jurisdiction, prog.requirement
+    prog.pathway = {p.id: all_of([req[c.id] for c in p.clauses]) for p in j.pathways}
+    prog.base = all_of([*(req[c.id] for c in j.employer), *(req[c.id] for c in j.applicant),
+                        *(req[c.id] for c in j.exclusions)])
+    prog.root = all_of([prog.base, any_of(list(prog.pathway.values())) if prog.pathway else TRUE])
+    return prog
+
+
+def index_nodes(prog: Program) -> Program:
+    """Every node once, in the order the backends number them."""
+    seen: set[int] = set()
+    for top in [*prog.requirement.values(), *prog.pathway.values(), prog.base, prog.root]:
+        for n in walk(top):
+            if id(n) not in seen:
+                seen.add(id(n))
+                prog.nodes.append(n)
+    return prog
+
+
+# The compilation, as an ordered tuple of passes over the program (sqlglot's optimizer style): a new
+# step is one function here.
+PASSES = (waive, resolve_thresholds, negate_exclusions, assemble, index_nodes)
 
 
 def compile_program(j: Jurisdiction, wage: Wage, lenient: bool = False,
@@ -43,19 +87,9 @@ def compile_program(j: Jurisdiction, wage: Wage, lenient: bool = False,
 
 @cache(256, identity=(0,))
 def _compile(j: Jurisdiction, wage: Wage, lenient: bool, drop: frozenset[str]) -> Program:
-    waived = frozenset(c.id for c in j.clauses() if lenient and c.strength == "in_principle") | drop
-    req = {c.id: (TRUE if c.id in waived else requirement_of(c, wage)) for c in j.clauses()}
-    pathway = {p.id: all_of([req[c.id] for c in p.clauses]) for p in j.pathways}
-    base = all_of([*(req[c.id] for c in j.employer), *(req[c.id] for c in j.applicant),
-                   *(req[c.id] for c in j.exclusions)])
-    root = all_of([base, any_of(list(pathway.values())) if pathway else TRUE])
-    prog = Program(j, wage, lenient, req, waived, pathway, base, root)
-    seen: set[int] = set()
-    for top in [*req.values(), *pathway.values(), base, root]:
-        for n in walk(top):
-            if id(n) not in seen:
-                seen.add(id(n))
-                prog.nodes.append(n)
+    prog = Program(j, wage, lenient, {}, frozenset(drop), {}, TRUE, TRUE)
+    for step in PASSES:
+        prog = step(prog)
     return prog
 
 
