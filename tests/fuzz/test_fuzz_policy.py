@@ -6,6 +6,7 @@ bounds. ``WRP_FUZZ_LONG=1`` runs many more examples."""
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 import tempfile
 from functools import cache
@@ -22,7 +23,7 @@ from tests.fuzz.harness import LONG, judge, run_bounded, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = ROOT / "examples" / "changping_eligible.yaml"
-EXAMPLES = 1500 if LONG else 6
+EXAMPLES = int(os.environ.get("WRP_FUZZ_EXAMPLES", 1500 if LONG else 6))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=not LONG,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 FILES = ["beijing.yaml", "chaoyang.yaml", "changping.yaml"]

@@ -5,6 +5,7 @@ limits. Every outcome is an answer (exit 0) or one line naming the file (exit 2)
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -17,7 +18,7 @@ from tests.fuzz.gen import corrupt, hostile, nest, to_block_yaml, to_yaml
 from tests.fuzz.harness import LONG, judge, run_bounded, snapshot
 from tests.generate import ORDINARY
 
-EXAMPLES = 3000 if LONG else 40
+EXAMPLES = int(os.environ.get("WRP_FUZZ_EXAMPLES", 3000 if LONG else 40))
 COMMANDS = ["check", "explain", "missing", "materials", "deadlines"]
 NAMES = sorted(ORDINARY)
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=not LONG,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,7 +21,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from solver.service import create_app  # noqa: E402
 
-EXAMPLES = 1500 if LONG else 30
+EXAMPLES = int(os.environ.get("WRP_FUZZ_EXAMPLES", 1500 if LONG else 30))
 NAMES = sorted(ORDINARY)
 ENDPOINTS = ["/api/check", "/api/explain", "/api/materials", "/api/deadlines", "/api/check?district=all",
              "/api/check?date=9999-12-31", "/api/check?lang=zh&district=%5B%2Fx%5D", "/api/missing?top=-1"]
