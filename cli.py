@@ -120,6 +120,29 @@ def _sources(p: argparse.ArgumentParser) -> None:
     p.add_argument("--topic", help="only this topic")
 
 
+def _test(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", help="test files or directories (default: the rules pack's tests/)")
+    p.add_argument("--coverage", action="store_true",
+                   help="per clause: seen holding and failing; per pathway: satisfied at least once")
+    p.add_argument("--fail-under", type=float, metavar="PERCENT", help="exit 1 if the coverage is below PERCENT")
+    p.add_argument("--coverage-json", metavar="FILE", help="also write the coverage as JSON to FILE")
+
+
+def _diff(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--district", help="only this jurisdiction (default: every jurisdiction in either version)")
+    p.add_argument("--date", type=_date, help="the date the rules are compared on (default: today)")
+    p.add_argument("--to-date", type=_date, help="compare the rules on --date with the same rules on this date "
+                                                 "(a wage-year change, an in-force date)")
+    p.add_argument("--no-witnesses", action="store_true", help="clause by clause only, no solver")
+
+
+def _diff_call(a, app):
+    if len(a.rules or []) > 2:
+        raise InputError("`wrp diff` compares two versions: give --rules at most twice", field="--rules")
+    new = a.rules[1] if a.rules and len(a.rules) == 2 else None
+    return app.diff(new, a.date, a.to_date, a.district, witnesses=not a.no_witnesses)
+
+
 def _check_call(a, app):
     return app.check(a.profile, a.district, a.date, lenient=a.lenient, relocate=a.relocate, backend=a.backend)
 
@@ -167,6 +190,10 @@ COMMANDS: dict[str, Command] = {
                       lambda a, app: app.report(a.districts, a.date, a.population, a.output, a.lang)),
     "materials": Command("the checklist of documents for this applicant", _materials,
                          lambda a, app: app.materials(a.profile, a.district, a.business, a.pathway, a.date)),
+    "test": Command("run test cases written as data (YAML); exit 1 on a failure, with a diff; rule coverage", _test,
+                    lambda a, app: app.test(a.paths, a.coverage, a.fail_under, a.coverage_json)),
+    "diff": Command("what changed between two versions of the rules (--rules OLD --rules NEW, or --date and "
+                    "--to-date): clause by clause, and witness applicants", _diff, _diff_call),
     # the front ends (solver/frontends.py): JSON Schemas, the interview, the HTTP service
     "schema": Command("the JSON Schemas of profiles, jurisdiction and procedure files (--output DIR writes them)",
                       lambda p: _frontends().schema_arguments(p), lambda a, app: _frontends().schema(a, app)),
@@ -176,6 +203,7 @@ COMMANDS: dict[str, Command] = {
     "serve": Command("the HTTP service (JSON API, OpenAPI) and the caseworker page at /",
                      lambda p: _frontends().serve_arguments(p), lambda a, app: _frontends().serve(a, app)),
 }
+TWO_RULES = ("diff",)  # commands that take --rules twice (an old and a new version)
 
 
 def _frontends():
@@ -192,7 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--format", choices=c.formats, default="text", help="text for people, json for programs")
         p.add_argument("--lang", choices=("zh", "en"), default=p.get_default("lang") or "en",
                        help="language of the output (quotes stay Chinese)")
-        p.add_argument("--rules", metavar="DIR", help="use the jurisdiction YAML files in DIR instead of the shipped ones")
+        if name in TWO_RULES:
+            p.add_argument("--rules", metavar="DIR", action="append",
+                           help="a rules pack; twice: the old and the new version (default: the shipped rules)")
+        else:
+            p.add_argument("--rules", metavar="DIR", help="use the rules pack DIR (jurisdictions/, sources/, "
+                                                          "vocabulary.yaml …; docs/authoring.md) instead of the shipped rules")
     return parser
 
 
@@ -222,7 +255,8 @@ def _print(out, result, args) -> None:
 def run(args, out) -> int:
     """One parsed command: call the facade, print the result on ``out``; the exit code."""
     from solver.app import App
-    result = COMMANDS[args.command].call(args, App(args.rules))
+    rules = args.rules[0] if isinstance(args.rules, list) else args.rules
+    result = COMMANDS[args.command].call(args, App(rules))
     _print(out, result, args)
     message = getattr(result, "message", None)
     if message:

@@ -11,9 +11,12 @@ from policy.model import DERIVED_FROM
 from policy.yamlio import path_kind
 
 
-def lint(files: list[str] | None = None) -> dict:
-    """Load the shipped policy plus ``files`` (extra jurisdiction YAML); raise ``InputError`` on the
-    first error, otherwise return a summary and warnings."""
+def lint(files: list[str] | None = None, rules: str | None = None) -> dict:
+    """Load the shipped policy plus ``files`` (extra jurisdiction YAML), or the rules pack ``rules``
+    (policy/pack.py); raise ``InputError`` on the first error, otherwise return a summary and warnings."""
+    if rules is not None:
+        from policy.pack import load_pack
+        return _summary(load_pack(rules), extra_files=[Path(f) for f in files or []])
     extra = [Path(f) for f in files or []]
     for f in extra:
         if path_kind(f) == "missing":
@@ -25,7 +28,14 @@ def lint(files: list[str] | None = None) -> dict:
     for f in extra:
         shipped.pop(f.name, None) if f.resolve() != shipped.get(f.name, f).resolve() else None
     extra = [f for f in extra if f.resolve() not in {p.resolve() for p in shipped.values()}]
-    policy = load_policy_from(None, [*sorted(shipped.values()), *extra])
+    return _summary(load_policy_from(None, [*sorted(shipped.values()), *extra]))
+
+
+def _summary(policy, extra_files: list[Path] = ()) -> dict:
+    if extra_files:
+        from policy.errors import InputError
+        raise InputError("give either files or --rules DIR: a pack's files are in its jurisdictions/",
+                         file=str(extra_files[0]))
     used: set[str] = set()
     out = {"jurisdictions": [], "warnings": []}
     for versions in policy.jurisdictions.values():
@@ -49,8 +59,9 @@ def lint(files: list[str] | None = None) -> dict:
                           "clauses": len(p.clauses())} for jid, p in procs.by_jurisdiction.items()]
     for jid in policy.jurisdictions:
         if jid not in procs.by_jurisdiction:
-            out["warnings"].append(Msg(f"{jid}: no procedure file (policy/procedures/{jid}.yaml)",
-                                       f"{jid}：没有办理程序文件（policy/procedures/{jid}.yaml）"))
+            where = "policy" if policy.pack is None or policy.pack.shipped else str(policy.pack.root)
+            out["warnings"].append(Msg(f"{jid}: no procedure file ({where}/procedures/{jid}.yaml)",
+                                       f"{jid}：没有办理程序文件（{where}/procedures/{jid}.yaml）"))
     unused = [n for n, s in policy.vocabulary.facts.items()
               if n not in used and not s.derived and n.split(".")[0] != "application"]
     if unused:

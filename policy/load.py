@@ -13,12 +13,12 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from policy.caching import cache
 from policy.compiled import compiled
-from policy.errors import InputError, shown, unknown_district
+from policy.errors import shown, unknown_district
 from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, not_of
 from policy.i18n import Msg
 from policy.model import Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway, Vocabulary, WageYear
 from policy.reader import DOCUMENT, FACT_NAME, IDENT, Reader, parse_date, to_fraction
-from policy.yamlio import err, key_pos, node_pos, path_kind, read_yaml
+from policy.yamlio import err, key_pos, node_pos, read_yaml
 
 POLICY_DIR = Path(__file__).resolve().parent
 THRESHOLD_PARAMS = ("wage.monthly", "wage.annual")
@@ -36,6 +36,7 @@ class Policy:
     params: Params
     jurisdictions: dict[str, list[Jurisdiction]]  # id -> versions, oldest first
     sources: dict[str, str] = field(default_factory=dict)  # file name -> text
+    pack: object = None  # the policy.pack.Pack it was read from (None: files given one by one)
 
     def ids(self) -> list[str]:
         return list(self.jurisdictions)
@@ -87,18 +88,27 @@ def _choice_zh(path: Path, r: Reader, node) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), str(v)) for k, v in m.items())
 
 
-def load_vocabulary(path: Path = POLICY_DIR / "vocabulary.yaml", topics_path: Path = POLICY_DIR / "topics.yaml") -> Vocabulary:
-    data = read_yaml(path)
-    top = Reader(path, data, "the vocabulary", {"facts", "constraints"}, {"facts"}, at=DOCUMENT)
-    facts: dict[str, FactSpec] = {}
-    fnode = top.mapping("facts", required=True)
+def load_vocabulary(path: Path | None = POLICY_DIR / "vocabulary.yaml", topics_path: Path | None = POLICY_DIR / "topics.yaml",
+                    base: Vocabulary | None = None) -> Vocabulary:
+    """The vocabulary of ``path`` and the topics of ``topics_path``; with ``base`` (a rules pack's
+    additions) the facts, constraints and topics are added to ``base``'s, never redefine one."""
+    data = read_yaml(path) if path is not None else CommentedMap(facts=CommentedMap())
+    top = Reader(path, data, "the vocabulary", {"facts", "constraints"}, {"facts"} if base is None else set(),
+                 at=DOCUMENT)
+    facts: dict[str, FactSpec] = dict(base.facts) if base else {}
+    fnode = top.mapping("facts")
     for name in fnode:
         if not isinstance(name, str) or not FACT_NAME.fullmatch(name) or "[" in name:
             raise err("a fact name is dotted lower-case latin words (`applicant.income.monthly_avg_12m`)",
-                      path, fnode, name, field=str(name)[:60])
+                      path, fnode, name, field=shown(name, 60))
+        if base is not None and name in base.facts:
+            raise err(f"`{name}` is a shipped fact: a pack adds facts, it never redefines one", path, fnode, name,
+                      field=str(name))
+        if base is not None and isinstance(fnode[name], dict) and fnode[name].get("derived"):
+            raise err("a pack cannot add a derived fact (wrp computes those)", path, fnode, name, field=str(name))
         r = Reader(path, fnode[name], f"fact `{name}`",
                    {"type", "label", "unit", "choices", "ordered", "min", "max", "length", "derived", "change",
-                    "default", "derive", "choice_zh"},
+                    "default", "derive", "choice_zh", "series"},
                    {"type", "label"})
         typ = r.str("type")
         if typ not in FACT_TYPES:
@@ -108,18 +118,22 @@ def load_vocabulary(path: Path = POLICY_DIR / "vocabulary.yaml", topics_path: Pa
             choices=r.strings("choices", pattern=IDENT), ordered=r.bool("ordered"),
             minimum=r.number("min"), maximum=r.number("max"),
             length=r.int("length", 0, lo=0, hi=50), derived=r.bool("derived") or r.get("derive") is not None,
-            change=read_change(path, r), default=r.get("default"), choice_zh=_choice_zh(path, r, fnode[name]))
-    topics_data = read_yaml(topics_path)
+            change=read_change(path, r), default=r.get("default"), choice_zh=_choice_zh(path, r, fnode[name]),
+            series=_series(r, typ))
+    topics_data = read_yaml(topics_path) if topics_path is not None else CommentedMap()
     if not isinstance(topics_data, CommentedMap):
         raise err("the topics file maps topic ids to {zh: …, en: …}", topics_path, topics_data)
-    topics = {}
+    topics = dict(base.topics) if base else {}
     for t in topics_data:
         if not isinstance(t, str) or not IDENT.fullmatch(t):
             raise err("a topic id is lower-case latin letters, digits and _", topics_path, topics_data, t,
-                      field=str(t)[:60])
+                      field=shown(t, 60))
+        if base is not None and t in base.topics:
+            raise err(f"`{t}` is a shipped topic: a pack adds topics, it never redefines one", topics_path,
+                      topics_data, t, field=str(t))
         tr = Reader(topics_path, topics_data[t], f"topic `{t}`", {"zh", "en"}, {"zh", "en"})
         topics[t] = {"zh": tr.nonempty("zh"), "en": tr.nonempty("en")}
-    vocab = Vocabulary(facts=facts, constraints=[], topics=topics)
+    vocab = Vocabulary(facts=facts, constraints=list(base.constraints) if base else [], topics=topics)
     for c in top.list("constraints"):
         cr = Reader(path, c, "a constraint", {"id", "when", "validate", "message"}, {"id", "when", "message"})
         vocab.constraints.append(Constraint(id=cr.ident("id"), when=parse_cond(path, c, "when", vocab, None),
@@ -140,8 +154,19 @@ def read_change(path: Path, r: Reader) -> Change:
                   cost=cr.number("cost", 1 if kind == "time" else 0))
 
 
-def load_params(pdir: Path = POLICY_DIR / "params") -> Params:
-    wage_path = pdir / "wage.yaml"
+def _series(r: Reader, typ: str) -> str | None:
+    s = r.get("series")
+    if s is None:
+        return None
+    if s != "monthly" or typ != "money_list":
+        raise r.err("series", "`series: monthly` marks a money_list whose items are consecutive months (oldest first)")
+    return "monthly"
+
+
+def load_params(pdir: Path = POLICY_DIR / "params", override: dict[str, Path] | None = None) -> Params:
+    """The parameter files of ``pdir``; ``override`` maps a file name (``wage.yaml``) to a pack's file."""
+    override = override or {}
+    wage_path = override.get("wage.yaml", pdir / "wage.yaml")
     wr = Reader(wage_path, read_yaml(wage_path), "the wage table",
                 {"id", "label", "rounding", "rounding_cite", "years"}, {"years", "rounding_cite"}, at=DOCUMENT)
     years = []
@@ -154,7 +179,7 @@ def load_params(pdir: Path = POLICY_DIR / "params") -> Params:
     years.sort(key=lambda y: y.year)
     rc = Reader(wage_path, wr.get("rounding_cite"), "`rounding_cite`", {"source", "section", "quote"},
                 {"source", "section", "quote"})
-    d_path = pdir / "districts.yaml"
+    d_path = override.get("districts.yaml", pdir / "districts.yaml")
     dr = Reader(d_path, read_yaml(d_path), "the districts file", {"id", "sets", "names", "merged"}, {"sets", "names"}, at=DOCUMENT)
     sets, set_labels = {}, {}
     snode = dr.mapping("sets", required=True)
@@ -167,7 +192,7 @@ def load_params(pdir: Path = POLICY_DIR / "params") -> Params:
     for k in nnode:
         nr = Reader(d_path, nnode[k], f"district `{k}`", {"zh", "en"}, {"zh", "en"})
         names[str(k)] = {"zh": nr.nonempty("zh"), "en": nr.nonempty("en")}
-    r_path = pdir / "retirement.yaml"
+    r_path = override.get("retirement.yaml", pdir / "retirement.yaml")
     rr = Reader(r_path, read_yaml(r_path), "the retirement file", {"id", "cite", "categories", "reform_in_force"},
                 {"cite", "categories"}, at=DOCUMENT)
     cats = {}
@@ -246,8 +271,12 @@ def parse_cond(file: Path, parent, key, vocab: Vocabulary, params: Params | None
         for i, pair in enumerate(seq):
             if not isinstance(pair, CommentedSeq) or len(pair) != 2:
                 raise err("`sum` is a list of [coefficient, fact] pairs", file, seq, i)
-            _fact_spec(vocab, pair[1], file, seq, i)
-            terms.append((to_fraction(pair[0], file, seq, i, "a coefficient"), str(pair[1])))
+            spec_i = _fact_spec(vocab, pair[1], file, seq, i)
+            coef = to_fraction(pair[0], file, seq, i, "a coefficient")
+            if spec_i.type == "money_list" and "[" not in str(pair[1]):  # a list: every item, same coefficient
+                terms += [(coef, n) for n in spec_i.numeric_names]
+            else:
+                terms.append((coef, str(pair[1])))
         subjects = [tuple(terms)]
         spec = None
     else:
@@ -336,7 +365,7 @@ def _comparison(file, node, op, terms, spec: FactSpec | None, vocab, params, spa
 
 # --- jurisdictions -----------------------------------------------------------------------------
 
-CLAUSE_KEYS = {"id", "topic", "cite", "quote", "strength", "note", "note_zh", "when", "title"}
+CLAUSE_KEYS = {"id", "topic", "cite", "quote", "strength", "note", "note_zh", "when", "title", "applies_to"}
 
 
 def _clause(file: Path, node, kind: str, vocab: Vocabulary, params: Params, sources: dict[str, str],
@@ -396,7 +425,7 @@ def load_jurisdiction(file: Path, vocab: Vocabulary, params: Params, sources: di
         return c
 
     def clauses(key: str, kind: str) -> tuple[Clause, ...]:
-        seq = top.list(key, nonempty=True)
+        seq = top.list(key)
         return tuple(remember(_clause(file, n, kind, vocab, params, sources, at=(seq, i)), n) for i, n in enumerate(seq))
 
     employer, applicant, exclusions = clauses("employer", "employer"), clauses("applicant", "applicant"), \
@@ -414,10 +443,51 @@ def load_jurisdiction(file: Path, vocab: Vocabulary, params: Params, sources: di
                     for i, n in enumerate(cseq))
         line, col = node_pos(pn)
         pathways.append(Pathway(pid, pr.str("topic"), pr.text("title"), cls, Span(file.name, line or 0, col or 0)))
+    employer, applicant = _scoped(file, top, "employer", employer, pathways), _scoped(file, top, "applicant", applicant,
+                                                                                        pathways)
+    for key in ("exclusions",):
+        for n in top.list(key):
+            if isinstance(n, CommentedMap) and "applies_to" in n:
+                raise err("`applies_to` is for employer and applicant clauses (an exclusion applies to every "
+                          "pathway)", file, n, "applies_to", field="applies_to")
+    for p in pathways:
+        for n, c in zip(next(x for x in top.list("pathways") if x.get("id") == p.id)["clauses"], p.clauses,
+                        strict=True):
+            if "applies_to" in n:
+                raise err(f"`applies_to` is for employer and applicant clauses; `{c.id}` is in a pathway already",
+                          file, n, "applies_to", field="applies_to")
     return Jurisdiction(id=jid, name=m.text("name"), issuer=m.str("issuer", ""), document=m.nonempty("document"),
                         in_force_from=frm, in_force_to=to, sources=tuple(srcs), employer=employer,
                         applicant=applicant, pathways=tuple(pathways), exclusions=exclusions,
                         note=m.str("note"), file=str(file), raw_meta={"in_force_note": (m.get("in_force") or {}).get("note")})
+
+
+def _scoped(file: Path, top: Reader, key: str, clauses: tuple[Clause, ...], pathways: list[Pathway]) -> tuple[Clause, ...]:
+    """Resolve ``applies_to: {except: [pathway ids]}`` / ``{only: [...]}`` of base clauses."""
+    import dataclasses
+    ids = [p.id for p in pathways]
+    out = []
+    for n, c in zip(top.list(key), clauses, strict=True):
+        raw = n.get("applies_to")
+        if raw is None:
+            out.append(c)
+            continue
+        r = Reader(file, raw, "`applies_to`", {"except", "only"})
+        if len(raw) != 1:
+            raise err("`applies_to` takes one of `except: [pathway ids]` or `only: [pathway ids]`", file, n,
+                      "applies_to", field="applies_to")
+        mode = next(iter(raw))
+        listed = r.list(mode, required=True)
+        for i, pid in enumerate(listed):
+            if pid not in ids:
+                raise err(f"unknown pathway `{pid}`; this file's pathways: {', '.join(ids) or 'none'}", file, listed, i,
+                          field="applies_to")
+        chosen = tuple(p for p in ids if (p in listed) == (mode == "only"))
+        if not chosen:
+            raise err("`applies_to` leaves no pathway this clause applies to", file, n, "applies_to",
+                      field="applies_to")
+        out.append(dataclasses.replace(c, applies_to=chosen, scope=(str(mode), tuple(str(x) for x in listed))))
+    return tuple(out)
 
 
 def load_sources(sdir: Path = POLICY_DIR / "sources") -> dict[str, str]:
@@ -438,23 +508,25 @@ def load_policy_from(jdir: Path | None, extra_files: list[Path] = ()) -> Policy:
 
 @cache(4)
 def load_policy(rules: str | None = None) -> Policy:
-    """The shipped policy (package data), or the jurisdiction files in directory ``rules``; loaded once
-    per process, and compiled once per content of the files (``policy.compiled``)."""
+    """The shipped policy (package data), or the rules pack in directory ``rules`` (policy/pack.py); loaded
+    once per process, and compiled once per content of the files (``policy.compiled``)."""
     if rules is None:
         return _compiled_policy(None)
-    rdir = Path(rules)
-    if path_kind(rdir, "--rules") != "dir" or not any(rdir.glob("*.yaml")):
-        raise InputError("not a directory of jurisdiction YAML files", file=str(rdir), field="--rules")
-    return _compiled_policy(str(rdir.resolve()))
+    from policy.pack import open_pack
+    root = open_pack(Path(rules)).root  # the layout is checked (and errors raised) before any cache lookup
+    return _compiled_policy(str(root.resolve()))
 
 
 def _policy_files(rules: str | None) -> list[Path]:
-    """Every file ``load_policy_from`` reads for ``rules``: what the compiled policy is keyed by."""
-    jdir = POLICY_DIR / "jurisdictions" if rules is None else Path(rules)
-    return [POLICY_DIR / "vocabulary.yaml", POLICY_DIR / "topics.yaml", *sorted((POLICY_DIR / "params").glob("*.yaml")),
-            *sorted((POLICY_DIR / "sources").glob("*.txt")), *sorted(jdir.glob("*.yaml"))]
+    """Every file the policy of ``rules`` is read from: what the compiled policy is keyed by."""
+    shipped = [POLICY_DIR / "vocabulary.yaml", POLICY_DIR / "topics.yaml", *sorted((POLICY_DIR / "params").glob("*.yaml")),
+               *sorted((POLICY_DIR / "sources").glob("*.txt")), *sorted((POLICY_DIR / "jurisdictions").glob("*.yaml"))]
+    if rules is None:
+        return shipped
+    return [*shipped, *sorted(p for p in Path(rules).rglob("*") if p.is_file())]
 
 
 @compiled(_policy_files, Policy)
 def _compiled_policy(rules: str | None) -> Policy:
-    return load_policy_from(POLICY_DIR / "jurisdictions" if rules is None else Path(rules))
+    from policy.pack import load_pack
+    return load_pack(POLICY_DIR if rules is None else Path(rules))

@@ -34,6 +34,10 @@ class FactSpec:
     default: object = None  # value used when the profile leaves the fact out
     change: Change = Change("fixed")
     choice_zh: tuple[tuple[str, str], ...] = ()  # enum: (choice, its Chinese wording)
+    # money_list only: "monthly" when the items are consecutive months, oldest first, the last the latest
+    # complete month before the application date. ``missing`` never changes a past month: waiting moves the
+    # window, and the months to come take one value that may be changed at the fact's cost.
+    series: str | None = None
 
     @property
     def scope(self) -> str:
@@ -92,6 +96,13 @@ class Clause:
     pathway: str | None = None
     span: Span | None = field(default=None, compare=False)
     note_zh: str | None = None  # the same interpretation in Chinese (explanations with --lang zh)
+    # A base (employer / applicant) clause that applies to some pathways only (``applies_to: {except: [...]}``
+    # or ``{only: [...]}``): the ids of the pathways it applies to; ``None`` for every pathway.
+    applies_to: tuple[str, ...] | None = None
+    scope: tuple[str, tuple[str, ...]] | None = None  # as written: ("except" | "only", pathway ids)
+
+    def applies(self, pathway_id: str) -> bool:
+        return self.applies_to is None or pathway_id in self.applies_to
 
     def note_in(self, lang: str) -> str | None:
         return (self.note_zh or self.note) if lang == "zh" else (self.note or self.note_zh)

@@ -547,7 +547,6 @@ def load_procedures_from(policy: Policy, files: list[Path]) -> ProcedureSet:
 
 @cache(8, identity=(0,))
 def load_procedures(policy: Policy) -> ProcedureSet:
-    """The shipped procedure files (package data), loaded once per policy object."""
-    # the shipped files of the policy's jurisdictions (one file per jurisdiction id): with `--rules`,
-    # the procedures of jurisdictions the pack does not have are not loaded (nor blamed on it)
-    return load_procedures_from(policy, [f for f in sorted(PROCEDURE_DIR.glob("*.yaml")) if f.stem in policy.jurisdictions])
+    """The procedure files of the policy's rules pack (the shipped ones by default), loaded once per policy."""
+    files = policy.pack.procedure_files() if policy.pack is not None else sorted(PROCEDURE_DIR.glob("*.yaml"))
+    return load_procedures_from(policy, files)

@@ -160,7 +160,7 @@ def _condition_defs(fact_names: list[str], list_facts: list[str]) -> dict:
     value = {"anyOf": [{"type": "number"}, {"type": "boolean"}, {"type": "string"}, {"$ref": "#/$defs/threshold"}]}
     props = {"fact": {"enum": fact_names}, "each": {"enum": list_facts},
              "sum": {"type": "array", "items": {"type": "array", "prefixItems": [{"type": "number"},
-                                                                                 {"enum": fact_names}],
+                                                                                 {"enum": fact_names + list_facts}],
                                                 "minItems": 2, "maxItems": 2}},
              "all": {"type": "array", "items": {"$ref": "#/$defs/condition"}},
              "any": {"type": "array", "items": {"$ref": "#/$defs/condition"}},
@@ -201,7 +201,11 @@ def jurisdiction_schema() -> dict:
                     "quote": {"type": "string", "description": "verbatim from the cited source (checked by the loader)"},
                     "strength": {"enum": ["required", "in_principle"]}, "note": {"type": "string"},
                     "note_zh": {"type": "string"}, "when": {"$ref": "#/$defs/condition"},
-                    "title": {"$ref": "#/$defs/text"}}
+                    "title": {"$ref": "#/$defs/text"},
+                    "applies_to": {"type": "object", "description": "a base clause for some pathways only",
+                                   "properties": {k: {"type": "array", "items": {"type": "string"}, "minItems": 1}
+                                                  for k in ("except", "only")},
+                                   "minProperties": 1, "maxProperties": 1, "additionalProperties": False}}
     assert set(clause_props) == CLAUSE_KEYS
     clauses = {"type": "array", "items": {"$ref": "#/$defs/clause"}}
     return {

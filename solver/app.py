@@ -282,14 +282,25 @@ class App:
     def lint(self, files: list[str] = ()) -> LintResult:
         """Load and check every policy file (plus ``files``, plus those of ``rules``)."""
         from policy.lint import lint
-        files = list(files)
-        if self.rules:
-            from policy.yamlio import path_kind
-            rdir = Path(self.rules)
-            if path_kind(rdir, "--rules") != "dir":
-                raise InputError("not a directory of jurisdiction YAML files", file=str(rdir), field="--rules")
-            files += [str(p) for p in sorted(rdir.glob("*.yaml"))]
-        return LintResult(lint(files))
+        return LintResult(lint(list(files), rules=self.rules))
+
+    def test(self, paths: list[str] = (), coverage: bool = False, fail_under: float | None = None,
+             coverage_json: str | None = None):
+        """Run test cases written as data (the rules pack's tests/ by default); rule coverage."""
+        from solver.testcases import run_report
+        return run_report(self.policy, list(paths), coverage, fail_under, coverage_json)
+
+    def diff(self, new_rules: str | None = None, date: dt.date | None = None, to_date: dt.date | None = None,
+             district: str | None = None, witnesses: bool = True):
+        """What changed from these rules to ``new_rules`` (or to the same rules on ``to_date``)."""
+        from policy.load import load_policy
+        from solver.analyses.diff import diff_rules
+        if new_rules is None and to_date is None:
+            raise InputError("nothing to compare: give two rules packs (--rules OLD --rules NEW) or two dates "
+                             "(--date and --to-date)", field="--rules")
+        new = self.policy if new_rules is None else load_policy(str(new_rules))
+        return diff_rules(self.policy, new, date=date, to_date=to_date, district=district, witnesses=witnesses,
+                          old_name=self.rules or "shipped", new_name=str(new_rules) if new_rules else (self.rules or "shipped"))
 
     def sources(self, district: str | None = None, topic: str | None = None) -> SourcesResult:
         """Clauses by jurisdiction and topic, with their citations."""

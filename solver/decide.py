@@ -87,11 +87,14 @@ class Decision:
         return [*self.employer, *self.applicant, *(c for p in self.pathways for c in p.clauses), *self.exclusions]
 
     def failed(self) -> list[ClauseResult]:
-        """Failed clauses that matter: base clauses always, pathway clauses when no pathway holds."""
-        base = [c for c in (*self.employer, *self.applicant, *self.exclusions) if c.status == "failed"]
+        """Failed clauses that matter: base clauses always, pathway clauses (and base clauses that apply
+        to some pathways only) when no pathway holds."""
+        base = [c for c in (*self.employer, *self.applicant, *self.exclusions)
+                if c.status == "failed" and c.clause.applies_to is None]
         if any(p.status == "satisfied" for p in self.pathways):
             return base
-        return base + [c for p in self.pathways for c in p.clauses if c.status == "failed"]
+        scoped = [c for c in (*self.employer, *self.applicant) if c.status == "failed" and c.clause.applies_to]
+        return base + scoped + [c for p in self.pathways for c in p.clauses if c.status == "failed"]
 
     def waivable(self) -> list[ClauseResult]:
         """Failed 原则上 clauses whose waiver could matter: base clauses, and — when no pathway holds —
@@ -100,12 +103,13 @@ class Decision:
             return c.status == "failed" or c.waived_would == "failed"
 
         out = [c for c in (*self.employer, *self.applicant, *self.exclusions)
-               if c.clause.strength == "in_principle" and failing(c)]
+               if c.clause.strength == "in_principle" and failing(c) and c.clause.applies_to is None]
         if not any(p.status == "satisfied" for p in self.pathways):
+            scoped = [c for c in (*self.employer, *self.applicant) if c.clause.applies_to is not None]
             for p in self.pathways:
-                bad = [c for c in p.clauses if failing(c)]
+                bad = [c for c in (*(s for s in scoped if s.clause.applies(p.pathway.id)), *p.clauses) if failing(c)]
                 if bad and all(c.clause.strength == "in_principle" for c in bad):
-                    out += bad
+                    out += [c for c in bad if c not in out]
         return out
 
 

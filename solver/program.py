@@ -55,11 +55,14 @@ def negate_exclusions(prog: Program) -> Program:
 
 
 def assemble(prog: Program) -> Program:
-    """Pathways (all of their clauses), the base (employer, applicant, exclusions) and the rule."""
+    """Pathways (all of their clauses), the base (employer, applicant, exclusions) and the rule. A base
+    clause with ``applies_to`` joins the pathways it applies to instead of the base."""
     j, req = prog.jurisdiction, prog.requirement
-    prog.pathway = {p.id: all_of([req[c.id] for c in p.clauses]) for p in j.pathways}
-    prog.base = all_of([*(req[c.id] for c in j.employer), *(req[c.id] for c in j.applicant),
-                        *(req[c.id] for c in j.exclusions)])
+    scoped = [c for c in (*j.employer, *j.applicant) if c.applies_to is not None]
+    prog.pathway = {p.id: all_of([*(req[c.id] for c in scoped if c.applies(p.id)), *(req[c.id] for c in p.clauses)])
+                    for p in j.pathways}
+    prog.base = all_of([*(req[c.id] for c in j.employer if c.applies_to is None),
+                        *(req[c.id] for c in j.applicant if c.applies_to is None), *(req[c.id] for c in j.exclusions)])
     prog.root = all_of([prog.base, any_of(list(prog.pathway.values())) if prog.pathway else TRUE])
     return prog
 

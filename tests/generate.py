@@ -183,14 +183,35 @@ ORDINARY = {
     "employer.violations_last_year": False, "employer.has_quota": True,
 }
 
-HOME = {"beijing": "haidian", "xicheng": "xicheng", "changping": "changping", "daxing": "daxing",
-        "chaoyang": "chaoyang"}
+def districts_without_rules(policy) -> list[str]:
+    """The Beijing districts (policy/params/districts.yaml) that have no jurisdiction file in ``policy``,
+    computed from the data: no test assumes which districts are encoded."""
+    choices = policy.vocabulary.facts["employer.registered_district"].choices
+    return [d for d in policy.params.district_names if d in choices and d not in policy.jurisdictions]
 
 
-def ordinary(jid: str, **changes) -> dict[str, object]:
-    """The ordinary applicant with the employer in ``jid``'s district (flat names)."""
+def homes(policy) -> dict[str, str]:
+    """Jurisdiction id -> the district its ordinary applicant's employer is in: the district itself, or
+    for a jurisdiction that is not a district (the city-wide rule) a district without rules of its own."""
+    choices = policy.vocabulary.facts["employer.registered_district"].choices
+    free = districts_without_rules(policy) or list(policy.params.district_names)
+    return {jid: jid if jid in choices else free[0] for jid in policy.ids()}
+
+
+def _shipped():
+    from policy.load import load_policy
+    return load_policy()
+
+
+HOME = homes(_shipped())
+
+
+def ordinary(jid: str, *, policy=None, **changes) -> dict[str, object]:
+    """The ordinary applicant with the employer in ``jid``'s district (flat names); ``policy`` other
+    rules than the shipped ones (whose districts decide where the employer is)."""
     flat = dict(ORDINARY)
-    flat["employer.registered_district"] = flat["employer.tax_district"] = HOME.get(jid, jid)
+    home = homes(policy) if policy is not None else HOME
+    flat["employer.registered_district"] = flat["employer.tax_district"] = home.get(jid, jid)
     flat.update(changes)
     return flat
 

@@ -183,7 +183,7 @@ def witness(policy: Policy, ref: Facts, values: dict[str, Fraction], a: str, b: 
         raise AssertionError(f"conflicts: witness {a} ⊄ {b} (topic {topic}) does not replay: "
                              f"{a} {dec_a.status}, {b} {dec_b.status}")
     failed = [c.clause for c in dec_b.failed()]
-    on_topic = [c for c in failed if topic and (c.topic == topic or _pathway_topic(dec_b, c) == topic)]
+    on_topic = [c for c in failed if topic and (c.topic == topic or topic in _pathway_topics(dec_b, c))]
     rejecting = [ClauseRef.of(c) for c in (on_topic or failed)]
     diffs = []
     for name, v in sorted(values.items()):
@@ -198,8 +198,10 @@ def witness(policy: Policy, ref: Facts, values: dict[str, Fraction], a: str, b: 
                    {f: policy.vocabulary.spec(f).label for f, _, _ in diffs})
 
 
-def _pathway_topic(d: Decision, c: Clause) -> str | None:
-    return next((p.pathway.topic for p in d.pathways if p.pathway.id == c.pathway), None)
+def _pathway_topics(d: Decision, c: Clause) -> set[str]:
+    """The topics of the pathways ``c`` belongs to (a pathway clause), or binds (a scoped base clause)."""
+    return {p.pathway.topic for p in d.pathways
+            if p.pathway.id == c.pathway or (c.applies_to is not None and c.applies(p.pathway.id))}
 
 
 # --- the pair check --------------------------------------------------------------------------------
@@ -309,7 +311,11 @@ def inside(policy: Policy, jid: str, date: dt.date, ref: Facts) -> list[Finding]
     prog = program(policy, jid, date, ref.wage)
     space = space_for(policy, ref, [prog], districts_free=True)
     by_id = {c.id: c for c in j.clauses()}
-    base_ids = [c.id for c in (*j.employer, *j.applicant, *j.exclusions)]
+    base_ids = [c.id for c in (*j.employer, *j.applicant, *j.exclusions) if c.applies_to is None]
+    scoped = [c for c in (*j.employer, *j.applicant) if c.applies_to is not None]  # join their pathways
+
+    def with_scoped(pid: str) -> list[str]:
+        return base_ids + [c.id for c in scoped if c.applies(pid)]
     out: list[Finding] = []
     s = new_solver()
     s.add(*space.background())
@@ -325,7 +331,7 @@ def inside(policy: Policy, jid: str, date: dt.date, ref: Facts) -> list[Finding]
     if base_core is not None:
         out.append(_contradiction(jid, base_core, by_id, seen_cores))
     for p in j.pathways:
-        ids = base_ids + [c.id for c in p.clauses]
+        ids = with_scoped(p.id) + [c.id for c in p.clauses]
         core = core_of(ids) if base_core is None else base_core
         if core is not None:
             out.append(Finding(jid, "dead_pathway", p.id, [ClauseRef.of(by_id[i]) for i in core],
@@ -337,11 +343,11 @@ def inside(policy: Policy, jid: str, date: dt.date, ref: Facts) -> list[Finding]
                     out.append(f)
     # Redundant: the clause's requirement follows from the others (in its pathway, with the base).
     for c in j.clauses():
-        if prog.requirement[c.id].__class__.__name__ == "Const":
-            continue
+        if prog.requirement[c.id].__class__.__name__ == "Const" or c.applies_to is not None:
+            continue  # a clause of some pathways only is not checked for redundancy (it is in several)
         if c.kind == "pathway":
             p = next(p for p in j.pathways if p.id == c.pathway)
-            others = base_ids + [x.id for x in p.clauses if x.id != c.id]
+            others = with_scoped(p.id) + [x.id for x in p.clauses if x.id != c.id]
         else:
             others = [i for i in base_ids if i != c.id]
             others_path = [mk_or([space.expr(prog.pathway[p.id]) for p in j.pathways])] if j.pathways else []

@@ -57,7 +57,8 @@ def t(key: str, lang: str) -> str:
 def _optional(c: ClauseResult) -> dict:
     """The keys a clause has only sometimes: its pathway and its interpretation notes."""
     cl = c.clause
-    return {k: v for k, v in (("pathway", cl.pathway), ("note", cl.note), ("note_zh", cl.note_zh)) if v}
+    return {k: v for k, v in (("pathway", cl.pathway), ("note", cl.note), ("note_zh", cl.note_zh),
+                              ("applies_to", list(cl.applies_to) if cl.applies_to is not None else None)) if v}
 
 
 def _failed_entries(c: ClauseResult) -> list[dict]:
@@ -141,6 +142,11 @@ def _clause_node(policy: Policy, parent: Tree, c: ClauseResult, lang: str, exclu
         head.append(f"  [{t('in_principle', lang)}]", style="magenta")
     if c.waived_would:
         head.append(f" ({t(c.waived_would, lang)})", style="dim")
+    if c.clause.scope is not None:
+        mode, ids = c.clause.scope
+        names = ", ".join(ids)
+        head.append(f"  [{'不适用于' if lang == 'zh' else 'not for'} {names}]" if mode == "except" else
+                    f"  [{'仅适用于' if lang == 'zh' else 'only for'} {names}]", style="cyan")
     node = parent.add(head)
     if title != c.clause.id and not title.startswith(c.clause.cite.quote[:10]):
         node.add(Text(title, style="italic"))
@@ -171,6 +177,10 @@ def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
                                        f"  {t(p.status, lang)}"))
             for c in p.clauses:
                 _clause_node(policy, pn, c, lang)
+            for c in (*d.employer, *d.applicant):  # a clause of some pathways only: shown once, referred to here
+                if c.clause.applies_to is not None and c.clause.applies(p.pathway.id):
+                    pn.add(Text.assemble((f"{MARK[c.status]} ", STYLE[c.status]), f"{c.clause.id}  {t(c.status, lang)}  ",
+                                         ("(见上方条款)" if lang == "zh" else "(the clause above)", "dim")))
     if d.exclusions:
         sub = root.add(Text(t("exclusions", lang), style="bold"))
         for c in d.exclusions:

@@ -137,7 +137,7 @@ def test_errors_and_render(policy):
     with pytest.raises(InputError):
         materials(policy, "changping", f, pathway="phd")
     with pytest.raises(InputError):
-        materials(policy, "haidian", f)
+        materials(policy, "atlantis", f)
     c = materials(policy, "changping", f, pathway="degree")
     assert "学位证书" in c.render("zh") and "degree certificate" in c.render("en")
     d = c.as_dict()

@@ -119,6 +119,8 @@ class ChangeModel:
         self.assume: dict[str, z3.BoolRef] = {}  # unknown fact -> "the suggestion relies on a value for it"
         for name in self.relevant:
             self.fx[name] = self._fact(name, keep, allow)
+        for series in sorted({n.split("[", 1)[0] for n, f in self.fx.items() if f.kind == "series"}):
+            self._series_window(series)
         for c in cons:
             fs = facts_of(c.when)
             if fs <= relevant and evaluate(c.when, facts.values) is not False:
@@ -151,6 +153,29 @@ class ChangeModel:
         self.s.add(*self.hard)
         self._lits: dict[tuple, z3.BoolRef] = {}
 
+    def _series_window(self, series: str) -> None:
+        """A monthly series after waiting *w* months: item *i* is the month *i + w* of the series now while
+        that is a past month, else a month to come. The months to come share one value, ``<series>[next]``:
+        the latest month's value unless changed, at the fact's cost (an effort)."""
+        spec = self.vocab.facts[series]
+        names = spec.numeric_names
+        now = [self.facts.values[n] for n in names]
+        nxt = f"{series}[next]"
+        enc = _encode_fact(spec, nxt, now[-1], "effort")
+        self.hard += enc.hard
+        self.costs.append(enc.cost)
+        self.mags.append(enc.mag)
+        self.fx[nxt] = enc.fact
+        future = enc.fact.lin
+        n = len(names)
+        for i, name in enumerate(names):
+            if name not in self.fx or self.fx[name].kind != "series":
+                continue
+            x = self.fx[name].lin
+            for k in range(n - i):
+                self.hard.append(mk_implies(self.w == k, self.enc.relation(x, "eq", now[i + k])))
+            self.hard.append(mk_implies(self.w >= n - i, self.enc.relation(x.plus(future, Fraction(-1)), "eq", 0)))
+
     def term(self, name: str) -> Lin:
         return self.fx[name].lin
 
@@ -165,6 +190,10 @@ class ChangeModel:
         spec = self.vocab.spec(name)
         v = self.facts.values.get(name)
         kind = spec.change.kind
+        if spec.series and v is not None and name not in keep and spec.name not in keep and \
+                all(n in self.facts.values for n in spec.numeric_names):
+            # A past month never changes: its value after waiting is read off the window (_series_window).
+            return _Fact(name, "series", Lin.var(f"x:{name}"), v)
         if v is None:
             mode = "assumed"
         elif name in (AGE, MTR, MTR_MIN):
