@@ -90,8 +90,9 @@ def source_problems(sources: dict[str, str]) -> list[SourceProblem]:
             ev = _evidence(rs)
             by_year = {y: sorted({r.source for r in rs if r.year == y}) for y in years}
             desc = "; ".join(f"〔{y}〕 in {', '.join(s)}" for y, s in by_year.items())
+            desc_zh = "；".join(f"{'、'.join(s)} 作〔{y}〕" for y, s in by_year.items())
             out.append(SourceProblem("number_mismatch", f"{prefix}〔?〕{num}号", {
-                "zh": f"同一文件号被引用为不同年份：{desc}",
+                "zh": f"同一文件号被引用为不同年份：{desc_zh}",
                 "en": f"the same document is cited with different years: {desc}"}, ev))
     for name, text in sorted(sources.items()):
         out += _dates_in(name, text, [r for r in refs if r.source == name and r.pos >= 0])
@@ -149,23 +150,24 @@ def _dates_in(name: str, text: str, refs: list[DocRef]) -> list[SourceProblem]:
               {"source": name, "line": _line_of(text, r.end + signed.start()), "text": signed.group(0)}]
         problems = []
         if sd.year != r.year:
-            problems.append(f"number year {r.year} vs signed {sd}")
+            problems.append((f"number year {r.year} vs signed {sd}", f"文号年份 {r.year}，落款 {sd}"))
         for f in forced:
             fd = dt.date(int(f["y"]), int(f["m"]), int(f["d"]))
             if fd < sd or (fd - sd).days > 366:
-                problems.append(f"in force {fd} vs signed {sd}")
+                if (f"in force {fd} vs signed {sd}", f"施行 {fd}，落款 {sd}") not in problems:  # said once
+                    problems.append((f"in force {fd} vs signed {sd}", f"施行 {fd}，落款 {sd}"))
                 ev.append({"source": name, "line": _line_of(text, r.end + f.start()),
                            "text": _snippet(body, f.start(), f.end())})
         if published:
             pd = dt.date(*(int(x) for x in published.groups()))
             if pd.year != sd.year:
-                problems.append(f"published {pd} vs signed {sd}")
+                problems.append((f"published {pd} vs signed {sd}", f"发布 {pd}，落款 {sd}"))
         key = ("dates", r.prefix, r.num, tuple(problems))
         if problems and key not in seen:
             seen.add(key)
             out.append(SourceProblem("date_mismatch", f"{r.prefix}〔{r.year}〕{r.num}号", {
-                "zh": f"文中日期互相矛盾：{'；'.join(problems)}（落款 {signed.group(0)}）",
-                "en": f"the dates printed with the text contradict each other: {'; '.join(problems)} "
+                "zh": f"文中日期互相矛盾：{'；'.join(zh for _, zh in problems)}（落款 {signed.group(0)}）",
+                "en": f"the dates printed with the text contradict each other: {'; '.join(en for en, _ in problems)} "
                       f"(signed {signed.group(0)})"}, _dedupe(ev)))
     return out
 

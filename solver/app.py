@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,12 @@ from policy.errors import InputError, unknown_district, unknown_topic
 from policy.i18n import Msg, status_text
 
 ALL = "all"
+
+# z3 keeps its terms in one context shared by every thread, and the analyses cache terms between calls:
+# two threads in z3 at once corrupt it (z3 errors, then a crash of the process). Every analysis that
+# uses z3 (the cheapest fix, conflicts, compare, verify) holds this lock, so an App — and the HTTP
+# service's worker threads — may be used from several threads.
+Z3_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,8 @@ class App:
         try:
             data = json.loads(profile.text, object_pairs_hook=unique)
             return procedure_facts_from_dict(data, self.policy, date=date, file=profile.name)
+        except RecursionError:
+            raise InputError("the profile is nested too deeply to be a profile", file=profile.name) from None
         except (ValueError, InputError):
             pass
         data = read_yaml(profile.name, text=profile.text)
@@ -154,8 +163,9 @@ class App:
             from solver.analyses.missing.answer import missing as find_missing
             for d in decisions:
                 if d.status == "ineligible":
-                    missing[d.jurisdiction.id] = find_missing(policy, d.jurisdiction.id, d.facts, top=1,
-                                                              lenient=d.lenient)
+                    with Z3_LOCK:
+                        missing[d.jurisdiction.id] = find_missing(policy, d.jurisdiction.id, d.facts, top=1,
+                                                                  lenient=d.lenient)
         name = "" if isinstance(profile, dict) else profile.name if isinstance(profile, ProfileText) else str(profile)
         return CheckResult(policy, decisions, district == ALL, explain, missing, profile=name, facts=facts)
 
@@ -204,8 +214,9 @@ class App:
             raise InputError("--top must be at least 1", field="--top")
         facts = self.facts(profile, date)
         ids = self.districts(facts, district)
-        return MissingAnswer([missing(self.policy, j, facts, keep=keep, allow=allow, top=top, lenient=lenient)
-                              for j in ids], district == ALL)
+        with Z3_LOCK:
+            return MissingAnswer([missing(self.policy, j, facts, keep=keep, allow=allow, top=top, lenient=lenient)
+                                  for j in ids], district == ALL)
 
     def conflicts(self, districts: str | list[str] = ALL, topic: str | None = None, date: dt.date | None = None,
                   procedures: bool = True) -> ConflictsAnswer:
@@ -214,7 +225,8 @@ class App:
         from solver.analyses.conflicts import conflicts
         jids = self.jurisdictions(districts)
         self.topic(topic)
-        res = conflicts(self.policy, jids, topic=topic, date=date)
+        with Z3_LOCK:
+            res = conflicts(self.policy, jids, topic=topic, date=date)
         procedural = None
         if procedures and not topic:
             from solver.procedures.conflicts import procedural_conflicts
@@ -228,7 +240,8 @@ class App:
         if len(jids) < 2:
             raise InputError("compare needs at least two jurisdictions", field="districts")
         self.topic(topic)
-        return compare(self.policy, jids, topic=topic, date=date)
+        with Z3_LOCK:
+            return compare(self.policy, jids, topic=topic, date=date)
 
     def report(self, districts: str | list[str] = ALL, date: dt.date | None = None, population: str | None = None,
                output: str | Path | None = None, lang: str = "zh"):
@@ -243,7 +256,8 @@ class App:
         from policy.yamlio import path_kind
         if props is not None and path_kind(props, "--properties") == "missing":
             raise InputError("no such file", file=str(props), field="--properties")
-        return verify(self.policy, props, date=date)
+        with Z3_LOCK:
+            return verify(self.policy, props, date=date)
 
     # --- procedures ------------------------------------------------------------------------------
 

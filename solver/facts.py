@@ -137,8 +137,16 @@ def retirement_age_months(params: Params, category: str, birth: dt.date) -> int:
     return int(c["base_years"]) * 12 + delay
 
 
-def fmt_age(months: int) -> str:
-    return f"{months // 12}y{months % 12}m" if months % 12 else f"{months // 12}y"
+def fmt_age(months: int) -> Msg:
+    """An age in whole months, in both languages.
+
+    Example:
+        >>> a = fmt_age(402)
+        >>> str(a), a.zh, fmt_age(720).zh
+        ('33y6m', '33岁6个月', '60岁')
+    """
+    y, m = divmod(months, 12)
+    return Msg(f"{y}y{m}m", f"{y}岁{m}个月") if m else Msg(f"{y}y", f"{y}岁")
 
 
 # --- profile loading -----------------------------------------------------------------------------

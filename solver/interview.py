@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.prompt import Prompt
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
@@ -201,7 +202,9 @@ def interview(policy: Policy, path: Path, output: Path | None, console: Console,
                 stated = {**facts.stated, q.fact: value}
                 new = _refacts(procedure_facts_from_dict, stated, policy, facts)
             except InputError as exc:
-                console.print(f"[red]{_w('bad', lang)}:[/red] {exc}", highlight=False)
+                # the answer was typed, not read from the profile file: name the field, not a file position
+                said = f"`{exc.field}`: {exc.message}" if exc.field else exc.message
+                console.print(f"[red]{_w('bad', lang)}:[/red] {escape(said)}", highlight=False)
                 continue
             facts = new
             _set(data, q.fact, value)

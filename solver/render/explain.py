@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from policy.i18n import STATUS_ZH, say
+from policy.i18n import STATUS_ZH, Msg, say
 from policy.load import Policy
 from solver.decide import ClauseResult, Decision, Leaf
 
@@ -40,6 +40,9 @@ UI = {
     "lenient": {"zh": "宽松模式：原则上条款视为豁免", "en": "lenient mode: 原则上 clauses are waived"},
     "source_of_wage": {"zh": "平均工资出处", "en": "wage figure from"},
 }
+# the categories of policy/params/retirement.yaml
+RETIREMENT_CATEGORY = {"male": Msg("male", "男性"), "female_cadre": Msg("female_cadre", "女性干部"),
+                       "female_worker": Msg("female_worker", "女性工人")}
 MARK = {"held": "✓", "failed": "✗", "unknown": "?", "waived": "~", "satisfied": "✓"}
 STYLE = {"held": "green", "failed": "red", "unknown": "yellow", "waived": "cyan", "satisfied": "green",
          "eligible": "bold green", "ineligible": "bold red", "undetermined": "bold yellow"}
@@ -191,7 +194,8 @@ def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
     parts.append(Text(f"{t('source_of_wage', lang)}: {w.cite}", style="dim"))
     if d.facts.retirement.get("age"):
         r = d.facts.retirement
-        parts.append(Text(f"{t('retirement', lang)}: {r['age']} ({r['date']}), {r['category']}", style="dim"))
+        who = say(RETIREMENT_CATEGORY.get(r["category"], r["category"]), lang)
+        parts.append(Text(f"{t('retirement', lang)}: {say(r['age'], lang)} ({r['date']}), {who}", style="dim"))
     if d.unknown:
         parts.append(Text(f"{t('unknown_facts', lang)}: " + ", ".join(d.unknown), style="yellow"))
     if d.waivable():

@@ -174,3 +174,12 @@ def test_questions_replayed_through_datalog(policy):
                         assert decide(policy, home, new).status != "undetermined", (q.fact, v)
 
     prop()
+
+
+def test_interview_bad_answer_names_the_field_not_the_profile_file(tmp_path):
+    # the answer was typed: a position in the profile file would point at the wrong thing
+    r = _interview([str(PARTIAL), "--output", str(tmp_path / "o.yaml")], "-3\n[bold]x\n36\n")
+    assert r.returncode == 0, r.stderr
+    bad = [line for line in r.stdout.splitlines() if line.startswith("not valid")]
+    assert bad[0] == "not valid: `applicant.months_with_employer`: must be at least 0, got `-3`"
+    assert bad[1].endswith("got `[bold]x`")  # the user's text shown as typed, not read as markup

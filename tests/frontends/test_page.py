@@ -142,6 +142,10 @@ def test_caseworker_page(server, browser, tmp_path):
     browser.find_element("id", "submit").click()
     err = _wait(browser, "#error")
     assert "applicant.work_experience_years" in err.text and "must be a number (years), got `three <b>years</b>`" in err.text
+    assert "work experience (applicant.work_experience_years): must be a number" in err.text  # the form's words,
+    assert "profile.json" not in err.text  # not a position in the JSON the page sent
+    row = browser.find_element("id", "row-applicant.work_experience_years")
+    assert "must be a number (years)" in row.find_element("css selector", ".field-msg").text  # under the field too
     assert browser.find_elements("css selector", "#error b") == []  # user text escaped, not parsed as HTML
     assert "invalid" in browser.find_element("id", "row-applicant.work_experience_years").get_attribute("class")
     browser.save_screenshot(str(tmp_path / "page_error.png"))

@@ -64,7 +64,7 @@ def missing(policy: Policy, jid: str, facts: Facts, keep: Iterable[str] = (), al
         >>> r.overall[0].changes[0].after, r.overall[0].changes[0].threshold
         (Fraction(11288, 1), '1.2 × 9,407 (2020 monthly average wage) = 11,288.4 → 11,288 (rounded to whole 元)')
     """
-    keep, allow = _names(policy, keep), _names(policy, allow)
+    keep, allow = _names(policy, keep, "--keep"), _names(policy, allow, "--allow")
     # The decision now, by the Datalog backend: its status and satisfied pathways (``verdict``; the
     # proof that ``decide`` would build is not shown here), with ``decide``'s warnings.
     j, warning = policy.version(jid, facts.date)
@@ -130,19 +130,19 @@ def _blockers(m: ChangeModel, pathway: str | None) -> list[Blocker]:
             age = m.facts.values.get(AGE)
             val = m.facts.stated.get(BIRTH, None)
             out.append(Blocker(BIRTH, m.vocab.facts[BIRTH].label,
-                               f"{val} (age {display(m.policy, AGE, age)}; "
-                               f"retirement {m.facts.retirement.get('age', '?')})"))
+                               cat(f"{val} (", Msg("age", "年龄"), " ", display(m.policy, AGE, age), "; ",
+                                   Msg("retirement", "退休年龄"), " ", m.facts.retirement.get("age", "?"), ")")))
         else:
             out.append(Blocker(name, m.vocab.spec(name).label, display(m.policy, name, m.facts.values.get(name))))
     return out
 
 
-def _names(policy: Policy, names: Iterable[str]) -> set[str]:
+def _names(policy: Policy, names: Iterable[str], option: str) -> set[str]:
     out: set[str] = set()
     for n in names:
         spec = policy.vocabulary.facts.get(n)
         if spec is None:
-            raise InputError(f"unknown fact `{n}`; see policy/vocabulary.yaml", field="--keep/--allow")
+            raise InputError(f"unknown fact `{n}`; see policy/vocabulary.yaml", field=option)
         out |= set(spec.numeric_names)
         out.add(n)
     return out
