@@ -7,8 +7,9 @@ through ``read_yaml``, which bounds the work before and while parsing:
   refused without being opened for reading), and at most ``MAX_BYTES`` of them;
 - the bytes must be UTF-8 text ("not UTF-8 text" with the line and column of the first bad byte);
   control characters (NUL …) are refused with their position;
-- numbers must be finite and at most ``MAX_DIGITS`` digits (``.nan``, ``.inf``, ``1e400`` and a
-  400-digit integer are errors at their line:col); timestamps must be real dates;
+- numbers have at most ``MAX_DIGITS`` digits (a 400-digit integer is an error at its line:col; ``.nan``,
+  ``.inf`` and ``1e400`` are refused by the reader of the field, ``policy.reader.number``); timestamps
+  must be real dates;
 - aliases may be used (the policy files share conditions with ``&name`` / ``*name``), but the
   document they expand to is bounded (``MAX_NODES`` values) and may not contain itself, so an
   alias bomb fails at once instead of taking minutes and gigabytes.
@@ -16,12 +17,12 @@ through ``read_yaml``, which bounds the work before and while parsing:
 Example:
     >>> import tempfile, os
     >>> with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
-    ...     _ = f.write("a: 1\\nb: .nan\\n")
+    ...     _ = f.write("a: 1\\nb: 1234567890123456789012\\n")
     >>> try:
     ...     read_yaml(f.name)
     ... except InputError as e:
     ...     print(e.line, e.col, e.message)
-    2 4 `.nan` is not a finite number
+    2 4 `1234567890123456789012` has more than 15 digits
     >>> os.unlink(f.name)
 """
 
@@ -183,8 +184,7 @@ class StrictConstructor(RoundTripConstructor):
     def construct_yaml_float(self, node):
         value = super().construct_yaml_float(node)
         if not math.isfinite(value):
-            raise ValueRefused(None, None, Msg(f"`{shown(node.value, 40)}` is not a finite number",
-                                               f"`{shown(node.value, 40)}` 不是有限的数值"), node.start_mark)
+            return value  # refused by the reader of the field (policy.reader.number), which names the field
         if len(re.sub(r"[^0-9]", "", node.value.split("e")[0].split("E")[0]).lstrip("0")) > MAX_DIGITS or \
                 abs(value) >= 10 ** MAX_DIGITS:
             raise ValueRefused(None, None, _too_long(node.value), node.start_mark)

@@ -51,7 +51,7 @@ def test_batch_keeps_good_rows_when_a_file_has_nan(tmp_path, capsys):
     rc, out, err = _run(["batch", tmp_path, "--format", "csv"], capsys)
     assert rc == 2
     assert "a_good.yaml,changping,eligible" in out
-    assert "b_nan.yaml" in out and "not a finite number" in out and "c_dir.yaml" in out
+    assert "b_nan.yaml" in out and "must be a finite number" in out and "c_dir.yaml" in out
 
 
 @pytest.mark.parametrize("what", ["directory", "missing_dir", "input", "existing", "symlink", "device"])
