@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap
 
-from policy.errors import InputError
+from policy.errors import InputError, shown
 from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, Threshold, evaluate, fmt_num, round_half_up
 from policy.i18n import Msg, cat, choice, word
 from policy.load import Policy
-from policy.model import FactSpec, Params, WageYear
+from policy.model import DERIVED_FROM, FactSpec, Params, WageYear
+from policy.reader import bilingual, number, parse_date
 from policy.yamlio import key_pos, read_yaml
 from solver.calendar import add_months, months_between
 
@@ -176,10 +176,17 @@ def _flatten(node, prefix: str, out: dict, spans: dict, vocab_names: set[str], f
     for k in node:
         name = f"{prefix}.{k}" if prefix else str(k)
         v = node[k]
-        spans[name] = key_pos(node, k)
+        pos = key_pos(node, k)
+        if name in spans:  # stated twice: nested and as a dotted key (`applicant: {sex: …}`, `applicant.sex: …`)
+            first = spans[name]
+            raise InputError(Msg(f"stated twice: here and at line {first[0]}, column {first[1]}; give each fact once",
+                                 f"重复给出：此处与第 {first[0]} 行第 {first[1]} 列；每个事实只能给出一次"),
+                             file=file, line=pos[0], col=pos[1], field=name)
+        spans[name] = pos
         if not isinstance(v, dict) and name not in vocab_names and any(n.startswith(name + ".") for n in vocab_names):
             fields = sorted({n[len(name) + 1:].split(".")[0] for n in vocab_names if n.startswith(name + ".")})
-            raise InputError(f"is a group of fields, not a value; give a mapping with: {', '.join(fields)}",
+            raise InputError(Msg(f"is a group of fields, not a value; give a mapping with: {', '.join(fields)}",
+                                 f"是一组字段而不是一个值；请给出包含以下字段的映射：{', '.join(fields)}"),
                              file=file, line=spans[name][0], col=spans[name][1], field=name)
         if isinstance(v, dict) and name not in vocab_names:
             if not any(n.startswith(name + ".") for n in vocab_names):
@@ -201,7 +208,10 @@ def _unknown(name: str, pos, vocab_names: set[str], file: str, parent: str | Non
         sorted({n.split(".")[0] for n in vocab_names})
     hint = f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
     valid = f" Valid fields here: {', '.join(siblings)}." if siblings else ""
-    raise InputError(f"unknown field.{hint}{valid}", file=file, line=pos[0], col=pos[1], field=name)
+    hint_zh = f" 是否要写 {', '.join(f'`{c}`' for c in close)}？" if close else ""
+    valid_zh = f" 此处的有效字段：{', '.join(siblings)}。" if siblings else ""
+    raise InputError(Msg(f"unknown field.{hint}{valid}", f"未知字段。{hint_zh}{valid_zh}"), file=file, line=pos[0],
+                     col=pos[1], field=name)
 
 
 def _convert(spec: FactSpec, v, where) -> dict[str, Fraction]:
@@ -211,31 +221,28 @@ def _convert(spec: FactSpec, v, where) -> dict[str, Fraction]:
         raise InputError(msg, file=file, line=pos[0], col=pos[1], field=name)
 
     if spec.derived:
-        bad("is computed by wrp from the other facts; remove it from the profile")
+        bad(Msg("is computed by wrp from the other facts; remove it from the profile",
+                "由 wrp 根据其他事实计算；请从档案中删除"))
     if spec.type == "date":
-        if isinstance(v, dt.datetime):
-            v = v.date()
-        if isinstance(v, str):
-            try:
-                v = dt.date.fromisoformat(v)
-            except ValueError:
-                bad(f"must be a date YYYY-MM-DD, got `{v}`")
-        if not isinstance(v, dt.date):
-            bad(f"must be a date YYYY-MM-DD, got `{v}`")
-        return {"__date__": v}  # handled by the caller
+        try:
+            return {"__date__": parse_date(v)}  # handled by the caller
+        except ValueError as exc:
+            bad(bilingual(str(exc)))
     if spec.type == "bool":
         v = YES_NO.get(v, v) if isinstance(v, str) else v
         if not isinstance(v, bool):
-            bad(f"must be true or false (是 / 否), got `{v}`")
+            bad(Msg(f"must be true or false (是 / 否), got `{shown(v)}`", f"须为 true 或 false（是 / 否），得到 `{shown(v)}`"))
         return {name: Fraction(int(v))}
     if spec.type == "enum":
         v = choice_of(spec, v)
-        if v not in spec.choices:
-            bad(f"`{v}` is not a valid choice; choose one of: {', '.join(spec.choices)}")
+        if not isinstance(v, str) or v not in spec.choices:
+            bad(Msg(f"`{shown(v)}` is not a valid choice; choose one of: {', '.join(spec.choices)}",
+                    f"`{shown(v)}` 不是有效选项；可选：{', '.join(spec.choices)}"))
         return {name: Fraction(spec.choices.index(v))}
     if spec.type == "money_list":
         if not isinstance(v, list) or len(v) != spec.length:
-            bad(f"must be a list of {spec.length} amounts (oldest first), got `{v}`")
+            bad(Msg(f"must be a list of {spec.length} amounts (oldest first), got `{shown(v)}`",
+                    f"须为 {spec.length} 个金额的列表（由早到晚）（得到 `{shown(v)}`）"))
         out = {}
         for n, item in zip(spec.numeric_names, v):
             out.update(_number(spec, item, (file, pos, n), bad))
@@ -261,16 +268,18 @@ def _number(spec: FactSpec, v, where, bad) -> dict[str, Fraction]:
     name = where[2]
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         unit = f" ({spec.unit['en']})" if spec.unit else ""
-        bad(f"must be a number{unit}, got `{v}`")
-    if isinstance(v, float) and not math.isfinite(v):
-        bad(f"must be a finite number, got `{v}`")
-    x = Fraction(str(v))
+        unit_zh = f"（{spec.unit['zh']}）" if spec.unit else ""
+        bad(Msg(f"must be a number{unit}, got `{shown(v)}`", f"须为数值{unit_zh}（得到 `{shown(v)}`）"))
+    try:
+        x = number(v)
+    except ValueError as exc:
+        bad(bilingual(str(exc)))
     if spec.type == "int" and x.denominator != 1:
-        bad(f"must be a whole number, got `{v}`")
+        bad(Msg(f"must be a whole number, got `{v}`", f"须为整数（得到 `{v}`）"))
     if spec.minimum is not None and x < spec.minimum:
-        bad(f"must be at least {fmt_num(spec.minimum)}, got `{v}`")
+        bad(Msg(f"must be at least {fmt_num(spec.minimum)}, got `{v}`", f"不能小于 {fmt_num(spec.minimum)}（得到 `{v}`）"))
     if spec.maximum is not None and x > spec.maximum:
-        bad(f"must be at most {fmt_num(spec.maximum)}, got `{v}`")
+        bad(Msg(f"must be at most {fmt_num(spec.maximum)}, got `{v}`", f"不能大于 {fmt_num(spec.maximum)}（得到 `{v}`）"))
     return {name: x}
 
 
@@ -286,26 +295,27 @@ def read_profile(path: str | Path):
         import sys
         return read_yaml(Path("<stdin>"), text=sys.stdin.read()), "<stdin>"
     path = Path(path)
-    if not path.exists():
-        raise InputError("no such file", file=str(path))
-    return read_yaml(path), str(path)
+    return read_yaml(path), str(path)  # a missing, unreadable, special or oversized file is an InputError
 
 
 def facts_from_dict(data, policy: Policy, date: dt.date | None = None, file: str = "<profile>") -> Facts:
     vocab = policy.vocabulary
     if data is None or data == {}:
-        raise InputError("the profile is empty; it needs `application`, `applicant` and `employer` sections "
-                         "(see examples/ and docs/profile.md)", file=file)
+        raise InputError(Msg("the profile is empty; it needs `application`, `applicant` and `employer` sections "
+                             "(see examples/ and docs/profile.md)",
+                             "档案为空；需要 `application`、`applicant` 和 `employer` 三部分（见 examples/ 与 docs/profile.md）"),
+                         file=file)
     if not isinstance(data, dict):
-        raise InputError("a profile is a mapping with `application`, `applicant` and `employer` sections", file=file)
+        raise InputError(Msg("a profile is a mapping with `application`, `applicant` and `employer` sections",
+                             "档案是包含 `application`、`applicant` 和 `employer` 三部分的映射"), file=file)
     ident = {}
     for key in ("id", "name"):  # optional: who the profile is, carried to every output, ignored by the rules
         if key in data:
             v = data[key]
             if isinstance(v, dict | list):
                 pos = key_pos(data, key)
-                raise InputError("must be a single value (text or a number)", file=file, line=pos[0], col=pos[1],
-                                 field=key)
+                raise InputError(Msg("must be a single value (text or a number)", "须为单个值（文本或数字）"),
+                                 file=file, line=pos[0], col=pos[1], field=key)
             ident[key] = v if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
     if ident and isinstance(data, CommentedMap):  # freshly parsed: drop in place, keeping the positions
         for key in ident:
@@ -356,7 +366,8 @@ def facts_from_dict(data, policy: Policy, date: dt.date | None = None, file: str
     if birth is not None:
         if birth > day:
             pos = spans.get("applicant.birth_date", (None, None))
-            raise InputError(f"the birth date {birth} is after the application date {day}", file=file,
+            raise InputError(Msg(f"the birth date {birth} is after the application date {day}",
+                                 f"出生日期 {birth} 晚于申请日期 {day}"), file=file,
                              line=pos[0], col=pos[1], field="applicant.birth_date")
         _derive_age(facts, policy.params, birth, vocab)
     _check_constraints(facts, policy)
@@ -389,10 +400,13 @@ def _check_constraints(facts: Facts, policy: Policy) -> None:
     for c in policy.vocabulary.constraints:
         if c.validate and evaluate(c.when, facts.values) is False:
             names = sorted(facts_of(c.when))
-            stated = [n for n in names if n in facts.spans] or names
+            # name what the user wrote: a derived fact (age) by the facts it is derived from (birth date)
+            written = [w for n in names for w in (DERIVED_FROM.get(n, ()) or (n,))]
+            stated = [n for n in written if n in facts.spans] or written
             pos = facts.spans.get(stated[0], (None, None))
             shown = ", ".join(f"{n.split('.')[-1]}={_show(facts, n)}" for n in names if n in facts.values)
-            raise InputError(f"impossible profile: {c.message['en']} ({shown})", file=facts.file,
+            raise InputError(Msg(f"impossible profile: {c.message['en']} ({shown})",
+                                 f"档案不可能成立：{c.message['zh']}（{shown}）"), file=facts.file,
                              line=pos[0], col=pos[1], field=stated[0])
         if not c.validate and evaluate(c.when, facts.values) is False:
             # facts that contradict each other: a warning naming both (all) fields, with their values

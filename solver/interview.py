@@ -89,10 +89,11 @@ def parse_answer(policy: Policy, name: str, text: str):
                 return spec.choices[int(s) - 1]
             bad(f"`{s}` is not a valid choice; choose one of: {', '.join(spec.choices)}")
         case "date":
+            from policy.reader import parse_date  # the one date reader
             try:
-                return dt.date.fromisoformat(s)
-            except ValueError:
-                bad(f"must be a date YYYY-MM-DD, got `{s}`")
+                return parse_date(s)
+            except ValueError as exc:
+                bad(str(exc))
         case "money_list":
             parts = [p for p in s.replace("，", ",").replace(" ", ",").split(",") if p]
             try:
