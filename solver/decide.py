@@ -17,7 +17,7 @@ from policy.i18n import Msg, cat, choice, word
 from policy.load import Policy
 from policy.model import DERIVED_FROM, Clause, Jurisdiction, Pathway
 from solver.backends.registry import Status, backend
-from solver.exact import refine_program
+from solver.exact import Exact, refine_program
 from solver.facts import Facts, display, wage_for, with_unit
 from solver.program import Program, compile_program
 
@@ -297,18 +297,22 @@ def verdict(policy: Policy, jid: str, facts: Facts, lenient: bool = False) -> Ve
     return Verdict(status, [p for p, e in prog.pathway.items() if st[id(e)] is True])
 
 
-def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backend_name: str = "datalog") -> Decision:
+def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backend_name: str = "datalog",
+           exact: bool = True) -> Decision:
+    """The decision with its proof. ``exact=False`` keeps the backend's Kleene truths (no refinement):
+    what the backends are compared on node by node; answers to users are always exact."""
     j, warning = policy.version(jid, facts.date)
     facts = facts_for(policy, facts, j.id)
     run = backend(backend_name)
     strict = compile_program(j, facts.wage, False)
     # Kleene truths by the backend, then exact ones: decided when every completion agrees (solver.exact)
-    ex_strict = refine_program(policy, strict, facts, run(strict, facts), backend_name)
+    refine = refine_program if exact else (lambda _p, _g, _f, kleene, _b: Exact(dict(kleene)))
+    ex_strict = refine(policy, strict, facts, run(strict, facts), backend_name)
     st_strict = ex_strict.status
     prog, st, ex = (strict, st_strict, ex_strict)
     if lenient:
         prog = compile_program(j, facts.wage, True)
-        ex = refine_program(policy, prog, facts, run(prog, facts), backend_name)
+        ex = refine(policy, prog, facts, run(prog, facts), backend_name)
         st = ex.status
     truth = st[id(prog.root)]
     status = {True: "eligible", False: "ineligible", None: "undetermined"}[truth]

@@ -252,11 +252,16 @@ def decide_table(policy: Policy, apps: Applicants, district: str | None = None, 
         rows = run_duckdb(con, q, sub).to_pylist()
         versions = policy.jurisdictions[jid]
         outs = [_outcome(policy, versions[r.get("version") or 0], q, r, apps, lang) for r in rows]
-        again = [o.row for o in outs if (o.status == "undetermined" and refine) or (missing and o.status != "eligible")]
+        vague = {r[ROW] for r in rows if any(v == "unknown" for k, v in r.items() if k.startswith("pathway:"))}
+        for o in outs:  # a Kleene-unknown pathway may be exactly satisfied or failed: decided again too
+            if o.row in vague and o.status != "undetermined":
+                o.decided_by = "vague"
+        again = [o.row for o in outs if ((o.status == "undetermined" or o.decided_by == "vague") and refine)
+                 or (missing and o.status != "eligible")]
         raw = {r[ROW]: r for r in sub.filter(pc.is_in(sub.column(ROW), value_set=pa.array(again, pa.int64())))
                .to_pylist()} if again else {}
         for o in outs:
-            if o.status == "undetermined" and refine:
+            if (o.status == "undetermined" or o.decided_by == "vague") and refine:
                 o = _refine(policy, jid, raw[o.row], o, date, lenient, lang)
             if missing and o.status != "eligible":
                 o.fix = _fix(policy, jid, raw[o.row], date, lenient, lang)
@@ -350,7 +355,8 @@ def _refine(policy, jid, r, o: Outcome, date, lenient, lang) -> Outcome:
     facts = facts_from_dict(_profile(policy, r), policy, date=date)
     d = decide(policy, jid, facts, lenient=lenient)
     if d.status == o.status:
-        o.unknown = list(d.unknown) or o.unknown
+        o.unknown = list(d.unknown) if d.status == "undetermined" else []
+        o.pathways = [p.pathway.id for p in d.pathways if p.status == "satisfied"]
         o.decided_by = "sql+decide"
         return o
     reasons = []
