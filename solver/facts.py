@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
 import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -199,13 +200,13 @@ def _convert(spec: FactSpec, v, where) -> dict[str, Fraction]:
             try:
                 v = dt.date.fromisoformat(v)
             except ValueError:
-                bad(f"must be a date YYYY-MM-DD, got `{v}`")
+                bad(f"must be a date YYYY-MM-DD, got `{_lit(v)}`")
         if not isinstance(v, dt.date):
-            bad(f"must be a date YYYY-MM-DD, got `{v}`")
+            bad(f"must be a date YYYY-MM-DD, got `{_lit(v)}`")
         return {"__date__": v}  # handled by the caller
     if spec.type == "bool":
         if not isinstance(v, bool):
-            bad(f"must be true or false, got `{v}`")
+            bad(f"must be true or false, got `{_lit(v)}`")
         return {name: Fraction(int(v))}
     if spec.type == "enum":
         if v not in spec.choices:
@@ -213,7 +214,7 @@ def _convert(spec: FactSpec, v, where) -> dict[str, Fraction]:
         return {name: Fraction(spec.choices.index(v))}
     if spec.type == "money_list":
         if not isinstance(v, list) or len(v) != spec.length:
-            bad(f"must be a list of {spec.length} amounts (oldest first), got `{v}`")
+            bad(f"must be a list of {spec.length} amounts (oldest first), got `{_lit(v)}`")
         out = {}
         for n, item in zip(spec.numeric_names, v):
             out.update(_number(spec, item, (file, pos, n), bad))
@@ -221,20 +222,31 @@ def _convert(spec: FactSpec, v, where) -> dict[str, Fraction]:
     return _number(spec, v, where, bad)
 
 
+def _lit(v) -> str:
+    """A value as the profile wrote it (JSON/YAML spelling): ``true``, not Python's ``True``."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "null"
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return str(v)
+
+
 def _number(spec: FactSpec, v, where, bad) -> dict[str, Fraction]:
     name = where[2]
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         unit = f" ({spec.unit['en']})" if spec.unit else ""
-        bad(f"must be a number{unit}, got `{v}`")
+        bad(f"must be a number{unit}, got `{_lit(v)}`")
     if isinstance(v, float) and not math.isfinite(v):
-        bad(f"must be a finite number, got `{v}`")
+        bad(f"must be a finite number, got `{_lit(v)}`")
     x = Fraction(str(v))
     if spec.type == "int" and x.denominator != 1:
-        bad(f"must be a whole number, got `{v}`")
+        bad(f"must be a whole number, got `{_lit(v)}`")
     if spec.minimum is not None and x < spec.minimum:
-        bad(f"must be at least {fmt_num(spec.minimum)}, got `{v}`")
+        bad(f"must be at least {fmt_num(spec.minimum)}, got `{_lit(v)}`")
     if spec.maximum is not None and x > spec.maximum:
-        bad(f"must be at most {fmt_num(spec.maximum)}, got `{v}`")
+        bad(f"must be at most {fmt_num(spec.maximum)}, got `{_lit(v)}`")
     return {name: x}
 
 
