@@ -193,3 +193,18 @@ def test_openapi_and_offline_pages(client):
         html = client.get(page).text
         assert "<script" in html and "http://" not in html and "https://" not in html  # nothing from outside
     assert client.get("/nowhere").status_code == 404
+
+
+@pytest.mark.parametrize("lang,item", [("zh", "近三年每年应税收入（由远及近）第1年（共3年，最早）"),
+                                       ("en", "taxable income in each of the last 3 years (oldest first), year 1 of 3 (oldest)")])
+def test_list_items_are_labelled_in_words(client, lang, item):
+    d = client.post(f"/api/check?lang={lang}&district=xicheng", json=example("changping_rejected_income")).json()
+    labels = [lf["label"] for c in d["clauses"] for lf in c["leaves"]]
+    assert item in labels and not any("[" in x for x in labels), labels
+
+
+@pytest.mark.parametrize("lang,yes,no", [("en", "yes", "no"), ("zh", "是", "否")])
+def test_fix_text_says_yes_no_as_the_form_does(client, lang, yes, no):
+    d = client.post(f"/api/explain?lang={lang}", json=example("beijing_rejected_residence")).json()
+    assert f"{no} → {yes}" in d["missing_text"], d["missing_text"]
+    assert "true" not in d["missing_text"] and "false" not in d["missing_text"]
