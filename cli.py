@@ -89,6 +89,62 @@ def _batch(p: argparse.ArgumentParser) -> None:
     p.add_argument("--district", help="a jurisdiction id or `all`; default: each employer's registered district")
     p.add_argument("--date", type=_date, help="application date for every profile")
     p.add_argument("--lenient", action="store_true", help="treat 原则上 (in principle) clauses as waived")
+    p.add_argument("--output", help="write one row per applicant × district to this file (.csv, .xlsx, .parquet, "
+                                    ".jsonl, by the extension); tables (.csv, .xlsx, .parquet, .jsonl) are read too")
+    p.add_argument("--columns", metavar="MAP.yaml", help="map other column headers to fact paths (or id, name, ignore)")
+    p.add_argument("--missing", action="store_true", help="add each ineligible row's cheapest fix (slower)")
+
+
+def _batch_call(a, app):
+    from solver.population_app import is_table_batch
+    if is_table_batch(a.profiles, a.output, a.columns, a.missing):
+        return app.batch_table(a.profiles, a.district, a.date, a.lenient, a.output, a.columns, a.missing, a.lang)
+    return app.batch(a.profiles, a.district, a.date, a.lenient)
+
+
+def _table(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="a table of applicants: .csv, .xlsx, .parquet or .jsonl")
+    p.add_argument("--district", default=ALL, help="a jurisdiction id or `all` (default); each applicant is "
+                                                   "decided as if the employer were in that district")
+    p.add_argument("--lenient", action="store_true", help="treat 原则上 (in principle) clauses as waived")
+    p.add_argument("--columns", metavar="MAP.yaml", help="map other column headers to fact paths")
+
+
+def _population(p: argparse.ArgumentParser) -> None:
+    _table(p)
+    p.add_argument("--date", type=_date, help="application date for every row (default: each row's own)")
+
+
+def _reform(p: argparse.ArgumentParser) -> None:
+    _table(p)
+    p.add_argument("--date", type=_date, help="the baseline date (with --vs), or every row's date")
+    p.add_argument("--vs", type=_date, help="the date to compare the baseline date with")
+    p.add_argument("--output", help="write the flipped rows to this file (.csv, .xlsx, .parquet, .jsonl)")
+    p.add_argument("--sample", type=int, default=3, help="sample rows shown per district and direction")
+
+
+def _reform_call(a, app):
+    from solver.app import App
+    base = App(None) if a.rules else app  # --rules is the modified rule set; the baseline is the shipped one
+    return base.reform(a.file, app, a.district, a.date, a.vs, lenient=a.lenient, columns=a.columns, output=a.output,
+                       sample=a.sample, lang=a.lang)
+
+
+def _synth(p: argparse.ArgumentParser) -> None:
+    p.add_argument("n", type=int, help="number of applicants")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--output", required=True, help="the file to write (.csv, .xlsx, .parquet, .jsonl)")
+
+
+def _sql(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--district", required=True, help="a jurisdiction id")
+    p.add_argument("--dialect", choices=("duckdb", "spark", "trino", "postgres"), default="duckdb")
+    p.add_argument("--table", default="applicants", help="the applicant table's name (default: applicants)")
+    p.add_argument("--date", type=_date, help="one application date for every row (default: each row's own)")
+    p.add_argument("--lenient", action="store_true", help="treat 原则上 (in principle) clauses as waived")
+    p.add_argument("--detail", choices=("status", "clauses", "leaves"), default="clauses",
+                   help="status and pathways; and every clause (default); and every comparison")
+    p.add_argument("--key", action="append", default=[], help="a column carried through (e.g. id); repeatable")
 
 
 def _materials(p: argparse.ArgumentParser) -> None:
@@ -180,7 +236,7 @@ COMMANDS: dict[str, Command] = {
                          lambda a, app: app.deadlines(a.profile, a.district, a.expiry, a.left_employer, a.ics)),
     "batch": Command("check many profiles at once (files or directories): one row per profile and jurisdiction; "
                      "exit 2 if any profile is bad (the others are still checked)", _batch,
-                     lambda a, app: app.batch(a.profiles, a.district, a.date, a.lenient), ("text", "json", "csv")),
+                     _batch_call, ("text", "json", "csv")),
     "report": Command("one standalone HTML report: the rules compared, income thresholds over time, pathways, "
                       "conflicts (and a population with --population)", _report,
                       lambda a, app: app.report(a.districts, a.date, a.population, a.output, a.lang)),
@@ -198,6 +254,18 @@ COMMANDS: dict[str, Command] = {
                          lambda a, app: _frontends().interview(a, app)),
     "serve": Command("the HTTP service (JSON API, OpenAPI) and the caseworker page at /",
                      lambda p: _frontends().serve_arguments(p), lambda a, app: _frontends().serve(a, app)),
+    "population": Command("a table of applicants decided in every district: counts by status, by pathway, and "
+                          "who is eligible in one district and not another", _population,
+                          lambda a, app: app.population(a.file, a.district, a.date, a.lenient, a.columns),
+                          ("text", "json", "markdown")),
+    "reform": Command("who gains and who loses eligibility under modified rules (--rules DIR) or between the "
+                      "rules and wages in force on two dates (--date D1 --vs D2)", _reform, _reform_call,
+                      ("text", "json", "markdown")),
+    "synth": Command("a SYNTHETIC population drawn from the vocabulary (demos, tests, benchmarks)", _synth,
+                     lambda a, app: app.synth(a.n, a.seed, a.output)),
+    "sql": Command("print the compiled SQL query of a jurisdiction, for a warehouse or a cluster", _sql,
+                   lambda a, app: app.sql(a.district, a.dialect, table=a.table, keys=tuple(a.key), date=a.date,
+                                          lenient=a.lenient, detail=a.detail)),
 }
 TWO_RULES = ("diff",)  # commands that take --rules twice (an old and a new version)
 

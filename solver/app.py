@@ -202,6 +202,38 @@ class App:
                 rows.append(flat_row(str(f), decide(self.policy, j, facts, lenient=lenient)))
         return BatchResult(rows, errors, len(files))
 
+    # --- populations (solver.population_app: the SQL backend over tables) ----------------------------
+
+    def batch_table(self, profiles: list[str | Path], district: str | None = None, date: dt.date | None = None,
+                    lenient: bool = False, output: str | None = None, columns: str | None = None,
+                    missing: bool = False, lang: str = "en"):
+        """A table of applicants (CSV, XLSX, Parquet, JSON Lines, or profiles): one row per applicant and
+        district with status, pathways and reasons; written to ``output`` if given."""
+        from solver import population_app
+        return population_app.batch_table(self, profiles, district, date, lenient, output, columns, missing, lang)
+
+    def population(self, file: str, district: str = ALL, date: dt.date | None = None, lenient: bool = False,
+                   columns: str | None = None):
+        """Counts by district and status, by pathway, and the flip matrix of a table of applicants."""
+        from solver import population_app
+        return population_app.population(self, file, district, date, lenient, columns)
+
+    def reform(self, file: str, modified: App | None = None, district: str = ALL, date: dt.date | None = None,
+               vs: dt.date | None = None, **kw):
+        """Who gains and who loses: these rules vs ``modified``'s, or on ``date`` vs ``vs``."""
+        from solver import population_app
+        return population_app.reform(self, modified or self, file, district, date, vs, **kw)
+
+    def synth(self, n: int, seed: int = 0, output: str | None = None):
+        """A SYNTHETIC population of ``n`` applicants written to ``output``."""
+        from solver import population_app
+        return population_app.synth(self, n, seed, output)
+
+    def sql(self, district: str, dialect: str = "duckdb", **kw):
+        """The compiled SQL query of a jurisdiction, for a warehouse or a cluster."""
+        from solver import population_app
+        return population_app.sql(self, district, dialect, **kw)
+
     # --- analyses --------------------------------------------------------------------------------
 
     def missing(self, profile: Profile, district: str | None = None, date: dt.date | None = None,
