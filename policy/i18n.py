@@ -98,7 +98,10 @@ def fact_label(spec, name: str, lang: str) -> str:
     lab = spec.label.get(lang, spec.label["en"])
     if "[" not in name:
         return lab
-    i, n = int(name.split("[", 1)[1].rstrip("]")), spec.length
+    idx, n = name.split("[", 1)[1].rstrip("]"), getattr(spec, "length", None)
+    if not idx.isdigit() or not n:  # a monthly series' ``[next]`` and the like: as written
+        return f"{lab}[{idx}]"
+    i = int(idx)
     if lang == "zh":
         end = "，最早" if i == 0 else "，最近" if i == n - 1 else ""
         return f"{lab}第{i + 1}年（共{n}年{end}）"
