@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,10 +24,25 @@ ENV.pop("WRP_DEBUG", None)
 BLOCK = re.compile(r"(<!-- keep: ([^>]*?) -->\n)?```console\n(.*?)```", re.S)
 
 
-def run(cmd: str) -> list[str]:
-    r = subprocess.run(["bash", "-c", "{ " + cmd + "\n} 2>&1"], cwd=ROOT, env=ENV, capture_output=True, text=True)
+def workdir() -> Path:
+    """A scratch directory that looks like the repository (a symlink per top-level entry): commands
+    run there, so a file they write (`wrp report -o report.html`) lands in it, not in the checkout."""
+    d = Path(tempfile.mkdtemp(prefix="wrp-docs-"))
+    for entry in ROOT.iterdir():
+        if entry.name not in (".git", ".venv"):
+            (d / entry.name).symlink_to(entry)
+    return d
+
+
+def trim(line: str) -> str:
+    """Trailing blanks dropped (console padding), except a Markdown line break (two spaces after text)."""
+    return line if re.search(r"\S  $", line) else line.rstrip()
+
+
+def run(cmd: str, cwd: Path = ROOT) -> list[str]:
+    r = subprocess.run(["bash", "-c", "{ " + cmd + "\n} 2>&1"], cwd=cwd, env=ENV, capture_output=True, text=True)
     out = r.stdout.rstrip("\n")
-    return [line.rstrip() for line in out.split("\n")] if out else []
+    return [trim(line) for line in out.split("\n")] if out else []
 
 
 def keep(lines: list[str], spec: str) -> list[str]:
@@ -49,7 +66,7 @@ def keep(lines: list[str], spec: str) -> list[str]:
     return out
 
 
-def refresh(path: str, skip: list[str]) -> tuple[str, int]:
+def refresh(path: str, skip: list[str], cwd: Path = ROOT) -> tuple[str, int]:
     text = Path(path).read_text(encoding="utf-8")
     changed = 0
 
@@ -61,13 +78,14 @@ def refresh(path: str, skip: list[str]) -> tuple[str, int]:
         cmds = re.findall(r"^\$ (.*)$", body, re.M)
         new: list[str] = []
         for c in cmds:
-            out = run(c)
+            out = run(c, cwd)
             new += ["$ " + c, *(keep(out, spec) if spec else out)]
         block = "```console\n" + "\n".join(new) + "\n```"
-        if block != "```console\n" + body + "```":
+        if [trim(x) for x in new] != [trim(x) for x in body.rstrip("\n").split("\n")]:
             changed += 1
             print(f"{path}: changed: $ {cmds[0][:100] if cmds else '?'}")
-        return (m.group(1) or "") + block
+            return (m.group(1) or "") + block
+        return m.group(0)
 
     return BLOCK.sub(repl, text), changed
 
@@ -76,13 +94,21 @@ def main(argv: list[str]) -> int:
     check = "--check" in argv
     skip = [a[7:] for a in argv if a.startswith("--skip=")]
     bad = 0
-    for path in (a for a in argv if not a.startswith("--")):
-        new_text, changed = refresh(path, skip)
-        bad += changed
-        if changed and not check:
-            Path(path).write_text(new_text, encoding="utf-8")
+    cwd = workdir()
+    try:
+        for path in (a for a in argv if not a.startswith("--")):
+            bad += _one(path, skip, cwd, check)
+    finally:
+        shutil.rmtree(cwd, ignore_errors=True)
     print(f"differences: {bad}" if bad else "all blocks current")
     return 1 if (check and bad) else 0
+
+
+def _one(path: str, skip: list[str], cwd: Path, check: bool) -> int:
+    new_text, changed = refresh(path, skip, cwd)
+    if changed and not check:
+        Path(path).write_text(new_text, encoding="utf-8")
+    return changed
 
 
 if __name__ == "__main__":

@@ -43,7 +43,12 @@ def shown(value, limit: int = MAX_SHOWN) -> str:
         >>> shown("x" * 500)[-20:]
         'xx… (500 characters)'
     """
-    text = value if isinstance(value, str) else repr(value) if not isinstance(value, (int, float)) else str(value)
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        # as the profile wrote it (JSON/YAML spelling): true, null, [1, true] — not Python's True, None
+        import json
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    else:
+        text = value if isinstance(value, str) else repr(value) if not isinstance(value, (int, float)) else str(value)
     if len(text) > limit:
         text = text[:limit] + f"… ({len(text)} characters)"
     return escape(text)

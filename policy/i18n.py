@@ -41,7 +41,7 @@ STATUS_ZH = {"eligible": "符合条件", "ineligible": "不符合条件", "undet
 # is composed in both languages where it arises (``word``, ``choice``, ``cat``), never translated
 # afterwards, so what a user reads does not depend on what was loaded before.
 WORDS = {
-    "unknown": "未知", "true": "是", "false": "否",
+    "unknown": "未知", "true": "是", "false": "否", "yes": "是", "no": "否",
     "monthly average wage": "年度本市全口径城镇单位就业人员月平均工资",
     "annual average wage": "年度本市全口径城镇单位就业人员年平均工资",
     "(12 × monthly)": "（月平均工资 × 12）", "rounded to whole 元": "四舍五入到元",
@@ -90,3 +90,20 @@ def _choice_words(vocab) -> dict[str, str]:
 def status_text(status: str, lang: str) -> str:
     """A verdict (eligible / ineligible / undetermined) in ``lang``."""
     return STATUS_ZH.get(status, status) if lang == "zh" else status
+
+
+def fact_label(spec, name: str, lang: str) -> str:
+    """The label of a fact, or of one item of a list fact (``x[0]``) in words: "…, year 1 of 3
+    (oldest)" / "…第1年（共3年，最早）" (the list facts are yearly amounts, oldest first), never ``[0]``."""
+    lab = spec.label.get(lang, spec.label["en"])
+    if "[" not in name:
+        return lab
+    idx, n = name.split("[", 1)[1].rstrip("]"), getattr(spec, "length", None)
+    if not idx.isdigit() or not n:  # a monthly series' ``[next]`` and the like: as written
+        return f"{lab}[{idx}]"
+    i = int(idx)
+    if lang == "zh":
+        end = "，最早" if i == 0 else "，最近" if i == n - 1 else ""
+        return f"{lab}第{i + 1}年（共{n}年{end}）"
+    end = " (oldest)" if i == 0 else " (latest)" if i == n - 1 else ""
+    return f"{lab}, year {i + 1} of {n}{end}"

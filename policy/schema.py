@@ -363,7 +363,9 @@ def to_json_value(data):
 def schema_errors(name: str, data) -> list[tuple[str, str]]:
     """``(JSON pointer, message)`` for each place ``data`` breaks the shipped schema ``name``."""
     from jsonschema import Draft202012Validator
-    v = Draft202012Validator(shipped(name))
+    # "format": "date" is only an annotation unless a format checker is given: with it, 1990-02-30
+    # (which the pattern lets through) is refused, as the loader refuses it
+    v = Draft202012Validator(shipped(name), format_checker=Draft202012Validator.FORMAT_CHECKER)
     out = []
     for e in v.iter_errors(to_json_value(data)):
         path = [str(p) for p in e.absolute_path]

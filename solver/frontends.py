@@ -73,5 +73,26 @@ def serve(args, app) -> Done:
     from solver.service import create_app
     if not 0 < args.port < 65536:
         raise InputError(f"`{args.port}` is not a port (1-65535)", field="--port")
-    uvicorn.run(create_app(app), host=args.host, port=args.port, log_level="warning")
+    sock = listening_socket(args.host, args.port)
+    server = uvicorn.Server(uvicorn.Config(create_app(app), host=args.host, port=args.port, log_level="warning"))
+    server.run(sockets=[sock])
     return Done()
+
+
+def listening_socket(host: str, port: int):
+    """The socket ``wrp serve`` listens on, bound here so that a port in use (or an unknown host) is one
+    clear ``wrp: error`` line and exit 2, not uvicorn's log line and exit 3."""
+    import socket
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                          flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError) as e:
+        raise InputError(f"cannot resolve host `{host}` ({e})", field="--host") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+    try:
+        sock.bind(addr)
+    except OSError as e:
+        sock.close()
+        raise InputError(f"cannot listen on {host}:{port}: {e.strerror or e}", field="--port") from None
+    return sock

@@ -144,13 +144,14 @@ def _status_line(policy: Policy, facts: Facts, lenient: bool, lang: str) -> str:
     from solver.program import compile_program
     parts = []
     for jid in policy.ids():
-        prog = compile_program(policy.version(jid, facts.date)[0], facts.wage, lenient)
+        j = policy.version(jid, facts.date)[0]
+        prog = compile_program(j, facts.wage, lenient)
         st = {True: "eligible", False: "ineligible", None: "undetermined"}[evaluate(prog.root, facts.values)]
         if st == "undetermined":  # exact: decided when every completion of the unknown facts agrees
             from solver.decide import decide
             st = decide(policy, jid, facts, lenient=lenient).status
-        parts.append(f"{jid} {status_text(st, lang)}")
-    return f"{_w('status', lang)}: " + ", ".join(parts)
+        parts.append(f"{j.name.get(lang, jid)} {status_text(st, lang)}")
+    return f"{_w('status', lang)}：" + "，".join(parts) if lang == "zh" else f"{_w('status', lang)}: " + ", ".join(parts)
 
 
 def interview(policy: Policy, path: Path, output: Path | None, console: Console, lang: str = "en",

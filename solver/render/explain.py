@@ -124,9 +124,8 @@ def _decision_json(d: Decision) -> dict:
 
 
 def _label(policy: Policy, fact: str, lang: str) -> str:
-    spec = policy.vocabulary.spec(fact)
-    suffix = fact[len(spec.name):]  # [0] for list items
-    return spec.label[lang] + suffix
+    from policy.i18n import fact_label
+    return fact_label(policy.vocabulary.spec(fact), fact, lang)
 
 
 def _leaf_text(policy: Policy, lf: Leaf, lang: str) -> Text:

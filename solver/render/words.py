@@ -40,9 +40,8 @@ def describe(policy: Policy, e: Expr, lang: str = "en") -> str:
     vocab = policy.vocabulary
 
     def label(f: str) -> str:
-        spec = vocab.spec(f)
-        lab = spec.label.get(lang, spec.label["en"])
-        return lab + (f"[{f.split('[')[1]}" if "[" in f else "")
+        from policy.i18n import fact_label
+        return fact_label(vocab.spec(f), f, lang)
 
     def go(x: Expr, top: bool = False) -> str:
         match x:

@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from policy.errors import InputError
+from policy.yamlio import read_yaml
 from solver.render.json import Encoder
 from solver.service import engine
 
@@ -114,9 +115,23 @@ async def read_body(request: Request, limit: int) -> bytes:
 async def body_text(request: Request) -> str:
     raw = await read_body(request, MAX_BODY)
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("the request body is not UTF-8 text", file=engine.PROFILE_NAME) from None
+    if "json" in request.headers.get("content-type", "").lower() and text.strip():
+        # a JSON body is parsed as YAML (a superset) later: its syntax errors are named as JSON here
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as e:
+            raise InputError(f"invalid JSON: {e.msg}", file=engine.PROFILE_NAME, line=e.lineno, col=e.colno) from None
+        try:  # what JSON allows but a profile does not (a duplicate key), named as JSON too
+            read_yaml(engine.PROFILE_NAME, text)
+        except InputError as e:
+            if e.message.startswith("invalid YAML: "):
+                raise InputError("invalid JSON: " + e.message.removeprefix("invalid YAML: "), file=e.file,
+                                 line=e.line, col=e.col) from None
+            raise
+    return text
 
 
 def create_app(app=None, timeout: float | None = None, workers: int | None = None) -> FastAPI:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from policy.errors import InputError
-from policy.i18n import say, status_text
+from policy.i18n import fact_label, say, status_text
 from solver.app import Z3_LOCK, App, ProfileText
 
 PROFILE_NAME = "profile.json"  # how errors name the request body
@@ -35,8 +35,7 @@ def _decision(app: App, d, lang: str) -> dict:
         for lf, leaf in zip(c["leaves"], cr.all_leaves, strict=True):
             lf["actual_shown"] = say(leaf.actual, lang)
             lf["required_shown"] = say(leaf.required, lang)
-            lf["label"] = ", ".join(policy.vocabulary.spec(n).label[lang] + n[len(policy.vocabulary.spec(n).name):]
-                                    for n in leaf.facts)
+            lf["label"] = ", ".join(fact_label(policy.vocabulary.spec(n), n, lang) for n in leaf.facts)
     for p in out["pathways"]:
         p["title_text"] = p["title"][lang] if isinstance(p.get("title"), dict) else p.get("title")
     out["warnings_text"] = [say(w, lang) for w in d.warnings]

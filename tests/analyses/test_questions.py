@@ -183,3 +183,16 @@ def test_interview_bad_answer_names_the_field_not_the_profile_file(tmp_path):
     bad = [line for line in r.stdout.splitlines() if line.startswith("not valid")]
     assert bad[0] == "not valid: `applicant.social_insurance_months`: must be at least 0, got `-3`"
     assert bad[1].endswith("got `[bold]x`")  # the user's text shown as typed, not read as markup
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_interview_status_line_names_jurisdictions_in_the_language(lang):
+    from solver.interview import _status_line
+    policy = load_policy()
+    facts = load_procedure_profile(PARTIAL, policy)
+    line = _status_line(policy, facts, False, lang)
+    for jid in policy.ids():
+        name = policy.version(jid, facts.date)[0].name[lang]
+        assert f"{name} " in line
+        if name != jid:
+            assert f"{jid} " not in line, line

@@ -122,6 +122,10 @@ def test_caseworker_page(server, browser, tmp_path):
     assert "14,111" in browser.find_element("id", "fix").text
     rows = browser.find_elements("css selector", "#districts tr[data-district]")
     assert [r.get_attribute("data-district") for r in rows] == load_policy().ids()
+    for r in rows:  # a pathway is listed only where the district is eligible (its own clauses may hold elsewhere)
+        status_cell, pathways_cell = r.find_elements("tag name", "td")[1:3]
+        if status_cell.text != "符合条件":
+            assert pathways_cell.text == "—", (r.get_attribute("data-district"), pathways_cell.text)
     browser.save_screenshot(str(tmp_path / "page_zh.png"))
 
     # English: labels and verdict change, the quote stays Chinese

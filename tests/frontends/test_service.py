@@ -93,6 +93,30 @@ def test_unreadable_body_is_400(client, body, fragment):
     assert r.status_code == 400 and fragment in r.json()["error"]
 
 
+@pytest.mark.parametrize("body,fragment", [
+    (b'{"applicant": {"sex": "male",}}', "profile.json:1:30: invalid JSON: Expecting property name"),
+    (b'{\n  "applicant": {\n    "sex": "male"\n  }', "profile.json:4:4: invalid JSON: Expecting ',' delimiter"),
+    (b'{"applicant": {"sex": "male", "sex": "female"}}', 'profile.json:1:31: invalid JSON: duplicate key "sex"')])
+def test_bad_json_body_is_named_json_with_line_and_column(client, body, fragment):
+    r = client.post("/api/check", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 400 and fragment in r.json()["error"], r.json()
+    assert "YAML" not in r.json()["error"]
+
+
+@pytest.mark.parametrize("key,value,shown", [("work_experience_years", True, "got `true`"),
+                                             ("months_with_employer", False, "got `false`"),
+                                             ("work_experience_years", None, None),
+                                             ("work_experience_years", [1, True], "got `[1, true]`")])
+def test_a_value_is_echoed_as_the_user_wrote_it(client, key, value, shown):
+    prof = example("changping_eligible")
+    prof["applicant"][key] = value
+    r = client.post("/api/check", json=prof)
+    if shown is None:  # null is "unknown", not an error
+        assert r.status_code == 200
+        return
+    assert r.status_code == 400 and shown in r.json()["error"] and "True" not in r.json()["error"], r.json()
+
+
 def test_request_size_is_bounded(client):
     r = client.post("/api/check", content=b" " * 300_000)
     assert r.status_code == 413 and "larger than" in r.json()["error"]
@@ -169,3 +193,18 @@ def test_openapi_and_offline_pages(client):
         html = client.get(page).text
         assert "<script" in html and "http://" not in html and "https://" not in html  # nothing from outside
     assert client.get("/nowhere").status_code == 404
+
+
+@pytest.mark.parametrize("lang,item", [("zh", "近三年每年应税收入（由远及近）第1年（共3年，最早）"),
+                                       ("en", "taxable income in each of the last 3 years (oldest first), year 1 of 3 (oldest)")])
+def test_list_items_are_labelled_in_words(client, lang, item):
+    d = client.post(f"/api/check?lang={lang}&district=xicheng", json=example("changping_rejected_income")).json()
+    labels = [lf["label"] for c in d["clauses"] for lf in c["leaves"]]
+    assert item in labels and not any("[" in x for x in labels), labels
+
+
+@pytest.mark.parametrize("lang,yes,no", [("en", "yes", "no"), ("zh", "是", "否")])
+def test_fix_text_says_yes_no_as_the_form_does(client, lang, yes, no):
+    d = client.post(f"/api/explain?lang={lang}", json=example("beijing_rejected_residence")).json()
+    assert f"{no} → {yes}" in d["missing_text"], d["missing_text"]
+    assert "true" not in d["missing_text"] and "false" not in d["missing_text"]

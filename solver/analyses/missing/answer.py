@@ -33,7 +33,7 @@ from fractions import Fraction
 from policy.caching import cache
 from policy.errors import InputError
 from policy.expr import SYMBOL, Cmp, Expr, all_of, evaluate
-from policy.i18n import Msg, cat, word
+from policy.i18n import Msg, cat, fact_label, word
 from policy.load import Policy
 from solver.analyses.common import reference_facts
 from solver.analyses.missing.epochs import epochs
@@ -199,7 +199,7 @@ def _suggestion(policy: Policy, jid: str, m: ChangeModel, model, lenient: bool,
         if f.kind == "assumed":
             if name in new:
                 assumed.append(FactChange(name, spec.label, "assumed", None, new[name], word("unknown"),
-                                          display(policy, name, new[name]), Fraction(0), unit=spec.unit,
+                                          _shown(policy, name, new[name]), Fraction(0), unit=spec.unit,
                                           choices=spec.choices if spec.type == "enum" else (),
                                           boolean=spec.type == "bool"))
             continue
@@ -211,14 +211,21 @@ def _suggestion(policy: Policy, jid: str, m: ChangeModel, model, lenient: bool,
             steps = m.int_of(model, f.steps)
             c = spec.change.cost * steps
             cost += c
-            changes.append(FactChange(name, spec.label, "effort", f.before, after, display(policy, name, f.before),
-                                      display(policy, name, after), c, thr, spec.unit,
+            changes.append(FactChange(name, {lg: fact_label(spec, name, lg) for lg in ("zh", "en")}, "effort", f.before,
+                                      after, _shown(policy, name, f.before), _shown(policy, name, after), c, thr, spec.unit,
                                       spec.choices if spec.type == "enum" else (), spec.type == "bool"))
         elif f.kind in ("time", "age") and thr:
             changes.append(FactChange(name, spec.label, "time", f.before, after, display(policy, name, f.before),
                                       display(policy, name, after), Fraction(0), thr, spec.unit,
                                       spec.choices if spec.type == "enum" else (), spec.type == "bool"))
     return Suggestion(cost, wait, day, changes, assumed, satisfied)
+
+
+def _shown(policy: Policy, name: str, value: Fraction) -> str:
+    """A changed value as the form asks for it: yes/no (是/否) for a yes/no fact, not true/false."""
+    if policy.vocabulary.spec(name).type == "bool":
+        return word("yes" if value else "no")
+    return display(policy, name, value)
 
 
 @cache(16, identity=(0,))
@@ -282,7 +289,7 @@ def _threshold(policy: Policy, exprs: list[Expr], name: str, before: dict, after
                 gap = abs(n.terms[0][0] * after[name] - n.rhs)
                 if best is None or gap < best[0]:
                     best = (gap, n)
-    if best is None:
+    if best is None or policy.vocabulary.spec(name).type == "bool":  # "no → yes" says it all
         return None
     n = best[1]
     return n.derivation or cat(f"{SYMBOL[n.op]} ", display(policy, name, n.rhs))

@@ -166,6 +166,7 @@ def smallest(m: ChangeModel, model: z3.ModelRef, pathway: str | None, blocks: li
     goal of its epoch is needed. One numeric fact moved (the usual case): its step count is then
     fixed, which bounds the delta from below, and the thresholds it is compared with are the likely
     answers (``_lexmin`` hints)."""
+    model = canonical(m, model, pathway, blocks)
     ev = lambda x: model.eval(x, model_completion=True)  # noqa: E731
     wait, vals = read(m, model)
     moved = [f for f in m.fx.values() if f.kind == "effort" and vals[f.name] != f.before]
@@ -218,6 +219,35 @@ def smallest(m: ChangeModel, model: z3.ModelRef, pathway: str | None, blocks: li
         hints[key] = [total]
     out = lexmin(m, [m.act_in(pathway, epoch), *blocks, *m.fix.values(), pin], [(key, size)], floors, hints, model)
     return out if out is not None else model
+
+
+
+def canonical(m: ChangeModel, model: z3.ModelRef, pathway: str | None, blocks: list[z3.BoolRef]) -> z3.ModelRef:
+    """The canonical one of the optima tied with ``model`` (as many assumed facts, as many points):
+    the facts are taken in name order (the waiting first), each left unchanged (an unknown fact: not
+    relied on) whenever some optimum still allows it; then the shortest wait. Each step asks whether
+    an optimum exists, a question about the rules and the profile alone, so the answer does not depend
+    on the model the solver happened to return (which depends on what it learnt from earlier queries).
+    A fact the current model already leaves unchanged needs no query."""
+    cost = model_int(model, m.cost_expr())
+    pins = [m.at_most("cost", m.cost_expr(), cost)]
+    if m.assume:
+        pins.append(m.at_most("assumed", m.assumptions(), model_int(model, m.assumptions())))
+    base = [m.act(pathway), *blocks, *m.fix.values(), *pins]
+    names = [WAIT] + sorted(n for n, f in m.fx.items() if f.kind == "effort" or n in m.assume)
+    for name in names:
+        ch = m.changed(name)
+        if z3.is_true(model.eval(ch, model_completion=True)):
+            keep = m.lit(("same", name), lambda ch=ch: z3.Not(ch))
+            if check(m.s, *base, keep):
+                model = m.s.model()
+                base.append(keep)
+        else:
+            base.append(m.lit(("same", name), lambda ch=ch: z3.Not(ch)))
+    if model_int(model, m.w) > 0:
+        out = lexmin(m, base, [("wait", m.w)], start=model)
+        model = out if out is not None else model
+    return model
 
 
 
