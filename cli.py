@@ -27,10 +27,11 @@ class ArgParser(argparse.ArgumentParser):
 
 
 def _date(s: str) -> dt.date:
+    from policy.reader import bilingual, parse_date
     try:
-        return dt.date.fromisoformat(s)
-    except ValueError:
-        raise InputError(f"`{s}` is not a date YYYY-MM-DD", field="--date") from None
+        return parse_date(s)
+    except ValueError as exc:
+        raise InputError(bilingual(str(exc)), field="--date") from None
 
 
 def _csv(s: str) -> list[str]:
@@ -44,7 +45,7 @@ def _profile(p: argparse.ArgumentParser) -> None:
     p.add_argument("profile", help="the applicant profile (YAML or JSON)")
     p.add_argument("--district", help="a jurisdiction id or `all`; default: the employer's registered district")
     p.add_argument("--date", type=_date, help="application date (overrides application.date)")
-    p.add_argument("--lenient", action="store_true", help="treat 原则上 (in principle) clauses as waived")
+    p.add_argument("--lenient", action="store_true", help="waive each 原则上 (in principle) condition; at least one pathway must still hold")
     p.add_argument("--relocate", action="store_true",
                    help="place the employer in each jurisdiction's own district (registration and tax) before "
                         "checking: the same person, as if the employer were there")
@@ -81,14 +82,16 @@ def _deadlines(p: argparse.ArgumentParser) -> None:
     p.add_argument("--expiry", type=_date, help="expiry date of the permit")
     p.add_argument("--left-employer", type=_date, help="the day the holder left the employer")
     p.add_argument("--district", default=ALL, help="a jurisdiction id or `all` (default)")
-    p.add_argument("--ics", help="write the dates as calendar events to this file")
+    p.add_argument("--ics", help="write the dates as calendar events to this file (written atomically; never over "
+                                 "an input)")
+    p.add_argument("--force", action="store_true", help="replace the --ics file if it exists")
 
 
 def _batch(p: argparse.ArgumentParser) -> None:
     p.add_argument("profiles", nargs="+", help="profile files, or directories of *.yaml / *.json profiles")
     p.add_argument("--district", help="a jurisdiction id or `all`; default: each employer's registered district")
     p.add_argument("--date", type=_date, help="application date for every profile")
-    p.add_argument("--lenient", action="store_true", help="treat 原则上 (in principle) clauses as waived")
+    p.add_argument("--lenient", action="store_true", help="waive each 原则上 (in principle) condition; at least one pathway must still hold")
     p.add_argument("--output", help="write one row per applicant × district to this file (.csv, .xlsx, .parquet, "
                                     ".jsonl, by the extension); tables (.csv, .xlsx, .parquet, .jsonl) are read too")
     p.add_argument("--columns", metavar="MAP.yaml", help="map other column headers to fact paths (or id, name, ignore)")
@@ -106,7 +109,7 @@ def _table(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="a table of applicants: .csv, .xlsx, .parquet or .jsonl")
     p.add_argument("--district", default=ALL, help="a jurisdiction id or `all` (default); each applicant is "
                                                    "decided as if the employer were in that district")
-    p.add_argument("--lenient", action="store_true", help="treat 原则上 (in principle) clauses as waived")
+    p.add_argument("--lenient", action="store_true", help="waive each 原则上 (in principle) condition; at least one pathway must still hold")
     p.add_argument("--columns", metavar="MAP.yaml", help="map other column headers to fact paths")
 
 
@@ -141,7 +144,7 @@ def _sql(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dialect", choices=("duckdb", "spark", "trino", "postgres"), default="duckdb")
     p.add_argument("--table", default="applicants", help="the applicant table's name (default: applicants)")
     p.add_argument("--date", type=_date, help="one application date for every row (default: each row's own)")
-    p.add_argument("--lenient", action="store_true", help="treat 原则上 (in principle) clauses as waived")
+    p.add_argument("--lenient", action="store_true", help="waive each 原则上 (in principle) condition; at least one pathway must still hold")
     p.add_argument("--detail", choices=("status", "clauses", "leaves"), default="clauses",
                    help="status and pathways; and every clause (default); and every comparison")
     p.add_argument("--key", action="append", default=[], help="a column carried through (e.g. id); repeatable")
@@ -224,6 +227,7 @@ COMMANDS: dict[str, Command] = {
                        lambda a, app: app.sources(a.district, a.topic)),
     "missing": Command("the cheapest change that makes an ineligible applicant eligible", _missing,
                        lambda a, app: app.missing(a.profile, a.district, a.date, keep=a.keep, allow=a.allow, top=a.top,
+                                                  relocate=a.relocate,
                                                   lenient=a.lenient)),
     "conflicts": Command("where jurisdictions disagree, with witness applicants; dead and redundant clauses; "
                          "source problems", _conflicts,
@@ -233,7 +237,8 @@ COMMANDS: dict[str, Command] = {
     "verify": Command("check the consistency properties (exit 1 if one fails)", _verify,
                       lambda a, app: app.verify(a.properties, a.date)),
     "deadlines": Command("renewal and employer-change timeline, per jurisdiction", _deadlines,
-                         lambda a, app: app.deadlines(a.profile, a.district, a.expiry, a.left_employer, a.ics)),
+                         lambda a, app: app.deadlines(a.profile, a.district, a.expiry, a.left_employer, a.ics,
+                                                    force=a.force)),
     "batch": Command("check many profiles at once (files or directories): one row per profile and jurisdiction; "
                      "exit 2 if any profile is bad (the others are still checked)", _batch,
                      _batch_call, ("text", "json", "csv")),
@@ -329,17 +334,20 @@ def run(args, out) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from solver.render.terminal import InertConsole as Console  # control characters in rule texts shown, not run
-    out = Console(highlight=False, soft_wrap=False)
+    # markup and emoji off: text from profiles, file names and policy files is shown literally
+    # (`[bold red]…[/]`, `[/x]`, `:smile:` are text), never interpreted by rich; control characters
+    # in the content are shown, not sent to the terminal (InertConsole)
+    from solver.render.terminal import InertConsole
+    inert = {"highlight": False, "soft_wrap": False, "markup": False, "emoji": False}
+    out = InertConsole(**inert)
     if not out.is_terminal and "COLUMNS" not in os.environ:
         # Piped or redirected: rich would wrap at 80 columns, breaking quotes and citations across
         # lines of a saved report; a line stays whole unless COLUMNS asks otherwise.
-        out = Console(highlight=False, soft_wrap=False, width=PIPE_WIDTH)
+        out = InertConsole(**inert, width=PIPE_WIDTH)
     try:
         return run(build_parser().parse_args(argv), out)
     except InputError as exc:
-        from solver.render.markup import inert_text  # a file name or a value may carry terminal escapes
-        sys.stderr.write(f"wrp: error: {inert_text(exc)}\n")  # one line, never wrapped
+        sys.stderr.write(f"wrp: error: {exc.text(_lang(argv))}\n")  # one line (escaped), never wrapped
         return 2
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
@@ -350,6 +358,17 @@ def main(argv: list[str] | None = None) -> int:
             raise
         sys.stderr.write(f"wrp: internal error: {exc.__class__.__name__}: {exc} (set WRP_DEBUG=1 for details)\n")
         return 1
+
+
+def _lang(argv: list[str] | None) -> str:
+    """``--lang`` as given on the command line (messages of errors raised before or while parsing)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    for i, a in enumerate(args):
+        if a == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith("--lang="):
+            return a.split("=", 1)[1]
+    return "en"
 
 
 if __name__ == "__main__":

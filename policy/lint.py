@@ -8,6 +8,7 @@ from policy.expr import facts_of
 from policy.i18n import Msg
 from policy.load import POLICY_DIR, load_policy_from
 from policy.model import DERIVED_FROM
+from policy.yamlio import path_kind
 
 
 def lint(files: list[str] | None = None, rules: str | None = None) -> dict:
@@ -18,7 +19,7 @@ def lint(files: list[str] | None = None, rules: str | None = None) -> dict:
         return _summary(load_pack(rules), extra_files=[Path(f) for f in files or []])
     extra = [Path(f) for f in files or []]
     for f in extra:
-        if not f.exists():
+        if path_kind(f) == "missing":
             from policy.errors import InputError
             raise InputError("no such file", file=str(f))
     jdir = POLICY_DIR / "jurisdictions"

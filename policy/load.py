@@ -13,10 +13,11 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from policy.caching import cache
 from policy.compiled import compiled
-from policy.errors import InputError, unknown_district
+from policy.errors import shown, unknown_district
 from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Threshold, not_of
 from policy.i18n import Msg
 from policy.model import Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway, Vocabulary, WageYear
+from policy.reader import DOCUMENT, FACT_NAME, IDENT, Reader, parse_date, to_fraction
 from policy.yamlio import err, key_pos, node_pos, read_yaml
 
 POLICY_DIR = Path(__file__).resolve().parent
@@ -56,83 +57,14 @@ class Policy:
 
 
 def as_date(v) -> dt.date | None:
-    """A YAML date, datetime or ISO string as a date; ``None`` if it is none of these."""
-    if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    if isinstance(v, str):
-        try:
-            return dt.date.fromisoformat(v)
-        except ValueError:
-            return None
-    return None
-
-
-# --- small typed readers ---------------------------------------------------------------------
-
-
-class Reader:
-    """Checks one mapping node: known keys only, required keys present, values typed."""
-
-    def __init__(self, file: Path, node, where: str, allowed: set[str], required: set[str] = frozenset()):
-        if not isinstance(node, CommentedMap):
-            raise err(f"{where} must be a mapping", file, node)
-        extra = [k for k in node if k not in allowed]
-        if extra:
-            raise err(f"unknown key `{extra[0]}` in {where}; allowed: {', '.join(sorted(allowed))}",
-                      file, node, extra[0], field=str(extra[0]))
-        missing = [k for k in sorted(required) if k not in node]
-        if missing:
-            raise err(f"{where} is missing `{missing[0]}`", file, node, field=missing[0])
-        self.file, self.node, self.where = file, node, where
-
-    def get(self, key, default=None):
-        return self.node.get(key, default)
-
-    def err(self, key, message: str) -> InputError:
-        return err(message, self.file, self.node, key, field=str(key))
-
-    def str(self, key, default=None) -> str | None:
-        v = self.node.get(key, default)
-        if v is not None and not isinstance(v, str):
-            raise self.err(key, f"`{key}` must be text")
-        return v
-
-    def text(self, key, required: bool = True) -> dict | None:
-        v = self.node.get(key)
-        if v is None and not required:
-            return None
-        r = Reader(self.file, v, f"`{key}`", {"zh", "en"}, {"zh", "en"})
-        return {"zh": r.str("zh"), "en": r.str("en")}
-
-    def date(self, key) -> dt.date | None:
-        v = self.node.get(key)
-        if v is None:
-            return None
-        d = as_date(v)
-        if d is None:
-            raise self.err(key, f"`{key}` must be a date YYYY-MM-DD")
-        return d
-
-    def list(self, key, required: bool = False) -> CommentedSeq:
-        v = self.node.get(key)
-        if v is None:
-            if required:
-                raise self.err(key, f"`{key}` is required")
-            return CommentedSeq()
-        if not isinstance(v, CommentedSeq):
-            raise self.err(key, f"`{key}` must be a list")
-        return v
-
-
-def to_fraction(v, file, node, key, what: str) -> Fraction:
-    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-        raise err(f"{what} must be a number, got `{v}`", file, node, key)
+    """A date YYYY-MM-DD (``policy.reader.parse_date``); ``None`` if ``v`` is not one."""
     try:
-        return Fraction(str(v))
-    except (ValueError, ZeroDivisionError):
-        raise err(f"{what} must be a number, got `{v}`", file, node, key) from None
+        return parse_date(v)
+    except ValueError:
+        return None
+
+
+# The typed readers (Reader, to_fraction) are shared with every other loader: policy/reader.py.
 
 
 # --- vocabulary and parameters -----------------------------------------------------------------
@@ -161,14 +93,18 @@ def load_vocabulary(path: Path | None = POLICY_DIR / "vocabulary.yaml", topics_p
     """The vocabulary of ``path`` and the topics of ``topics_path``; with ``base`` (a rules pack's
     additions) the facts, constraints and topics are added to ``base``'s, never redefine one."""
     data = read_yaml(path) if path is not None else CommentedMap(facts=CommentedMap())
-    top = Reader(path, data, "the vocabulary", {"facts", "constraints"}, {"facts"} if base is None else set())
+    top = Reader(path, data, "the vocabulary", {"facts", "constraints"}, {"facts"} if base is None else set(),
+                 at=DOCUMENT)
     facts: dict[str, FactSpec] = dict(base.facts) if base else {}
-    fnode = top.get("facts") or CommentedMap()
+    fnode = top.mapping("facts")
     for name in fnode:
+        if not isinstance(name, str) or not FACT_NAME.fullmatch(name) or "[" in name:
+            raise err("a fact name is dotted lower-case latin words (`applicant.income.monthly_avg_12m`)",
+                      path, fnode, name, field=shown(name, 60))
         if base is not None and name in base.facts:
             raise err(f"`{name}` is a shipped fact: a pack adds facts, it never redefines one", path, fnode, name,
                       field=str(name))
-        if base is not None and (fnode[name] or {}).get("derived"):
+        if base is not None and isinstance(fnode[name], dict) and fnode[name].get("derived"):
             raise err("a pack cannot add a derived fact (wrp computes those)", path, fnode, name, field=str(name))
         r = Reader(path, fnode[name], f"fact `{name}`",
                    {"type", "label", "unit", "choices", "ordered", "min", "max", "length", "derived", "change",
@@ -177,39 +113,45 @@ def load_vocabulary(path: Path | None = POLICY_DIR / "vocabulary.yaml", topics_p
         typ = r.str("type")
         if typ not in FACT_TYPES:
             raise r.err("type", f"type must be one of {', '.join(FACT_TYPES)}")
-        change = Change("fixed")
-        ch = r.get("change", "fixed")
-        if ch != "fixed":
-            cr = Reader(path, ch, f"`change` of `{name}`", {"kind", "per_month", "unit", "cost"}, {"kind"})
-            kind = cr.str("kind")
-            if kind not in ("time", "effort"):
-                raise cr.err("kind", "kind must be fixed, time or effort")
-            change = Change(kind,
-                            per_month=to_fraction(cr.get("per_month", 0), path, ch, "per_month", "per_month"),
-                            unit=to_fraction(cr.get("unit", 1), path, ch, "unit", "unit"),
-                            cost=to_fraction(cr.get("cost", 1 if kind == "time" else 0), path, ch, "cost", "cost"))
         facts[name] = FactSpec(
             name=name, type=typ, label=r.text("label"), unit=r.text("unit", required=False),
-            choices=tuple(r.list("choices")), ordered=bool(r.get("ordered", False)),
-            minimum=None if r.get("min") is None else to_fraction(r.get("min"), path, fnode[name], "min", "min"),
-            maximum=None if r.get("max") is None else to_fraction(r.get("max"), path, fnode[name], "max", "max"),
-            length=int(r.get("length", 0)), derived=bool(r.get("derived", False) or r.get("derive") is not None),
-            change=change, default=r.get("default"), choice_zh=_choice_zh(path, r, fnode[name]),
+            choices=r.strings("choices", pattern=IDENT), ordered=r.bool("ordered"),
+            minimum=r.number("min"), maximum=r.number("max"),
+            length=r.int("length", 0, lo=0, hi=50), derived=r.bool("derived") or r.get("derive") is not None,
+            change=read_change(path, r), default=r.get("default"), choice_zh=_choice_zh(path, r, fnode[name]),
             series=_series(r, typ))
     topics_data = read_yaml(topics_path) if topics_path is not None else CommentedMap()
+    if not isinstance(topics_data, CommentedMap):
+        raise err("the topics file maps topic ids to {zh: …, en: …}", topics_path, topics_data)
     topics = dict(base.topics) if base else {}
     for t in topics_data:
+        if not isinstance(t, str) or not IDENT.fullmatch(t):
+            raise err("a topic id is lower-case latin letters, digits and _", topics_path, topics_data, t,
+                      field=shown(t, 60))
         if base is not None and t in base.topics:
             raise err(f"`{t}` is a shipped topic: a pack adds topics, it never redefines one", topics_path,
                       topics_data, t, field=str(t))
         tr = Reader(topics_path, topics_data[t], f"topic `{t}`", {"zh", "en"}, {"zh", "en"})
-        topics[t] = {"zh": tr.str("zh"), "en": tr.str("en")}
+        topics[t] = {"zh": tr.nonempty("zh"), "en": tr.nonempty("en")}
     vocab = Vocabulary(facts=facts, constraints=list(base.constraints) if base else [], topics=topics)
     for c in top.list("constraints"):
         cr = Reader(path, c, "a constraint", {"id", "when", "validate", "message"}, {"id", "when", "message"})
-        vocab.constraints.append(Constraint(id=cr.str("id"), when=parse_cond(path, c, "when", vocab, None),
-                                            validate=bool(cr.get("validate", True)), message=cr.text("message")))
+        vocab.constraints.append(Constraint(id=cr.ident("id"), when=parse_cond(path, c, "when", vocab, None),
+                                            validate=cr.bool("validate", True), message=cr.text("message")))
     return vocab
+
+
+def read_change(path: Path, r: Reader) -> Change:
+    """``change:`` of a fact: ``fixed`` (the default) or ``{kind: time | effort, per_month, unit, cost}``."""
+    ch = r.get("change", "fixed")
+    if ch == "fixed":
+        return Change("fixed")
+    cr = Reader(path, ch, "`change`", {"kind", "per_month", "unit", "cost"}, {"kind"})
+    kind = cr.str("kind")
+    if kind not in ("time", "effort"):
+        raise cr.err("kind", "kind must be fixed, time or effort")
+    return Change(kind, per_month=cr.number("per_month", 0), unit=cr.number("unit", 1),
+                  cost=cr.number("cost", 1 if kind == "time" else 0))
 
 
 def _series(r: Reader, typ: str) -> str | None:
@@ -225,29 +167,55 @@ def load_params(pdir: Path = POLICY_DIR / "params", override: dict[str, Path] | 
     """The parameter files of ``pdir``; ``override`` maps a file name (``wage.yaml``) to a pack's file."""
     override = override or {}
     wage_path = override.get("wage.yaml", pdir / "wage.yaml")
-    w = read_yaml(wage_path)
-    wr = Reader(wage_path, w, "the wage table", {"id", "label", "rounding", "rounding_cite", "years"}, {"years"})
+    wr = Reader(wage_path, read_yaml(wage_path), "the wage table",
+                {"id", "label", "rounding", "rounding_cite", "years"}, {"years", "rounding_cite"}, at=DOCUMENT)
     years = []
-    for y in wr.list("years", required=True):
-        yr = Reader(wage_path, y, "a wage year", {"year", "monthly", "annual", "published", "confidence", "cite"},
+    for y in wr.list("years", required=True, nonempty=True):
+        yr = Reader(wage_path, y, "a wage year", {"year", "monthly", "annual", "published", "confidence", "cite",
+                                                   "evidence"},
                     {"year", "monthly", "published", "cite"})
-        years.append(WageYear(year=int(y["year"]), monthly=int(y["monthly"]),
-                              annual=int(y["annual"]) if y.get("annual") is not None else None,
-                              published=yr.date("published"), confidence=yr.str("confidence", "medium"),
-                              cite=yr.str("cite")))
+        evidence = []
+        for ev in yr.list("evidence"):
+            er = Reader(wage_path, ev, "publication evidence", {"jurisdiction", "published", "cite"},
+                        {"jurisdiction", "published", "cite"})
+            evidence.append((er.nonempty("jurisdiction"), er.date("published"), er.nonempty("cite")))
+        years.append(WageYear(year=yr.int("year", lo=1949, hi=2199), monthly=yr.int("monthly", lo=1, hi=10 ** 7),
+                              annual=yr.int("annual", lo=1, hi=10 ** 8), published=yr.date("published"),
+                              confidence=yr.str("confidence", "medium"), cite=yr.nonempty("cite"),
+                              evidence=tuple(evidence)))
     years.sort(key=lambda y: y.year)
-    rc = w["rounding_cite"]
+    rc = Reader(wage_path, wr.get("rounding_cite"), "`rounding_cite`", {"source", "section", "quote"},
+                {"source", "section", "quote"})
     d_path = override.get("districts.yaml", pdir / "districts.yaml")
-    d = read_yaml(d_path)
+    dr = Reader(d_path, read_yaml(d_path), "the districts file", {"id", "sets", "names", "merged"}, {"sets", "names"}, at=DOCUMENT)
+    sets, set_labels = {}, {}
+    snode = dr.mapping("sets", required=True)
+    for k in snode:
+        sr = Reader(d_path, snode[k], f"set `{k}`", {"members", "label"}, {"members", "label"})
+        sets[str(k)] = sr.strings("members", required=True, pattern=IDENT)
+        set_labels[str(k)] = sr.text("label")
+    names = {}
+    nnode = dr.mapping("names", required=True)
+    for k in nnode:
+        nr = Reader(d_path, nnode[k], f"district `{k}`", {"zh", "en"}, {"zh", "en"})
+        names[str(k)] = {"zh": nr.nonempty("zh"), "en": nr.nonempty("en")}
     r_path = override.get("retirement.yaml", pdir / "retirement.yaml")
-    r = read_yaml(r_path)
+    rr = Reader(r_path, read_yaml(r_path), "the retirement file", {"id", "cite", "categories", "reform_in_force"},
+                {"cite", "categories"}, at=DOCUMENT)
+    cats = {}
+    cnode = rr.mapping("categories", required=True)
+    for k in cnode:
+        keys = {"base_years", "first_affected", "step_months", "max_delay_months"}
+        cr = Reader(r_path, cnode[k], f"category `{k}`", keys, keys)
+        cr.int("base_years", lo=1, hi=100), cr.int("step_months", lo=1, hi=120), cr.int("max_delay_months", lo=0, hi=600)
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{1,2}", str(cr.get("first_affected"))):
+            raise cr.err("first_affected", "`first_affected` is a month YYYY-MM")
+        cats[str(k)] = dict(cnode[k])
     return Params(
-        wage_years=years, wage_rounding=str(w.get("rounding", "half_up_yuan")),
-        wage_rounding_cite=Cite(str(rc["source"]), str(rc["section"]), str(rc["quote"])),
-        district_sets={k: tuple(v["members"]) for k, v in d["sets"].items()},
-        district_set_labels={k: dict(v["label"]) for k, v in d["sets"].items()},
-        district_names={k: dict(v) for k, v in d["names"].items()},
-        retirement={"cite": str(r["cite"]), "categories": {k: dict(v) for k, v in r["categories"].items()}},
+        wage_years=years, wage_rounding=str(wr.get("rounding", "half_up_yuan")),
+        wage_rounding_cite=Cite(rc.nonempty("source"), rc.nonempty("section"), rc.nonempty("quote")),
+        district_sets=sets, district_set_labels=set_labels, district_names=names,
+        retirement={"cite": rr.nonempty("cite"), "categories": cats},
     )
 
 
@@ -265,13 +233,18 @@ def parse_cond(file: Path, parent, key, vocab: Vocabulary, params: Params | None
         raise err("a condition must be a mapping such as `{fact: ..., ge: ...}`, `{all: [...]}`", file, parent, key)
     extra = [k for k in node if k not in COND_KEYS]
     if extra:
-        raise err(f"unknown key `{extra[0]}` in a condition; allowed: {', '.join(sorted(COND_KEYS))}",
-                  file, node, extra[0], field=str(extra[0]))
+        raise err(f"unknown key `{shown(extra[0], 60)}` in a condition; allowed: {', '.join(sorted(COND_KEYS))}",
+                  file, node, extra[0], field=shown(extra[0], 60))
+    if "of" in node and "at_least" not in node:
+        raise err("`of` goes with `at_least`", file, node, "of")
     if "all" in node or "any" in node:
         k = "all" if "all" in node else "any"
         items = node[k]
         if not isinstance(items, CommentedSeq) or len(node) != 1:
             raise err(f"`{k}` takes a list of conditions and nothing beside it", file, node, k)
+        if not items:
+            raise err(f"`{k}` needs at least one condition (an empty `{k}` has no meaning in the texts)",
+                      file, node, k)
         parsed = tuple(parse_cond(file, items, i, vocab, params) for i in range(len(items)))
         return All(parsed, span=span) if k == "all" else Any(parsed, span=span)
     if "not" in node:
@@ -280,8 +253,14 @@ def parse_cond(file: Path, parent, key, vocab: Vocabulary, params: Params | None
         return Not(parse_cond(file, node, "not", vocab, params), span=span)
     if "at_least" in node:
         items = node.get("of")
-        if not isinstance(items, CommentedSeq) or not isinstance(node["at_least"], int):
-            raise err("`at_least: K` needs `of: [conditions]`", file, node, "at_least")
+        k = node["at_least"]
+        if not isinstance(items, CommentedSeq) or not items or isinstance(k, bool) or not isinstance(k, int) \
+                or set(node) != {"at_least", "of"}:
+            raise err("`at_least: K` needs `of: [conditions]` (a non-empty list) and nothing beside them",
+                      file, node, "at_least")
+        if not 1 <= k <= len(items):
+            raise err(f"`at_least: {shown(k, 20)}` must be from 1 to the number of conditions in `of` ({len(items)})",
+                      file, node, "at_least")
         return AtLeast(int(node["at_least"]), tuple(parse_cond(file, items, i, vocab, params)
                                                     for i in range(len(items))), span=span)
     ops = [k for k in node if k in OPS or k in ("in", "not_in")]
@@ -294,8 +273,8 @@ def parse_cond(file: Path, parent, key, vocab: Vocabulary, params: Params | None
     if sk == "sum":
         terms = []
         seq = node["sum"]
-        if not isinstance(seq, CommentedSeq):
-            raise err("`sum` is a list of [coefficient, fact] pairs", file, node, "sum")
+        if not isinstance(seq, CommentedSeq) or not seq:
+            raise err("`sum` is a non-empty list of [coefficient, fact] pairs", file, node, "sum")
         for i, pair in enumerate(seq):
             if not isinstance(pair, CommentedSeq) or len(pair) != 2:
                 raise err("`sum` is a list of [coefficient, fact] pairs", file, seq, i)
@@ -329,12 +308,14 @@ def parse_cond(file: Path, parent, key, vocab: Vocabulary, params: Params | None
 
 
 def _fact_spec(vocab: Vocabulary, name, file, node, key) -> FactSpec:
-    if not isinstance(name, str) or name.split("[", 1)[0] not in vocab.facts:
-        close = [f for f in vocab.facts if str(name).split(".")[-1] in f]
+    # INVARIANT: a fact name that reaches a backend is a declared name, character for character.
+    spec = vocab.facts.get(name.split("[", 1)[0]) if isinstance(name, str) and FACT_NAME.fullmatch(name) else None
+    if spec is None or ("[" in name and name not in spec.numeric_names):
+        close = [f for f in vocab.facts if str(name).split(".")[-1] in f] if isinstance(name, str) else []
         hint = f"; did you mean {', '.join(f'`{c}`' for c in close[:3])}?" if close else ""
-        raise err(f"the clause refers to an undeclared fact `{name}` (not in vocabulary.yaml){hint}",
-                  file, node, key, field=str(name))
-    return vocab.facts[name.split("[", 1)[0]]
+        raise err(f"the clause refers to an undeclared fact `{shown(name, 80)}` (not in vocabulary.yaml){hint}",
+                  file, node, key, field=shown(name, 80))
+    return spec
 
 
 def _comparison(file, node, op, terms, spec: FactSpec | None, vocab, params, span) -> Expr:
@@ -345,17 +326,19 @@ def _comparison(file, node, op, terms, spec: FactSpec | None, vocab, params, spa
             raise err(f"`{op}` needs an enum fact", file, node, op)
         set_name = None
         if isinstance(value, CommentedMap) and set(value) == {"set"}:
-            set_name = str(value["set"])
-            if params is None or set_name not in params.district_sets:
-                raise err(f"unknown set `{set_name}`", file, value, "set")
+            set_name = value["set"]
+            if params is None or not isinstance(set_name, str) or set_name not in params.district_sets:
+                raise err(f"unknown set `{shown(set_name, 60)}`", file, value, "set")
             names = params.district_sets[set_name]
-        elif isinstance(value, CommentedSeq):
-            names = [str(v) for v in value]
+        elif isinstance(value, CommentedSeq) and all(isinstance(v, str) for v in value):
+            names = list(value)
         else:
             raise err(f"`{op}` takes a list of choices or `{{set: NAME}}`", file, node, op)
         bad = [n for n in names if n not in spec.choices]
+        if not names:
+            raise err(f"`{op}` needs at least one choice", file, node, op)
         if bad:
-            raise err(f"`{bad[0]}` is not a choice of `{fname}`; choices: {', '.join(spec.choices)}", file, node, op)
+            raise err(f"`{shown(bad[0], 60)}` is not a choice of `{fname}`; choices: {', '.join(spec.choices)}", file, node, op)
         e = In(fname, frozenset(spec.choices.index(n) for n in names), set_name=set_name, span=span)
         return not_of(e) if op == "not_in" else e
     if isinstance(value, CommentedMap):
@@ -366,7 +349,7 @@ def _comparison(file, node, op, terms, spec: FactSpec | None, vocab, params, spa
         rnd = r.get("round", "yuan")
         if rnd not in ("yuan", "exact"):
             raise r.err("round", "`round` is `yuan` (half up to whole 元, as offices publish) or `exact`")
-        rhs = Threshold(to_fraction(value["times"], file, value, "times", "times"), p,
+        rhs = Threshold(r.number("times"), p,
                         "half_up_yuan" if rnd == "yuan" else None)
         return Cmp(terms, op, rhs, span=span)
     if spec is not None and spec.type == "bool":
@@ -375,7 +358,7 @@ def _comparison(file, node, op, terms, spec: FactSpec | None, vocab, params, spa
         return Cmp(terms, op, Fraction(int(value)), span=span)
     if spec is not None and spec.type == "enum":
         if value not in spec.choices:
-            raise err(f"`{value}` is not a choice of `{fname}`; choices: {', '.join(spec.choices)}",
+            raise err(f"`{shown(value, 60)}` is not a choice of `{fname}`; choices: {', '.join(spec.choices)}",
                       file, node, op, field=fname)
         if op not in ("eq", "ne") and not spec.ordered:
             raise err(f"`{fname}` has no order; use eq, ne, in or not_in", file, node, op, field=fname)
@@ -393,12 +376,12 @@ CLAUSE_KEYS = {"id", "topic", "cite", "quote", "strength", "note", "note_zh", "w
 
 
 def _clause(file: Path, node, kind: str, vocab: Vocabulary, params: Params, sources: dict[str, str],
-            pathway: str | None = None) -> Clause:
-    r = Reader(file, node, "a clause", CLAUSE_KEYS, {"id", "topic", "cite", "quote", "when"})
-    cid = r.str("id")
-    topic = r.str("topic")
+            pathway: str | None = None, at: tuple | None = None) -> Clause:
+    r = Reader(file, node, "a clause", CLAUSE_KEYS, {"id", "topic", "cite", "quote", "when"}, at=at)
+    cid = r.ident("id")
+    topic = r.ident("topic")
     if topic not in vocab.topics:
-        raise r.err("topic", f"unknown topic `{topic}`; topics are listed in policy/topics.yaml")
+        raise r.err("topic", f"unknown topic `{shown(topic, 60)}`; topics are listed in policy/topics.yaml")
     cite = _cite(file, r, sources)
     strength = r.str("strength", "required")
     if strength not in ("required", "in_principle"):
@@ -412,32 +395,33 @@ def _clause(file: Path, node, kind: str, vocab: Vocabulary, params: Params, sour
 
 
 def _cite(file: Path, r: Reader, sources: dict[str, str]) -> Cite:
-    cr = Reader(file, r.get("cite"), "`cite`", {"source", "section"}, {"source", "section"})
-    src, section, quote = cr.str("source"), cr.str("section"), r.str("quote")
+    cr = Reader(file, r.get("cite"), "`cite`", {"source", "section"}, {"source", "section"}, at=(r.node, "cite"))
+    src, section, quote = cr.nonempty("source"), cr.nonempty("section"), r.nonempty("quote")
     if src not in sources:
-        raise cr.err("source", f"unknown source `{src}`; bundled sources: {', '.join(sorted(sources))}")
+        raise cr.err("source", f"unknown source `{shown(src, 80)}`; bundled sources: {', '.join(sorted(sources))}")
     if not quote or normalize(quote) not in normalize(sources[src]):
-        raise r.err("quote", f"the quote is not found verbatim in {src}: “{(quote or '')[:60]}”")
+        raise r.err("quote", f"the quote is not found verbatim in {src}: “{shown(quote or '', 60)}”")
     return Cite(src, section, quote)
 
 
 def load_jurisdiction(file: Path, vocab: Vocabulary, params: Params, sources: dict[str, str]) -> Jurisdiction:
     data = read_yaml(file)
     top = Reader(file, data, "a jurisdiction file", {"meta", "employer", "applicant", "pathways", "exclusions"},
-                 {"meta"})
+                 {"meta"}, at=DOCUMENT)
     m = Reader(file, data["meta"], "`meta`",
-               {"id", "name", "issuer", "document", "in_force", "sources", "note"}, {"id", "name", "document", "sources"})
+               {"id", "name", "issuer", "document", "in_force", "sources", "note"}, {"id", "name", "document", "sources"},
+               at=(data, "meta"))
     jid = m.str("id")
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", jid or ""):
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,59}", jid or ""):
         raise m.err("id", "the id is lower-case latin letters, digits and _ (the pinyin district name)")
     frm = to = None
     if m.get("in_force") is not None:
-        fr = Reader(file, m.get("in_force"), "`in_force`", {"from", "to", "note"})
+        fr = Reader(file, m.get("in_force"), "`in_force`", {"from", "to", "note"}, at=(m.node, "in_force"))
         frm, to = fr.date("from"), fr.date("to")
-    srcs = m.list("sources", required=True)
+    srcs = m.list("sources", required=True, nonempty=True)
     for i, s in enumerate(srcs):
-        if s not in sources:
-            raise err(f"unknown source `{s}`; bundled sources: {', '.join(sorted(sources))}", file, srcs, i,
+        if not isinstance(s, str) or s not in sources:
+            raise err(f"unknown source `{shown(s, 80)}`; bundled sources: {', '.join(sorted(sources))}", file, srcs, i,
                       field="sources")
     seen: dict[str, Clause] = {}
 
@@ -448,18 +432,22 @@ def load_jurisdiction(file: Path, vocab: Vocabulary, params: Params, sources: di
         return c
 
     def clauses(key: str, kind: str) -> tuple[Clause, ...]:
-        return tuple(remember(_clause(file, n, kind, vocab, params, sources), n) for n in top.list(key))
+        seq = top.list(key)
+        return tuple(remember(_clause(file, n, kind, vocab, params, sources, at=(seq, i)), n) for i, n in enumerate(seq))
 
     employer, applicant, exclusions = clauses("employer", "employer"), clauses("applicant", "applicant"), \
         clauses("exclusions", "exclusion")
     pathways = []
-    for pn in top.list("pathways"):
-        pr = Reader(file, pn, "a pathway", {"id", "topic", "title", "clauses"}, {"id", "topic", "title", "clauses"})
-        pid = pr.str("id")
-        if pr.str("topic") not in vocab.topics:
+    pseq = top.list("pathways")
+    for pi, pn in enumerate(pseq):
+        pr = Reader(file, pn, "a pathway", {"id", "topic", "title", "clauses"}, {"id", "topic", "title", "clauses"},
+                    at=(pseq, pi))
+        pid = pr.ident("id")
+        if pr.ident("topic") not in vocab.topics:
             raise pr.err("topic", f"unknown topic `{pr.str('topic')}`; topics are listed in policy/topics.yaml")
-        cls = tuple(remember(_clause(file, n, "pathway", vocab, params, sources, pathway=pid), n)
-                    for n in pr.list("clauses", required=True))
+        cseq = pr.list("clauses", required=True, nonempty=True)
+        cls = tuple(remember(_clause(file, n, "pathway", vocab, params, sources, pathway=pid, at=(cseq, i)), n)
+                    for i, n in enumerate(cseq))
         line, col = node_pos(pn)
         pathways.append(Pathway(pid, pr.str("topic"), pr.text("title"), cls, Span(file.name, line or 0, col or 0)))
     employer, applicant = _scoped(file, top, "employer", employer, pathways), _scoped(file, top, "applicant", applicant,
@@ -475,7 +463,7 @@ def load_jurisdiction(file: Path, vocab: Vocabulary, params: Params, sources: di
             if "applies_to" in n:
                 raise err(f"`applies_to` is for employer and applicant clauses; `{c.id}` is in a pathway already",
                           file, n, "applies_to", field="applies_to")
-    return Jurisdiction(id=jid, name=m.text("name"), issuer=m.str("issuer", ""), document=m.str("document"),
+    return Jurisdiction(id=jid, name=m.text("name"), issuer=m.str("issuer", ""), document=m.nonempty("document"),
                         in_force_from=frm, in_force_to=to, sources=tuple(srcs), employer=employer,
                         applicant=applicant, pathways=tuple(pathways), exclusions=exclusions,
                         note=m.str("note"), file=str(file), raw_meta={"in_force_note": (m.get("in_force") or {}).get("note")})

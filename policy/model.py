@@ -156,6 +156,16 @@ class WageYear:
     published: dt.date
     confidence: str
     cite: str
+    # (jurisdiction id, date, cite): a primary source of that jurisdiction, in force on that date,
+    # prints the figure, which proves it published by then there (earlier than the proxy date).
+    evidence: tuple[tuple[str, dt.date, str], ...] = ()
+
+    def published_for(self, jurisdiction: str | None) -> tuple[dt.date, str | None]:
+        """The publication date that counts for ``jurisdiction``, and the evidence cited (None: proxy)."""
+        for jid, day, cite in self.evidence:
+            if jid == jurisdiction and day < self.published:
+                return day, cite
+        return self.published, None
 
 
 @dataclass

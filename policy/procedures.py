@@ -59,10 +59,11 @@ from ruamel.yaml.comments import CommentedMap
 
 from policy.caching import cache
 from policy.compiled import compiled
-from policy.errors import InputError
+from policy.errors import InputError, shown
 from policy.expr import Expr, Span
-from policy.load import POLICY_DIR, Policy, Reader, _cite, parse_cond, to_fraction
-from policy.model import Change, Cite, FactSpec, Vocabulary
+from policy.load import POLICY_DIR, Policy, _cite, parse_cond, read_change
+from policy.model import Cite, FactSpec, Vocabulary
+from policy.reader import DOCUMENT, FACT_NAME, IDENT, Reader
 from policy.yamlio import err, node_pos, read_yaml
 
 PROCEDURE_DIR = POLICY_DIR / "procedures"
@@ -95,6 +96,8 @@ RULE_KEYS = ("filer", "validity", "review", "window", "deadline", "lapse", "susp
 CLAUSE_KEYS = {"id", "topic", "cite", "quote", "strength", "note", "applies_when", "situation", *RULE_KEYS}
 MATERIAL_KEYS = {"id", "topic", "item", "cite", "quote", "strength", "note", "pathways", "applies_when",
                  "validity"}
+# Durations are bounded so that every date wrp computes stays inside its calendar (policy.reader).
+MAX_DURATION = {"days": 36_500, "working_days": 25_000, "months": 1_200, "years": 100}
 MEASURES = ("months_until", "days_since", "years_since", "yyyymm")
 
 
@@ -260,8 +263,10 @@ def load_procedure_topics(path: Path = TOPICS_FILE) -> dict[str, dict]:
         raise err("the topics file is a mapping of topic: {zh, en}", path, data)
     out = {}
     for t in data:
+        if not isinstance(t, str) or not IDENT.fullmatch(t):
+            raise err("a topic id is lower-case latin letters, digits and _", path, data, t, field=shown(t, 60))
         r = Reader(path, data[t], f"topic `{t}`", {"zh", "en"}, {"zh", "en"})
-        out[str(t)] = {"zh": r.str("zh"), "en": r.str("en")}
+        out[t] = {"zh": r.nonempty("zh"), "en": r.nonempty("en")}
     return out
 
 
@@ -269,7 +274,7 @@ def load_procedure_topics(path: Path = TOPICS_FILE) -> dict[str, dict]:
 def load_procedure_vocabulary(path: Path = VOCABULARY_FILE) -> tuple[dict[str, FactSpec], dict[str, tuple[str, str]]]:
     """The extra facts (and how the derived ones are computed) of ``procedure_vocabulary.yaml``."""
     data = read_yaml(path)
-    top = Reader(path, data, "the procedure vocabulary", {"facts"}, {"facts"})
+    top = Reader(path, data, "the procedure vocabulary", {"facts"}, {"facts"}, at=DOCUMENT)
     fnode = top.get("facts")
     if not isinstance(fnode, CommentedMap):
         raise top.err("facts", "`facts` must be a mapping of fact name: spec")
@@ -277,6 +282,9 @@ def load_procedure_vocabulary(path: Path = VOCABULARY_FILE) -> tuple[dict[str, F
     derivations: dict[str, tuple[str, str]] = {}
     for name in fnode:
         node = fnode[name]
+        if not isinstance(name, str) or not FACT_NAME.fullmatch(name) or "[" in name:
+            raise err("a fact name is dotted lower-case latin words (`permit.expiry_date`)", path, fnode, name,
+                      field=shown(name, 60))
         r = Reader(path, node, f"fact `{name}`",
                    {"type", "label", "unit", "choices", "min", "max", "derived", "derive", "change"}, {"type", "label"})
         typ = r.str("type")
@@ -292,32 +300,17 @@ def load_procedure_vocabulary(path: Path = VOCABULARY_FILE) -> tuple[dict[str, F
             src, measure = dr.str("from"), dr.str("measure")
             if measure not in MEASURES:
                 raise dr.err("measure", f"unknown measure `{measure}`; known: {', '.join(MEASURES)}")
-            if src not in fnode or fnode[src].get("type") != "date":
+            if src not in fnode or not isinstance(fnode[src], CommentedMap) or fnode[src].get("type") != "date":
                 raise dr.err("from", f"`{src}` is not a date fact of this file")
             derivations[str(name)] = (src, measure)
-        choices = r.list("choices")
+        choices = r.strings("choices", pattern=IDENT)
         if typ == "enum" and not choices:
             raise r.err("type", "an enum fact needs `choices`")
         facts[str(name)] = FactSpec(
             name=str(name), type=typ, label=r.text("label"), unit=r.text("unit", required=False),
             choices=tuple(str(c) for c in choices),
-            minimum=None if r.get("min") is None else to_fraction(r.get("min"), path, node, "min", "min"),
-            maximum=None if r.get("max") is None else to_fraction(r.get("max"), path, node, "max", "max"),
-            derived=derived, change=_change(path, node, r))
+            minimum=r.number("min"), maximum=r.number("max"), derived=derived, change=read_change(path, r))
     return facts, derivations
-
-
-def _change(path: Path, node, r: Reader) -> Change:
-    ch = r.get("change", "fixed")
-    if ch == "fixed":
-        return Change("fixed")
-    cr = Reader(path, ch, "`change`", {"kind", "per_month", "unit", "cost"}, {"kind"})
-    kind = cr.str("kind")
-    if kind not in ("time", "effort"):
-        raise cr.err("kind", "kind must be fixed, time or effort")
-    return Change(kind, per_month=to_fraction(cr.get("per_month", 0), path, ch, "per_month", "per_month"),
-                  unit=to_fraction(cr.get("unit", 1), path, ch, "unit", "unit"),
-                  cost=to_fraction(cr.get("cost", 1 if kind == "time" else 0), path, ch, "cost", "cost"))
 
 
 def with_procedure_facts(policy: Policy, vocabulary_file: Path = VOCABULARY_FILE) -> Policy:
@@ -341,9 +334,11 @@ def _duration(file: Path, parent, key, what: str) -> Duration:
                   file, parent, key, field=str(key))
     (unit, n), = node.items()
     if unit not in UNITS:
-        raise err(f"unknown duration unit `{unit}`; use one of {', '.join(UNITS)}", file, node, unit, field=str(unit))
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise err(f"a duration is a whole number >= 0, got `{n}`", file, node, unit, field=str(unit))
+        raise err(f"unknown duration unit `{shown(unit, 40)}`; use one of {', '.join(UNITS)}", file, node, unit,
+                  field=shown(unit, 40))
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_DURATION[unit]:
+        raise err(f"a duration in {unit} is a whole number from 0 to {MAX_DURATION[unit]}, got `{shown(n, 40)}`",
+                  file, node, unit, field=str(unit))
     return Duration(str(unit), int(n))
 
 
@@ -432,10 +427,10 @@ def _rule(file: Path, node, kind: str, vocab: Vocabulary, policy: Policy) -> obj
 
 def _common(file: Path, r: Reader, topics: dict, sources: dict[str, str],
             declared: tuple[str, ...]) -> tuple[str, str, Cite, str]:
-    cid = r.str("id")
+    cid = r.ident("id")
     if not re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+", cid or ""):
         raise r.err("id", "an id is dotted lower-case words, e.g. `changping.renewal.window`")
-    topic = r.str("topic")
+    topic = r.ident("topic")
     if topic not in topics:
         raise r.err("topic", f"unknown topic `{topic}`; procedure topics are listed in policy/procedure_topics.yaml")
     cite = _cite(file, r, sources)
@@ -477,8 +472,8 @@ def _material(file: Path, node, business: str, jid: str, vocab: Vocabulary, poli
     mid, topic, cite, strength = _common(file, r, topics, policy.sources, declared)
     pw = r.list("pathways")
     for i, p in enumerate(pw):
-        if p not in pathway_topics:
-            raise err(f"unknown pathway topic `{p}`; pathway topics: {', '.join(sorted(pathway_topics))}",
+        if not isinstance(p, str) or p not in pathway_topics:
+            raise err(f"unknown pathway topic `{shown(p, 60)}`; pathway topics: {', '.join(sorted(pathway_topics))}",
                       file, pw, i, field="pathways")
     line, col = node_pos(node)
     return Material(
@@ -497,21 +492,21 @@ def load_procedure_file(file: Path, policy: Policy, topics: dict | None = None) 
     vocab = policy.vocabulary
     pathway_topics = {t for t in policy.vocabulary.topics if t.startswith("pathway_") and t not in topics}
     data = read_yaml(file)
-    top = Reader(file, data, "a procedure file", {"meta", "businesses"}, {"meta", "businesses"})
+    top = Reader(file, data, "a procedure file", {"meta", "businesses"}, {"meta", "businesses"}, at=DOCUMENT)
     m = Reader(file, data["meta"], "`meta`", {"jurisdiction", "sources", "note"}, {"jurisdiction", "sources"})
-    jid = m.str("jurisdiction")
+    jid = m.ident("jurisdiction")
     if jid not in policy.jurisdictions:
         raise m.err("jurisdiction", f"unknown jurisdiction `{jid}`; known: {', '.join(policy.jurisdictions)}")
-    srcs = m.list("sources", required=True)
+    srcs = m.list("sources", required=True, nonempty=True)
     for i, s in enumerate(srcs):
-        if s not in policy.sources:
-            raise err(f"unknown source `{s}`; bundled sources: {', '.join(sorted(policy.sources))}", file, srcs, i)
+        if not isinstance(s, str) or s not in policy.sources:
+            raise err(f"unknown source `{shown(s, 80)}`; bundled sources: {', '.join(sorted(policy.sources))}", file, srcs, i)
     declared = tuple(str(s) for s in srcs)
     seen: set[str] = set()
     businesses: dict[str, Business] = {}
     for bnode in top.list("businesses", required=True):
         br = Reader(file, bnode, "a business", {"id", "clauses", "materials", "note"}, {"id"})
-        bid = br.str("id")
+        bid = br.ident("id")
         if bid not in BUSINESSES:
             raise br.err("id", f"unknown business `{bid}`; businesses: {', '.join(BUSINESSES)}")
         if bid in businesses:

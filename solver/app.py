@@ -177,15 +177,17 @@ class App:
               lenient: bool = False) -> BatchResult:
         """Many profiles (files or directories of them): one row per profile and jurisdiction; a bad
         profile is an ``error`` row, the others are still checked."""
+        from policy.yamlio import list_dir, path_kind
         from solver.decide import decide
         from solver.render.applicant import flat_row
         files: list[Path] = []
         for name in profiles:
             path = Path(name)
-            if path.is_dir():
-                files += sorted(f for f in path.iterdir() if f.suffix in (".yaml", ".yml", ".json"))
-            elif path.exists():
-                files.append(path)
+            kind = path_kind(path)
+            if kind == "dir":
+                files += list_dir(path, (".yaml", ".yml", ".json"))
+            elif kind != "missing":
+                files.append(path)  # a device or a FIFO becomes an error row (policy.yamlio refuses it)
             else:
                 raise InputError("no such file or directory", file=str(name))
         rows, errors = [], 0
@@ -199,7 +201,7 @@ class App:
                              "error": str(exc)})
                 continue
             for j in ids:
-                rows.append(flat_row(str(f), decide(self.policy, j, facts, lenient=lenient)))
+                rows.append({**flat_row(str(f), decide(self.policy, j, facts, lenient=lenient)), **facts.ident})
         return BatchResult(rows, errors, len(files))
 
     # --- populations (solver.population_app: the SQL backend over tables) ----------------------------
@@ -237,16 +239,22 @@ class App:
     # --- analyses --------------------------------------------------------------------------------
 
     def missing(self, profile: Profile, district: str | None = None, date: dt.date | None = None,
-                keep: list[str] = (), allow: list[str] = (), top: int = 3, lenient: bool = False) -> MissingAnswer:
+                keep: list[str] = (), allow: list[str] = (), top: int = 3, lenient: bool = False,
+                relocate: bool = False) -> MissingAnswer:
         """The cheapest change that makes the applicant eligible, per jurisdiction."""
         from solver.analyses.missing.answer import missing
         if top < 1:
             raise InputError("--top must be at least 1", field="--top")
         facts = self.facts(profile, date)
         ids = self.districts(facts, district)
+        from solver.facts import relocated
+        # --relocate: the same person with the employer moved to each jurisdiction's own district
         with Z3_LOCK:
-            return MissingAnswer([missing(self.policy, j, facts, keep=keep, allow=allow, top=top, lenient=lenient)
-                                  for j in ids], district == ALL)
+            results = [missing(self.policy, j, relocated(self.policy, facts, j) if relocate else facts, keep=keep,
+                               allow=allow, top=top, lenient=lenient) for j in ids]
+        for r in results:
+            r.ident = facts.ident  # the profile's `id` / `name`, carried to the output
+        return MissingAnswer(results, district == ALL)
 
     def conflicts(self, districts: str | list[str] = ALL, topic: str | None = None, date: dt.date | None = None,
                   procedures: bool = True) -> ConflictsAnswer:
@@ -283,7 +291,8 @@ class App:
         """The consistency properties (``policy/properties.yaml`` or ``properties``), proven or refuted."""
         from solver.analyses.verify import verify
         props = Path(properties) if properties else None
-        if props is not None and not props.exists():
+        from policy.yamlio import path_kind
+        if props is not None and path_kind(props, "--properties") == "missing":
             raise InputError("no such file", file=str(props), field="--properties")
         with Z3_LOCK:
             return verify(self.policy, props, date=date)
@@ -291,13 +300,20 @@ class App:
     # --- procedures ------------------------------------------------------------------------------
 
     def deadlines(self, profile: Profile | None = None, district: str = ALL, expiry: dt.date | None = None,
-                  left_employer: dt.date | None = None, ics: str | Path | None = None) -> DeadlinesAnswer:
-        """The renewal and employer-change timeline per jurisdiction; ``ics``: also write it as events."""
+                  left_employer: dt.date | None = None, ics: str | Path | None = None,
+                  force: bool = False) -> DeadlinesAnswer:
+        """The renewal and employer-change timeline per jurisdiction; ``ics``: also write it as events
+        (``solver.render.atomic``: replacing an existing file needs ``force``)."""
         from solver.procedures.deadlines import deadlines
+        from solver.render.atomic import check_target
+        inputs = [p for p in (profile,) if isinstance(p, (str, Path))] + \
+            (sorted(Path(self.rules).glob("*.yaml")) if self.rules else [])
+        if ics:  # refuse a bad target before the work, not after it
+            check_target(ics, force=force, inputs=inputs, field="--ics")
         facts = self.facts(profile) if profile else None
         jids = None if district == ALL else self.jurisdictions(district)
         t = deadlines(self.policy, jids, expiry=expiry, left_employer=left_employer, facts=facts)
-        n = t.to_ics(ics) if ics else None
+        n = t.to_ics(ics, force=force, inputs=inputs) if ics else None
         return DeadlinesAnswer(t, None if ics is None else str(ics), n)
 
     def materials(self, profile: Profile, district: str | None = None, business: str | None = None,
@@ -449,6 +465,8 @@ class BatchResult:
 
     def render(self, lang: str = "en") -> list:
         from rich.table import Table
+
+        from solver.render.markup import inert_text as terminal
         zh = lang == "zh"
         tab = Table()
         for col in (("档案", "辖区", "结论", "未满足 / 未知 / 错误") if zh else
@@ -457,10 +475,14 @@ class BatchResult:
         for r in self.rows:
             unknown = r["unknown"][:4] + (["…"] if len(r["unknown"]) > 4 else [])
             detail = r["error"] or " ".join(r["failed"]) or (("? " + " ".join(unknown)) if unknown else "—")
-            tab.add_row(Path(r["profile"]).name, r["district"] or "—",
+            tab.add_row(terminal(Path(r["profile"]).name), r["district"] or "—",
                         ("错误" if zh else "error") if r["status"] == "error" else status_text(r["status"], lang),
                         detail)
-        return [tab]
+        out: list = [tab]
+        for r in self.rows:  # warnings (the city-wide rule used for a district without rules …) are shown too
+            for w in r.get("warnings_zh" if zh else "warnings", []):
+                out.append(f"! {Path(r['profile']).name} ({r['district']}): {w}")
+        return out
 
 
 @dataclass

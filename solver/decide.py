@@ -9,7 +9,7 @@ facts would decide them.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, children, fmt_num, not_of
@@ -17,7 +17,8 @@ from policy.i18n import Msg, cat, choice, word
 from policy.load import Policy
 from policy.model import DERIVED_FROM, Clause, Jurisdiction, Pathway
 from solver.backends.registry import Status, backend
-from solver.facts import Facts, display, with_unit
+from solver.exact import refine_program
+from solver.facts import Facts, display, wage_for, with_unit
 from solver.program import Program, compile_program
 
 # --- results -------------------------------------------------------------------------------------
@@ -54,6 +55,7 @@ class ClauseResult:
     all_leaves: list[Leaf]
     unknown_facts: list[str]
     waived_would: str | None = None  # in lenient mode: what the waived clause would have been
+    cases: object = None  # solver.cases.CaseSplit: decided either way while a fact it reads is unknown
 
 
 @dataclass
@@ -78,6 +80,7 @@ class Decision:
     facts: Facts
     backend: str = "datalog"
     extra: dict = field(default_factory=dict)
+    refined: frozenset[int] = frozenset()  # node ids Kleene left unknown that every completion decides
 
     @property
     def eligible(self) -> bool:
@@ -235,7 +238,7 @@ def unknown_facts(e: Expr, st: Status, facts: Facts) -> list[str]:
                 if f in facts.values:
                     continue
                 # a derived fact is unknown because of the stated facts it comes from
-                for src in DERIVED_FROM.get(f, (f,)):
+                for src in DERIVED_FROM.get(f, (f.split("[", 1)[0],)):
                     if facts.stated.get(src) is None and src not in out:
                         out.append(src)
             return
@@ -246,7 +249,8 @@ def unknown_facts(e: Expr, st: Status, facts: Facts) -> list[str]:
     return out
 
 
-def _clause_result(policy, facts, prog: Program, strict: Program, c: Clause, st: Status, st_strict: Status) -> ClauseResult:
+def _clause_result(policy, facts, prog: Program, strict: Program, c: Clause, st: Status, st_strict: Status,
+                   relevant: dict[int, list[str]] | None = None, refined: frozenset[int] = frozenset()) -> ClauseResult:
     e = strict.requirement[c.id]
     truth = st_strict.get(id(e))
     status = {True: "held", False: "failed", None: "unknown"}[truth]
@@ -255,8 +259,23 @@ def _clause_result(policy, facts, prog: Program, strict: Program, c: Clause, st:
         would, status = status, "waived"
     leaves = _leaves(policy, facts, e, st_strict) if truth is not None else \
         [lf for lf in _leaves(policy, facts, e, st_strict, culprits=False) if lf.status is None]
-    return ClauseResult(c, status, leaves, _leaves(policy, facts, e, st_strict, culprits=False),
-                        unknown_facts(e, st_strict, facts) if truth is None else [], would)
+    unknown = [] if truth is not None else relevant[id(e)] if relevant is not None and id(e) in relevant \
+        else unknown_facts(e, st_strict, facts)
+    cases = None
+    if truth is not None and id(e) in refined:  # decided only because every completion agrees: say why
+        from solver.cases import case_split
+        cases = case_split(policy, facts, e, st_strict, truth)
+        if truth is True and not leaves and cases is not None:
+            leaves = [lf for case in cases.cases for lf in case.then]
+    return ClauseResult(c, status, leaves, _leaves(policy, facts, e, st_strict, culprits=False), unknown, would,
+                        cases)
+
+
+def facts_for(policy: Policy, facts: Facts, jid: str) -> Facts:
+    """``facts`` with the average wage in force for jurisdiction ``jid`` (a primary source of it may
+    prove a figure published before the proxy date: ``solver.facts.wage_for``)."""
+    w = wage_for(policy.params, facts, jid)
+    return facts if w is facts.wage else replace(facts, wage=w)
 
 
 @dataclass
@@ -271,6 +290,7 @@ def verdict(policy: Policy, jid: str, facts: Facts, lenient: bool = False) -> Ve
     """Status and satisfied pathways by the Datalog backend, reading back only those nodes."""
     from solver.backends.datalog import verdict as datalog_verdict
     j, _ = policy.version(jid, facts.date)
+    facts = facts_for(policy, facts, j.id)
     prog = compile_program(j, facts.wage, lenient)
     st = datalog_verdict(prog, facts)
     status = {True: "eligible", False: "ineligible", None: "undetermined"}[st[id(prog.root)]]
@@ -279,18 +299,23 @@ def verdict(policy: Policy, jid: str, facts: Facts, lenient: bool = False) -> Ve
 
 def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backend_name: str = "datalog") -> Decision:
     j, warning = policy.version(jid, facts.date)
+    facts = facts_for(policy, facts, j.id)
     run = backend(backend_name)
     strict = compile_program(j, facts.wage, False)
-    st_strict = run(strict, facts)
-    prog, st = (strict, st_strict)
+    # Kleene truths by the backend, then exact ones: decided when every completion agrees (solver.exact)
+    ex_strict = refine_program(policy, strict, facts, run(strict, facts), backend_name)
+    st_strict = ex_strict.status
+    prog, st, ex = (strict, st_strict, ex_strict)
     if lenient:
         prog = compile_program(j, facts.wage, True)
-        st = run(prog, facts)
+        ex = refine_program(policy, prog, facts, run(prog, facts), backend_name)
+        st = ex.status
     truth = st[id(prog.root)]
     status = {True: "eligible", False: "ineligible", None: "undetermined"}[truth]
 
     def res(cs) -> list[ClauseResult]:
-        return [_clause_result(policy, facts, prog, strict, c, st, st_strict) for c in cs]
+        return [_clause_result(policy, facts, prog, strict, c, st, st_strict, ex_strict.relevant, ex_strict.refined)
+                for c in cs]
 
     pathways = []
     for p in j.pathways:
@@ -299,5 +324,6 @@ def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backen
     warnings = list(facts.warnings) + ([warning] if warning else [])
     return Decision(jurisdiction=j, date=facts.date, status=status, lenient=lenient, employer=res(j.employer),
                     applicant=res(j.applicant), pathways=pathways, exclusions=res(j.exclusions),
-                    unknown=unknown_facts(prog.root, st, facts) if truth is None else [],
-                    warnings=warnings, facts=facts, backend=backend_name)
+                    unknown=ex.relevant.get(id(prog.root), unknown_facts(prog.root, st, facts)) if truth is None else [],
+                    warnings=warnings + ex.warnings, facts=facts, backend=backend_name,
+                    refined=ex_strict.refined | ex.refined)

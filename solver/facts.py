@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
-from policy.errors import InputError
+from ruamel.yaml.comments import CommentedMap
+
+from policy.errors import InputError, shown
 from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, Threshold, evaluate, fmt_num, round_half_up
 from policy.i18n import Msg, cat, choice, word
 from policy.load import Policy
-from policy.model import FactSpec, Params, WageYear
+from policy.model import DERIVED_FROM, FactSpec, Params, WageYear
+from policy.reader import bilingual, number, parse_date
 from policy.yamlio import key_pos, read_yaml
 from solver.calendar import add_months, months_between
 
@@ -53,6 +55,7 @@ class Facts:
     stated: dict[str, object] = field(default_factory=dict)  # the profile as the user wrote it (flattened)
     retirement: dict[str, str] = field(default_factory=dict)
     defaulted: frozenset[str] = frozenset()  # facts not stated, given their vocabulary default
+    ident: dict = field(default_factory=dict)  # the profile's optional `id` / `name`: carried, not read by rules
 
     def with_values(self, changes: dict[str, Fraction]) -> Facts:
         return replace(self, values={**self.values, **changes})
@@ -61,10 +64,14 @@ class Facts:
 # --- parameters on a date ------------------------------------------------------------------------
 
 
-def wage_on(params: Params, day: dt.date) -> Wage:
-    """Average wage for an application on ``day``: year Y-1 once published, else the previous one."""
+def wage_on(params: Params, day: dt.date, jurisdiction: str | None = None) -> Wage:
+    """Average wage for an application on ``day``: year Y-1 once published, else the previous one.
+
+    ``jurisdiction``: a figure printed by a primary source of that jurisdiction in force on a date
+    counts as published by that date there (``WageYear.evidence``), whatever the proxy date says.
+    """
     target = day.year - 1
-    usable = [w for w in params.wage_years if w.year <= target and w.published <= day]
+    usable = [w for w in params.wage_years if w.year <= target and w.published_for(jurisdiction)[0] <= day]
     if not usable:
         first = params.wage_years[0]
         return _wage(first, Msg(f"no average-wage figure published by {day}; using {first.year}'s",
@@ -76,6 +83,12 @@ def wage_on(params: Params, day: dt.date) -> Wage:
     w = usable[-1]
     known = {x.year: x for x in params.wage_years}
     if w.year == target:
+        when, evidence = w.published_for(jurisdiction)
+        if evidence and day < w.published:  # only the primary source proves it published by now
+            return _wage(w, Msg(f"application in {day.year} uses the {target} figure, published by {when} for "
+                                f"{jurisdiction}: {evidence}",
+                                f"{day.year} 年申请采用 {target} 年度数据；{jurisdiction} 的原始文件在 {when} 已载明该数据："
+                                f"{evidence}"), published=when)
         return _wage(w, Msg(f"application in {day.year} uses the {target} figure (published {w.published})",
                             f"{day.year} 年申请采用 {target} 年度数据（{w.published} 公布）"))
     if target in known:
@@ -88,9 +101,16 @@ def wage_on(params: Params, day: dt.date) -> Wage:
         f"policy/params/wage.yaml 中没有 {target} 年度平均工资；采用 {w.year} 年度数据（{w.monthly} 元/月）"))
 
 
-def _wage(w: WageYear, note: str, warning: str | None = None) -> Wage:
+def _wage(w: WageYear, note: str, warning: str | None = None, published: dt.date | None = None) -> Wage:
     return Wage(year=w.year, monthly=w.monthly, annual=w.annual or 12 * w.monthly, annual_is_published=w.annual is not None,
-                published=w.published, cite=w.cite, note=note, warning=warning)
+                published=published or w.published, cite=w.cite, note=note, warning=warning)
+
+
+def wage_for(params: Params, facts: Facts, jurisdiction: str) -> Wage:
+    """The wage in force for ``jurisdiction`` on the facts' date: ``facts.wage`` unless a primary source
+    of that jurisdiction proves a later figure published earlier than the proxy date."""
+    w = wage_on(params, facts.date, jurisdiction)
+    return facts.wage if (w.year, w.published) == (facts.wage.year, facts.wage.published) else w
 
 
 def threshold_value(t: Threshold, wage: Wage) -> tuple[Fraction, Msg]:
@@ -156,10 +176,17 @@ def _flatten(node, prefix: str, out: dict, spans: dict, vocab_names: set[str], f
     for k in node:
         name = f"{prefix}.{k}" if prefix else str(k)
         v = node[k]
-        spans[name] = key_pos(node, k)
+        pos = key_pos(node, k)
+        if name in spans:  # stated twice: nested and as a dotted key (`applicant: {sex: …}`, `applicant.sex: …`)
+            first = spans[name]
+            raise InputError(Msg(f"stated twice: here and at line {first[0]}, column {first[1]}; give each fact once",
+                                 f"重复给出：此处与第 {first[0]} 行第 {first[1]} 列；每个事实只能给出一次"),
+                             file=file, line=pos[0], col=pos[1], field=name)
+        spans[name] = pos
         if not isinstance(v, dict) and name not in vocab_names and any(n.startswith(name + ".") for n in vocab_names):
             fields = sorted({n[len(name) + 1:].split(".")[0] for n in vocab_names if n.startswith(name + ".")})
-            raise InputError(f"is a group of fields, not a value; give a mapping with: {', '.join(fields)}",
+            raise InputError(Msg(f"is a group of fields, not a value; give a mapping with: {', '.join(fields)}",
+                                 f"是一组字段而不是一个值；请给出包含以下字段的映射：{', '.join(fields)}"),
                              file=file, line=spans[name][0], col=spans[name][1], field=name)
         if isinstance(v, dict) and name not in vocab_names:
             if not any(n.startswith(name + ".") for n in vocab_names):
@@ -181,7 +208,10 @@ def _unknown(name: str, pos, vocab_names: set[str], file: str, parent: str | Non
         sorted({n.split(".")[0] for n in vocab_names})
     hint = f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
     valid = f" Valid fields here: {', '.join(siblings)}." if siblings else ""
-    raise InputError(f"unknown field.{hint}{valid}", file=file, line=pos[0], col=pos[1], field=name)
+    hint_zh = f" 是否要写 {', '.join(f'`{c}`' for c in close)}？" if close else ""
+    valid_zh = f" 此处的有效字段：{', '.join(siblings)}。" if siblings else ""
+    raise InputError(Msg(f"unknown field.{hint}{valid}", f"未知字段。{hint_zh}{valid_zh}"), file=file, line=pos[0],
+                     col=pos[1], field=name)
 
 
 def _convert(spec: FactSpec, v, where) -> dict[str, Fraction]:
@@ -191,29 +221,28 @@ def _convert(spec: FactSpec, v, where) -> dict[str, Fraction]:
         raise InputError(msg, file=file, line=pos[0], col=pos[1], field=name)
 
     if spec.derived:
-        bad("is computed by wrp from the other facts; remove it from the profile")
+        bad(Msg("is computed by wrp from the other facts; remove it from the profile",
+                "由 wrp 根据其他事实计算；请从档案中删除"))
     if spec.type == "date":
-        if isinstance(v, dt.datetime):
-            v = v.date()
-        if isinstance(v, str):
-            try:
-                v = dt.date.fromisoformat(v)
-            except ValueError:
-                bad(f"must be a date YYYY-MM-DD, got `{v}`")
-        if not isinstance(v, dt.date):
-            bad(f"must be a date YYYY-MM-DD, got `{v}`")
-        return {"__date__": v}  # handled by the caller
+        try:
+            return {"__date__": parse_date(v)}  # handled by the caller
+        except ValueError as exc:
+            bad(bilingual(str(exc)))
     if spec.type == "bool":
+        v = YES_NO.get(v, v) if isinstance(v, str) else v
         if not isinstance(v, bool):
-            bad(f"must be true or false, got `{v}`")
+            bad(Msg(f"must be true or false (是 / 否), got `{shown(v)}`", f"须为 true 或 false（是 / 否），得到 `{shown(v)}`"))
         return {name: Fraction(int(v))}
     if spec.type == "enum":
-        if v not in spec.choices:
-            bad(f"`{v}` is not a valid choice; choose one of: {', '.join(spec.choices)}")
+        v = choice_of(spec, v)
+        if not isinstance(v, str) or v not in spec.choices:
+            bad(Msg(f"`{shown(v)}` is not a valid choice; choose one of: {', '.join(spec.choices)}",
+                    f"`{shown(v)}` 不是有效选项；可选：{', '.join(spec.choices)}"))
         return {name: Fraction(spec.choices.index(v))}
     if spec.type == "money_list":
         if not isinstance(v, list) or len(v) != spec.length:
-            bad(f"must be a list of {spec.length} amounts (oldest first), got `{v}`")
+            bad(Msg(f"must be a list of {spec.length} amounts (oldest first), got `{shown(v)}`",
+                    f"须为 {spec.length} 个金额的列表（由早到晚）（得到 `{shown(v)}`）"))
         out = {}
         for n, item in zip(spec.numeric_names, v):
             out.update(_number(spec, item, (file, pos, n), bad))
@@ -221,39 +250,78 @@ def _convert(spec: FactSpec, v, where) -> dict[str, Fraction]:
     return _number(spec, v, where, bad)
 
 
+YES_NO = {"是": True, "否": False}
+
+
+def choice_of(spec: FactSpec, v):
+    """An enum value as its id: the id itself, or its Chinese label from the vocabulary (硕士 → master,
+    女 → female, 昌平区 or 昌平 → changping)."""
+    if not isinstance(v, str) or v in spec.choices:
+        return v
+    for cid, zh in spec.choice_zh:
+        if v == zh or (zh.endswith("区") and v == zh[:-1]):
+            return cid
+    return v
+
+
 def _number(spec: FactSpec, v, where, bad) -> dict[str, Fraction]:
     name = where[2]
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         unit = f" ({spec.unit['en']})" if spec.unit else ""
-        bad(f"must be a number{unit}, got `{v}`")
-    if isinstance(v, float) and not math.isfinite(v):
-        bad(f"must be a finite number, got `{v}`")
-    x = Fraction(str(v))
+        unit_zh = f"（{spec.unit['zh']}）" if spec.unit else ""
+        bad(Msg(f"must be a number{unit}, got `{shown(v)}`", f"须为数值{unit_zh}（得到 `{shown(v)}`）"))
+    try:
+        x = number(v)
+    except ValueError as exc:
+        bad(bilingual(str(exc)))
     if spec.type == "int" and x.denominator != 1:
-        bad(f"must be a whole number, got `{v}`")
+        bad(Msg(f"must be a whole number, got `{v}`", f"须为整数（得到 `{v}`）"))
     if spec.minimum is not None and x < spec.minimum:
-        bad(f"must be at least {fmt_num(spec.minimum)}, got `{v}`")
+        bad(Msg(f"must be at least {fmt_num(spec.minimum)}, got `{v}`", f"不能小于 {fmt_num(spec.minimum)}（得到 `{v}`）"))
     if spec.maximum is not None and x > spec.maximum:
-        bad(f"must be at most {fmt_num(spec.maximum)}, got `{v}`")
+        bad(Msg(f"must be at most {fmt_num(spec.maximum)}, got `{v}`", f"不能大于 {fmt_num(spec.maximum)}（得到 `{v}`）"))
     return {name: x}
 
 
 def load_profile(path: str | Path, policy: Policy, date: dt.date | None = None) -> Facts:
     """Read a YAML/JSON profile; every mistake is an ``InputError`` naming file, line and field."""
+    data, name = read_profile(path)
+    return facts_from_dict(data, policy, date=date, file=name)
+
+
+def read_profile(path: str | Path):
+    """The parsed profile and the name to report it by; ``-`` reads standard input."""
+    if str(path) == "-":
+        import sys
+        return read_yaml(Path("<stdin>"), text=sys.stdin.read()), "<stdin>"
     path = Path(path)
-    if not path.exists():
-        raise InputError("no such file", file=str(path))
-    data = read_yaml(path)
-    return facts_from_dict(data, policy, date=date, file=str(path))
+    return read_yaml(path), str(path)  # a missing, unreadable, special or oversized file is an InputError
 
 
 def facts_from_dict(data, policy: Policy, date: dt.date | None = None, file: str = "<profile>") -> Facts:
     vocab = policy.vocabulary
     if data is None or data == {}:
-        raise InputError("the profile is empty; it needs `application`, `applicant` and `employer` sections "
-                         "(see examples/ and docs/profile.md)", file=file)
+        raise InputError(Msg("the profile is empty; it needs `application`, `applicant` and `employer` sections "
+                             "(see examples/ and docs/profile.md)",
+                             "档案为空；需要 `application`、`applicant` 和 `employer` 三部分（见 examples/ 与 docs/profile.md）"),
+                         file=file)
     if not isinstance(data, dict):
-        raise InputError("a profile is a mapping with `application`, `applicant` and `employer` sections", file=file)
+        raise InputError(Msg("a profile is a mapping with `application`, `applicant` and `employer` sections",
+                             "档案是包含 `application`、`applicant` 和 `employer` 三部分的映射"), file=file)
+    ident = {}
+    for key in ("id", "name"):  # optional: who the profile is, carried to every output, ignored by the rules
+        if key in data:
+            v = data[key]
+            if isinstance(v, dict | list):
+                pos = key_pos(data, key)
+                raise InputError(Msg("must be a single value (text or a number)", "须为单个值（文本或数字）"),
+                                 file=file, line=pos[0], col=pos[1], field=key)
+            ident[key] = v if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
+    if ident and isinstance(data, CommentedMap):  # freshly parsed: drop in place, keeping the positions
+        for key in ident:
+            del data[key]
+    elif ident:
+        data = {k: v for k, v in data.items() if k not in ident}
     flat: dict[str, object] = {}
     spans: dict[str, tuple] = {}
     stated_names = {n for n, spec in vocab.facts.items() if not spec.derived}
@@ -265,7 +333,12 @@ def facts_from_dict(data, policy: Policy, date: dt.date | None = None, file: str
             _unknown(name, spans.get(name, (None, None)), stated_names, file)
         if v is None:
             continue  # stated as unknown
-        conv = _convert(vocab.facts[name], v, (file, spans.get(name, (None, None)), name))
+        spec = vocab.facts[name]
+        if spec.type == "enum" and isinstance(v, str):
+            v = flat[name] = choice_of(spec, v)  # a Chinese label stands for its id everywhere after
+        elif spec.type == "bool" and isinstance(v, str) and v in YES_NO:
+            v = flat[name] = YES_NO[v]
+        conv = _convert(spec, v, (file, spans.get(name, (None, None)), name))
         if "__date__" in conv:
             dates[name] = conv["__date__"]
         else:
@@ -288,12 +361,13 @@ def facts_from_dict(data, policy: Policy, date: dt.date | None = None, file: str
     if wage.warning:
         warnings.append(wage.warning)
     facts = Facts(values=values, date=day, wage=wage, file=file, spans=spans, warnings=warnings,
-                  stated=flat, defaulted=frozenset(defaulted))
+                  stated=flat, defaulted=frozenset(defaulted), ident=ident)
     birth = dates.get("applicant.birth_date")
     if birth is not None:
         if birth > day:
             pos = spans.get("applicant.birth_date", (None, None))
-            raise InputError(f"the birth date {birth} is after the application date {day}", file=file,
+            raise InputError(Msg(f"the birth date {birth} is after the application date {day}",
+                                 f"出生日期 {birth} 晚于申请日期 {day}"), file=file,
                              line=pos[0], col=pos[1], field="applicant.birth_date")
         _derive_age(facts, policy.params, birth, vocab)
     _check_constraints(facts, policy)
@@ -326,11 +400,20 @@ def _check_constraints(facts: Facts, policy: Policy) -> None:
     for c in policy.vocabulary.constraints:
         if c.validate and evaluate(c.when, facts.values) is False:
             names = sorted(facts_of(c.when))
-            stated = [n for n in names if n in facts.spans] or names
+            # name what the user wrote: a derived fact (age) by the facts it is derived from (birth date)
+            written = [w for n in names for w in (DERIVED_FROM.get(n, ()) or (n,))]
+            stated = [n for n in written if n in facts.spans] or written
             pos = facts.spans.get(stated[0], (None, None))
             shown = ", ".join(f"{n.split('.')[-1]}={_show(facts, n)}" for n in names if n in facts.values)
-            raise InputError(f"impossible profile: {c.message['en']} ({shown})", file=facts.file,
+            raise InputError(Msg(f"impossible profile: {c.message['en']} ({shown})",
+                                 f"档案不可能成立：{c.message['zh']}（{shown}）"), file=facts.file,
                              line=pos[0], col=pos[1], field=stated[0])
+        if not c.validate and evaluate(c.when, facts.values) is False:
+            # facts that contradict each other: a warning naming both (all) fields, with their values
+            names = sorted(facts_of(c.when))
+            shown = ", ".join(f"{n} = {_show(facts, n)}" for n in names)
+            facts.warnings.append(Msg(f"contradictory facts: {shown}: {c.message['en']}",
+                                      f"事实相互矛盾：{shown}：{c.message['zh']}"))
 
 
 def _show(facts: Facts, name: str) -> str:

@@ -89,10 +89,11 @@ def parse_answer(policy: Policy, name: str, text: str):
                 return spec.choices[int(s) - 1]
             bad(f"`{s}` is not a valid choice; choose one of: {', '.join(spec.choices)}")
         case "date":
+            from policy.reader import parse_date  # the one date reader
             try:
-                return dt.date.fromisoformat(s)
-            except ValueError:
-                bad(f"must be a date YYYY-MM-DD, got `{s}`")
+                return parse_date(s)
+            except ValueError as exc:
+                bad(str(exc))
         case "money_list":
             parts = [p for p in s.replace("，", ",").replace(" ", ",").split(",") if p]
             try:
@@ -145,6 +146,9 @@ def _status_line(policy: Policy, facts: Facts, lenient: bool, lang: str) -> str:
     for jid in policy.ids():
         prog = compile_program(policy.version(jid, facts.date)[0], facts.wage, lenient)
         st = {True: "eligible", False: "ineligible", None: "undetermined"}[evaluate(prog.root, facts.values)]
+        if st == "undetermined":  # exact: decided when every completion of the unknown facts agrees
+            from solver.decide import decide
+            st = decide(policy, jid, facts, lenient=lenient).status
         parts.append(f"{jid} {status_text(st, lang)}")
     return f"{_w('status', lang)}: " + ", ".join(parts)
 

@@ -34,9 +34,10 @@ class Program:
 
 
 def waive(prog: Program) -> Program:
-    """``--lenient``: the 原则上 clauses hold (reported as waived); ``drop``ped clauses too."""
-    j = prog.jurisdiction
-    prog.waived |= frozenset(c.id for c in j.clauses() if prog.lenient and c.strength == "in_principle")
+    """``--lenient``: each 原则上 clause holds (reported as waived), never the requirement that at least
+    one pathway holds (``lenient_waivers``); ``drop``ped clauses too."""
+    if prog.lenient:
+        prog.waived |= lenient_waivers(prog.jurisdiction)
     return prog
 
 
@@ -81,6 +82,19 @@ def index_nodes(prog: Program) -> Program:
 # The compilation, as an ordered tuple of passes over the program (sqlglot's optimizer style): a new
 # step is one function here.
 PASSES = (waive, resolve_thresholds, negate_exclusions, assemble, index_nodes)
+
+
+def lenient_waivers(j: Jurisdiction) -> frozenset[str]:
+    """The clauses ``--lenient`` waives: each 原则上 (in_principle) condition on its own, but never the
+    requirement that at least one pathway holds — a pathway whose every clause is 原则上 keeps them
+    all (waiving them would make the pathway hold for anybody, e.g. Daxing 一、（三） puts the whole
+    list, "one of (1)–(9)" included, under 原则上)."""
+    out = {c.id for c in j.clauses() if c.strength == "in_principle"}
+    for p in j.pathways:
+        ids = {c.id for c in p.clauses}
+        if ids and ids <= out:
+            out -= ids
+    return frozenset(out)
 
 
 def compile_program(j: Jurisdiction, wage: Wage, lenient: bool = False,

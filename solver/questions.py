@@ -185,17 +185,17 @@ def with_fact(policy: Policy, facts: Facts, name: str, value) -> Facts | None:
 def next_questions(policy: Policy, facts: Facts, home: str | None = None, lenient: bool = False,
                    limit: int | None = None) -> list[Question]:
     """The unknown facts that decide undetermined answers, most decisive first (see the module doc)."""
-    from solver.decide import unknown_facts
+    from solver.decide import decide
     progs = _programs(policy, facts, lenient)
     open_: dict[str, Program] = {}
     asked: list[str] = []
     for jid, prog in progs.items():
         if evaluate(prog.root, facts.values) is not None:
             continue  # determined: nothing to ask for it
-        st = {id(n): evaluate(n, facts.values) for n in walk(prog.root)}
-        if st[id(prog.root)] is None:
+        d = decide(policy, jid, facts, lenient=lenient)  # exact: only the facts that can change the answer
+        if d.status == "undetermined":
             open_[jid] = prog
-            for f in unknown_facts(prog.root, st, facts):
+            for f in d.unknown:
                 if f not in asked and f in policy.vocabulary.facts:
                     asked.append(f)
     order = {n: i for i, n in enumerate(policy.vocabulary.facts)}
@@ -226,7 +226,9 @@ def next_questions(policy: Policy, facts: Facts, home: str | None = None, lenien
 
 def open_jurisdictions(policy: Policy, facts: Facts, lenient: bool = False) -> list[str]:
     """The jurisdictions whose answer is still undetermined for ``facts``."""
-    return [j for j, p in _programs(policy, facts, lenient).items() if evaluate(p.root, facts.values) is None]
+    from solver.decide import decide
+    return [j for j, p in _programs(policy, facts, lenient).items() if evaluate(p.root, facts.values) is None
+            and decide(policy, j, facts, lenient=lenient).status == "undetermined"]  # exact: every case agrees
 
 
 __all__ = ["Question", "next_questions", "candidate_values", "with_fact", "open_jurisdictions"]

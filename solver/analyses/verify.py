@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from policy.errors import InputError
 from policy.expr import facts_of
 from policy.i18n import Msg, cat, say
-from policy.load import POLICY_DIR, Policy
-from policy.yamlio import read_yaml
+from policy.load import Policy
+from policy.properties import PROPERTIES, Property, load_properties
 from solver.analyses.common import (
     DISTRICT_FACTS,
     Claim,
@@ -46,20 +45,6 @@ from solver.backends.smt.session import UNKNOWN_TEXT, BudgetExhausted, Session
 from solver.backends.smt.space import AGE_GROUP, Space, closure
 from solver.facts import display
 from solver.render.analyses import verify_text
-
-PROPERTIES = POLICY_DIR / "properties.yaml"
-KINDS = ("monotone", "at_least_as_strict", "subsumes", "pathways_reachable", "no_contradictions")
-
-
-@dataclass(frozen=True)
-class Property:
-    id: str
-    kind: str
-    jurisdiction: str | None = None
-    fact: str | None = None
-    direction: str = "up"
-    than: str | None = None
-    note: str | None = None
 
 
 @dataclass
@@ -98,27 +83,6 @@ class VerifyResult:
     def render(self, lang: str = "en") -> str:
         return verify_text(self, lang)
 
-
-
-def load_properties(path: Path = PROPERTIES, policy: Policy | None = None) -> list[Property]:
-    data = read_yaml(Path(path))
-    items = data.get("properties") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise InputError("a properties file has a `properties:` list", file=str(path))
-    out = []
-    for i, p in enumerate(items):
-        extra = set(p) - {"id", "kind", "jurisdiction", "fact", "direction", "than", "a", "b", "note"}
-        if extra or p.get("kind") not in KINDS or "id" not in p:
-            raise InputError(f"property {i + 1}: needs `id` and `kind` ({', '.join(KINDS)}); unknown keys: "
-                             f"{', '.join(sorted(extra)) or 'none'}", file=str(path))
-        if p["kind"] == "monotone" and policy is not None and p.get("fact") not in policy.vocabulary.facts:
-            raise InputError(f"property `{p['id']}`: unknown fact `{p.get('fact')}`", file=str(path))
-        if p["kind"] == "subsumes":
-            out.append(Property(p["id"], p["kind"], p.get("a"), than=p.get("b"), note=p.get("note")))
-        else:
-            out.append(Property(p["id"], p["kind"], p.get("jurisdiction"), p.get("fact"), p.get("direction", "up"),
-                                p.get("than"), p.get("note")))
-    return out
 
 
 def verify(policy: Policy, properties: list[Property] | Path | None = None, date: dt.date | None = None) -> VerifyResult:

@@ -171,10 +171,12 @@ class Timeline:
     def render(self, lang: str = "en") -> str:
         return timeline_text(self, lang)
 
-    def to_ics(self, path: str | Path) -> int:
-        """Write every dated event as an all-day VEVENT; returns the number of events."""
+    def to_ics(self, path: str | Path, force: bool = False, inputs=()) -> int:
+        """Write every dated event as an all-day VEVENT (atomically; an existing file only with
+        ``force``; never over one of ``inputs``); returns the number of events."""
+        from solver.render.atomic import write_atomic
         text, n = to_ics(self)
-        Path(path).write_text(text, encoding="utf-8", newline="")
+        write_atomic(path, text, force=force, inputs=inputs, field="--ics")
         return n
 
 

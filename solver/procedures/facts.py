@@ -16,10 +16,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from policy.caching import cache
-from policy.errors import InputError
 from policy.load import Policy, as_date
 from policy.procedures import load_procedure_vocabulary, with_procedure_facts
-from policy.yamlio import read_yaml
 from solver.calendar import months_between, years_between
 from solver.facts import Facts, facts_from_dict
 
@@ -73,7 +71,6 @@ def procedure_facts_from_dict(data, policy: Policy, date: dt.date | None = None,
 
 def load_procedure_profile(path: str | Path, policy: Policy, date: dt.date | None = None) -> Facts:
     """Read a profile that may also state procedure facts; mistakes are ``InputError`` with file:line."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError("no such file", file=str(path))
-    return procedure_facts_from_dict(read_yaml(path), policy, date=date, file=str(path))
+    from solver.facts import read_profile
+    data, name = read_profile(path)
+    return procedure_facts_from_dict(data, policy, date=date, file=name)

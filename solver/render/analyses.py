@@ -8,6 +8,7 @@ from fractions import Fraction
 
 from policy.expr import fmt_num
 from policy.i18n import Msg, say, status_text
+from solver.render.markup import md_text as md
 
 BIRTH = "applicant.birth_date"
 UNKNOWN_MSG = Msg("unknown (budget exhausted)", "未知（求解预算耗尽）")
@@ -170,10 +171,11 @@ def compare_markdown(cmp, lang: str = "en") -> str:
                 cells.append("—")
                 continue
             rel = "" if c.relation in ("reference", "same") else f"**{c.relation}** "
-            body = "<br>".join(f"{x.words[lang]}{' (原则上)' if x.strength == 'in_principle' else ''}"
-                               f"<br>“{x.quote}” ({x.source} {x.section})" for x in c.clauses)
-            cells.append((rel + body).replace("|", "\\|"))
-        out.append(f"| {mark}{r.label.get(lang, r.topic)} | " + " | ".join(cells) + " |")
+            # policy text is made literal (md_text): the only markup in a cell is ours
+            body = "<br>".join(f"{md(x.words[lang])}{' (原则上)' if x.strength == 'in_principle' else ''}"
+                               f"<br>“{md(x.quote)}” ({md(x.source)} {md(x.section)})" for x in c.clauses)
+            cells.append(rel + body)
+        out.append(f"| {mark}{md(r.label.get(lang, r.topic))} | " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
 
 

@@ -289,14 +289,17 @@ def to_html(policy: Policy, decisions: list[Decision], lang: str = "en", profile
 
 # --- the flat row ------------------------------------------------------------------------------------------
 
-CSV_COLUMNS = ("profile", "district", "status", "failed", "unknown", "error")
+CSV_COLUMNS = ("profile", "id", "name", "district", "status", "failed", "unknown", "error", "warnings")
 
 
 def flat_row(profile: str, d: Decision) -> dict:
     """The row `wrp batch` writes for one profile and jurisdiction (and `wrp check --format csv`)."""
     return {"profile": profile, "district": d.jurisdiction.id, "status": d.status, "date": d.date.isoformat(),
             "failed": list(dict.fromkeys(c.clause.id for c in d.failed())),
-            "waivable": [c.clause.id for c in d.waivable()], "unknown": list(d.unknown), "error": None}
+            "waivable": [c.clause.id for c in d.waivable()], "unknown": list(d.unknown), "error": None,
+            # e.g. "no district rules are encoded for `haidian`; using the city-wide rule": in every format
+            "warnings": [str(w) for w in d.warnings],
+            "warnings_zh": [getattr(w, "zh", None) or str(w) for w in d.warnings]}
 
 
 def to_csv(rows: list[dict]) -> str:
@@ -305,8 +308,9 @@ def to_csv(rows: list[dict]) -> str:
     wr = csv.writer(buf)
     wr.writerow(CSV_COLUMNS)
     for r in rows:
-        wr.writerow([csv_cell(x) for x in (r["profile"], r["district"] or "", r["status"], " ".join(r["failed"]),
-                                           " ".join(r["unknown"]), r["error"] or "")])
+        wr.writerow([csv_cell(x) for x in (r["profile"], r.get("id", ""), r.get("name", ""), r["district"] or "",
+                                           r["status"], " ".join(r["failed"]), " ".join(r["unknown"]), r["error"] or "",
+                                           " | ".join(r.get("warnings", [])))])
     return buf.getvalue()
 
 

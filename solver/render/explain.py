@@ -37,7 +37,8 @@ UI = {
     "excluded": {"zh": "属于排除情形", "en": "excluded"},
     "not_excluded": {"zh": "不属于排除情形", "en": "does not apply"},
     "retirement": {"zh": "法定退休年龄", "en": "statutory retirement age"},
-    "lenient": {"zh": "宽松模式：原则上条款视为豁免", "en": "lenient mode: 原则上 clauses are waived"},
+    "lenient": {"zh": "宽松模式：各项原则上条件视为豁免，但仍须至少满足一项申请条件",
+                "en": "lenient mode: each 原则上 condition is waived; at least one pathway must still hold"},
     "source_of_wage": {"zh": "平均工资出处", "en": "wage figure from"},
 }
 # the categories of policy/params/retirement.yaml
@@ -79,6 +80,8 @@ def _clause_json(c: ClauseResult) -> dict:
          "cite": c.clause.cite.as_dict(), **_optional(c)}
     if c.waived_would:
         d["waived_would_be"] = c.waived_would
+    if c.cases is not None:
+        d["either_way"] = c.cases.as_dict()
     if c.unknown_facts:
         d["unknown"] = c.unknown_facts
     return d
@@ -89,6 +92,11 @@ def _s(lf: Leaf) -> str:
 
 
 def decision_json(d: Decision) -> dict:
+    """The CLI contract; the profile's optional ``id`` / ``name`` first."""
+    return {**d.facts.ident, **_decision_json(d)}
+
+
+def _decision_json(d: Decision) -> dict:
     j = d.jurisdiction
     return {
         "district": j.id,
@@ -153,6 +161,8 @@ def _clause_node(policy: Policy, parent: Tree, c: ClauseResult, lang: str, exclu
     node = parent.add(head)
     if title != c.clause.id and not title.startswith(c.clause.cite.quote[:10]):
         node.add(Text(title, style="italic"))
+    if c.cases is not None:  # decided either way while a fact it reads is unknown: the cases in words
+        node.add(Text(c.cases.text(lang), style=STYLE[c.status] if c.status in STYLE else ""))
     for lf in c.all_leaves:
         node.add(_leaf_text(policy, lf, lang))
     node.add(Text(f"«{c.clause.cite.quote.strip()}» — {c.clause.cite.source} {c.clause.cite.section}", style="blue"))
@@ -226,6 +236,10 @@ def decision_summary(policy: Policy, d: Decision, lang: str = "en") -> Group:
             lines.append(line)
         lines.append(Text(f"      «{c.clause.cite.quote.strip()}» — {c.clause.cite.source} {c.clause.cite.section}",
                           style="blue"))
+    for c in d.clause_results():
+        if c.cases is not None and (c.status != "failed" or c in d.failed()):
+            lines.append(Text(f"  {MARK.get(c.status, '=')} {c.clause.id}: {c.cases.text(lang)}",
+                              style=STYLE.get(c.status, "")))
     if d.unknown:
         lines.append(Text(f"  ? {t('unknown_facts', lang)}: {', '.join(d.unknown)}", style="yellow"))
     for w in d.warnings:

@@ -62,10 +62,11 @@ def error_body(exc: InputError) -> dict:
 def _date(name: str, s: str | None) -> dt.date | None:
     if s is None or s == "":
         return None
+    from policy.reader import bilingual, parse_date  # the one date reader: YYYY-MM-DD within wrp's calendar
     try:
-        return dt.date.fromisoformat(s)
-    except ValueError:
-        raise InputError(f"`{s}` is not a date YYYY-MM-DD", field=name) from None
+        return parse_date(s)
+    except ValueError as exc:
+        raise InputError(bilingual(str(exc)), field=name) from None
 
 
 def _lang(s: str | None) -> str:

@@ -18,7 +18,8 @@ def test_side_by_side_relations():
     exp = {x.jurisdiction: x.relation for x in rows["work_experience"].cells}
     assert exp == {"changping": "reference", "xicheng": "same", "beijing": "same"}
     form = {x.jurisdiction: x.relation for x in rows["employer_legal_form"].cells}
-    assert form == {"changping": "reference", "xicheng": "looser", "beijing": "looser"}
+    # Changping admits branches as the city-wide rule does (001 五、（一）1（1）①); Xicheng also growth enterprises
+    assert form == {"changping": "reference", "xicheng": "looser", "beijing": "same"}
     assert rows["income_threshold"].differs
     assert all(x.relation == "absent" for x in rows["employer_headcount"].cells if x.jurisdiction != "changping")
 

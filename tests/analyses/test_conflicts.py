@@ -20,7 +20,8 @@ def test_city_rule_versus_changping_finds_the_real_differences():
     r = compare_pair(POLICY, "beijing", "changping", DAY, REF)
     assert r.verdict == "incomparable"
     topics = {d.topic for d in r.differences}
-    assert {"income_threshold", "tenure", "age_limit", "hukou"} <= topics
+    # 12 months of continuous tax and social insurance (001 二、（二）, 五、（二）3) imply the year of tenure
+    assert {"income_threshold", "social_insurance", "age_limit", "hukou"} <= topics
     income = next(d for d in r.differences if d.topic == "income_threshold").witness
     assert [c.id for c in income.rejecting] == ["changping.applicant.income"]
     assert any(f == "applicant.income.monthly_avg_12m" and w == "11,287" for f, _, w in income.differences)

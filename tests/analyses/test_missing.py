@@ -184,3 +184,34 @@ def test_answers_do_not_depend_on_what_ran_before():
 
     forward = run(range(len(cases)))
     assert run(reversed(range(len(cases)))) == forward
+
+
+def test_each_pathway_line_is_a_suggestion_through_that_pathway():
+    """A pathway's line keeps that pathway holding: the values it assumes for unknown facts are not made
+    canonical into a profile that is eligible only through another pathway (issue 9 §3); JSON gives
+    enum and yes/no values, not integer codes."""
+    from solver.decide import verdict
+    facts = facts_from_dict({"application": {"date": "2021-09-15"},
+                             "applicant": {"degree": "bachelor", "work_experience_years": 5, "months_with_employer": 14,
+                                           "social_insurance_months": 14, "birth_date": "1990-04-01", "sex": "male",
+                                           "income": {"monthly_avg_12m": 14000}, "residence": {"stable": True},
+                                           "labor_dispatch": False, "same_entity": True, "beijing_hukou": False},
+                             "employer": {"registered_district": "changping", "tax_district": "changping",
+                                          "legal_form": "enterprise", "legal_person": True, "high_tech": False,
+                                          "years_registered": 3, "registered_capital": 5000000,
+                                          "avg_annual_tax_2y": 700000, "employees": 50,
+                                          "district_key_enterprise": False, "good_credit": True,
+                                          "violations_last_year": False}}, POLICY)
+    r = missing(POLICY, "changping", facts)
+    for p in r.pathways:
+        if p.suggestion is None:
+            continue
+        values = dict(facts.values)
+        for c in [*p.suggestion.changes, *p.suggestion.assumed]:
+            values[c.fact] = c.after
+        assert p.pathway in verdict(POLICY, "changping", facts.with_values(values)).satisfied, p.pathway
+    js = r.as_dict()
+    kinds = {c["fact"]: c["after"] for p in js["pathways"] if p.get("suggestion")
+             for c in p["suggestion"]["assumed"] + p["suggestion"]["changes"]}
+    assert kinds["applicant.award_winner"] is True and kinds["employer.service_entity"] in \
+        POLICY.vocabulary.facts["employer.service_entity"].choices

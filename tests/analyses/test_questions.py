@@ -77,7 +77,7 @@ def test_check_json_and_text_show_the_next_questions(capsys):
     assert all(q["settles"] == ["changping"] and q["label"]["zh"] for q in data["next_questions"])
     assert cli.main(["explain", str(PARTIAL), "--lang", "zh"]) == 0
     out = capsys.readouterr().out
-    assert "下一步要问的问题" in out and "1. 在申请单位连续工作时间（applicant.months_with_employer）" in out
+    assert "下一步要问的问题" in out and "1. 在申请单位连续缴纳社保和个税（applicant.social_insurance_months）" in out
 
 
 def _interview(args, stdin: str):
@@ -88,12 +88,12 @@ def _interview(args, stdin: str):
 def test_interview_asks_the_most_decisive_first_and_writes_a_new_file(tmp_path):
     out = tmp_path / "done.yaml"
     before = PARTIAL.read_bytes()
-    # months_with_employer: 36; social insurance: a bad answer, then 24; income: 15000
-    r = _interview([str(PARTIAL), "--output", str(out)], "36\nabc\n24\n15000\n")
+    # social insurance: a bad answer, then 24 (the tenure, at least as long, then cannot matter); income: 15000
+    r = _interview([str(PARTIAL), "--output", str(out)], "abc\n24\n15000\n")
     assert r.returncode == 0, r.stderr
     assert PARTIAL.read_bytes() == before
     asked = [line for line in r.stdout.splitlines() if "applicant." in line]
-    assert "applicant.months_with_employer" in asked[0]
+    assert "applicant.social_insurance_months" in asked[0]
     assert "must be a number, got `abc`" in r.stdout
     assert "Every jurisdiction's answer is determined." in r.stdout
     text = out.read_text(encoding="utf-8")
@@ -106,19 +106,19 @@ def test_interview_asks_the_most_decisive_first_and_writes_a_new_file(tmp_path):
 
 def test_interview_unknown_is_not_asked_again(tmp_path):
     out = tmp_path / "stuck.yaml"
-    r = _interview([str(PARTIAL), "--output", str(out)], "unknown\n24\n15000\n")
+    r = _interview([str(PARTIAL), "--output", str(out)], "unknown\n15000\n")
     assert r.returncode == 0, r.stderr
-    assert r.stdout.count("applicant.months_with_employer") == 1
+    assert r.stdout.count("applicant.social_insurance_months") == 1
     assert "No fact left to ask can determine more answers." in " ".join(r.stdout.split())
-    assert "months_with_employer:" not in out.read_text(encoding="utf-8")
+    assert "social_insurance_months:" not in out.read_text(encoding="utf-8")
 
 
 def test_interview_in_chinese_and_eof_keeps_what_was_answered(tmp_path):
     out = tmp_path / "part.yaml"
     r = _interview([str(PARTIAL), "--output", str(out), "--lang", "zh"], "30\n")
     assert r.returncode == 0, r.stderr
-    assert "在申请单位连续工作时间" in r.stdout and "输入结束" in r.stdout
-    assert "months_with_employer: 30" in out.read_text(encoding="utf-8")
+    assert "在申请单位连续缴纳社保和个税" in r.stdout and "输入结束" in r.stdout
+    assert "social_insurance_months: 30" in out.read_text(encoding="utf-8")
 
 
 def test_interview_never_overwrites(tmp_path):
@@ -181,5 +181,5 @@ def test_interview_bad_answer_names_the_field_not_the_profile_file(tmp_path):
     r = _interview([str(PARTIAL), "--output", str(tmp_path / "o.yaml")], "-3\n[bold]x\n36\n")
     assert r.returncode == 0, r.stderr
     bad = [line for line in r.stdout.splitlines() if line.startswith("not valid")]
-    assert bad[0] == "not valid: `applicant.months_with_employer`: must be at least 0, got `-3`"
+    assert bad[0] == "not valid: `applicant.social_insurance_months`: must be at least 0, got `-3`"
     assert bad[1].endswith("got `[bold]x`")  # the user's text shown as typed, not read as markup

@@ -118,6 +118,11 @@ def assert_every_clause_both_holds_and_fails(policy):
                 spec = policy.vocabulary.facts[name]
                 variants += [{name: [v] * spec.length if spec.type == "money_list" else v}
                              for v in sweep_values(policy, name, bounds)]
+            # a clause that is a disjunction of yes/no facts (high-tech or innovation entity) fails
+            # only when all of them are false
+            variants += [{n: False for n in sorted(facts_of(c.when)) if policy.vocabulary.facts.get(n)
+                          and policy.vocabulary.facts[n].type == "bool" and (not boost or n in boost)}
+                         for c in j.clauses()]
             for i, change in enumerate(variants):
                 facts = facts_from_dict(nest(repair(policy, {**base, **change})), policy)
                 prog = compile_program(j, facts.wage, False)

@@ -31,6 +31,9 @@ UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
 EXPLAIN = {
     "explain_beijing_rejected_residence.txt": ["beijing_rejected_residence.yaml"],
     "explain_changping_eligible.txt": ["changping_eligible.yaml"],
+    # a case split with the deciding fact unknown: holds either way (issue 9 §1)
+    "explain_changping_case_split.txt": ["changping_case_split_high_tech_unknown.yaml"],
+    "explain_changping_case_split_zh.txt": ["changping_case_split_high_tech_unknown.yaml", "--lang", "zh"],
     "explain_chaoyang_rejected_age_zh.txt": ["chaoyang_rejected_age.yaml", "--lang", "zh"],
     "explain_daxing_eligible_startup.txt": ["daxing_eligible_startup.yaml"],
     "explain_xicheng_rejected_income.txt": ["xicheng_rejected_income.yaml"],

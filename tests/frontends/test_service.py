@@ -74,7 +74,7 @@ def test_bad_profile_is_400_with_the_cli_message_and_a_pointer(client, key, valu
 
 @pytest.mark.parametrize("url,param,fragment", [
     ("/api/check?district=nowhere", "district", "unknown district `nowhere`"),
-    ("/api/check?date=yesterday", "date", "`yesterday` is not a date YYYY-MM-DD"),
+    ("/api/check?date=yesterday", "date", "must be a date YYYY-MM-DD, got `yesterday`"),
     ("/api/check?lang=fr", "lang", "`fr` is not a language"),
     ("/api/missing?top=0", "top", "top must be at least 1"),
     ("/api/materials?district=all", "district", "materials are listed for one jurisdiction"),

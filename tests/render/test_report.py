@@ -301,8 +301,8 @@ def test_check_csv_is_the_batch_row(capsys):
     _, check, _ = run(capsys, "check", profile, "--format", "csv", "--district", "all")
     _, batch, _ = run(capsys, "batch", profile, "--format", "csv", "--district", "all")
     assert check == batch
-    assert check.splitlines()[0] == "profile,district,status,failed,unknown,error"
-    assert f"{profile},changping,ineligible,changping.applicant.income,," in check.splitlines()
+    assert check.splitlines()[0] == "profile,id,name,district,status,failed,unknown,error,warnings"
+    assert f"{profile},,,changping,ineligible,changping.applicant.income,,," in check.splitlines()
 
 
 def test_hostile_strings_are_inert_everywhere(hostile, capsys):
@@ -323,7 +323,7 @@ def test_hostile_strings_are_inert_everywhere(hostile, capsys):
         "onerror=alert(1)&gt;", "")
     assert "&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;" in page
     # CSV: the file name is one cell, the escape shown
-    assert rows.splitlines()[1].startswith(f'{hostile["dir"]}/hostile_<script>alert(1)<␛[2J>.yaml,changping,')
+    assert rows.splitlines()[1].startswith(f'{hostile["dir"]}/hostile_<script>alert(1)<␛[2J>.yaml,,,changping,')
 
 
 def test_hostile_rules_in_the_report_and_errors(hostile, tmp_path, capsys):

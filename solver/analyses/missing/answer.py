@@ -32,7 +32,7 @@ from fractions import Fraction
 
 from policy.caching import cache
 from policy.errors import InputError
-from policy.expr import SYMBOL, Cmp, Expr, evaluate
+from policy.expr import SYMBOL, Cmp, Expr, all_of, evaluate
 from policy.i18n import Msg, cat, word
 from policy.load import Policy
 from solver.analyses.common import reference_facts
@@ -44,7 +44,7 @@ from solver.backends.smt.optimum import block, blockers, optimum, read, smallest
 from solver.backends.smt.session import UNKNOWN_TEXT, BudgetExhausted
 from solver.calendar import add_months
 from solver.decide import Verdict, verdict
-from solver.facts import Facts, display, wage_on
+from solver.facts import Facts, display, wage_for, wage_on
 from solver.program import Program, comparisons, compile_program
 
 
@@ -73,7 +73,7 @@ def missing(policy: Policy, jid: str, facts: Facts, keep: Iterable[str] = (), al
                         list(facts.warnings) + ([warning] if warning else []))
     if now.status == "eligible":
         return res
-    eps, relevant = epochs(policy, j, facts.date, facts.wage, lenient)
+    eps, relevant = epochs(policy, j, facts.date, wage_for(policy.params, facts, j.id), lenient)
     m = ChangeModel(policy, j, facts, keep, allow, lenient, eps, relevant)
     replays: dict[tuple[str, frozenset], Verdict | tuple[dict[str, Fraction], Verdict]] = {}
     try:
@@ -119,6 +119,15 @@ def missing(policy: Policy, jid: str, facts: Facts, keep: Iterable[str] = (), al
             res.pathways.append(PathwayMissing(p.id, p.title, status, sug))
     except BudgetExhausted as e:
         res.note = Msg(f"{UNKNOWN_TEXT}: {e.reason}", f"{UNKNOWN_MSG.zh}：{e.reason}") if e.reason else UNKNOWN_MSG
+    # the warnings of the decision on each suggested date (e.g. that year's average wage is not published
+    # and the previous one is used) are carried, once each
+    for s in [*res.overall, *(p.suggestion for p in res.pathways if p.suggestion is not None)]:
+        if s.wait_months:
+            w = wage_on(policy.params, s.eligible_on, jid).warning
+            _, vw = policy.version(jid, s.eligible_on)
+            for x in (w, vw):
+                if x and x not in res.warnings:
+                    res.warnings.append(Msg(f"on {s.eligible_on}: {x}", f"{s.eligible_on}：{getattr(x, 'zh', x)}"))
     return res
 
 
@@ -161,22 +170,23 @@ def _suggestion(policy: Policy, jid: str, m: ChangeModel, model, lenient: bool,
     prog = m.epochs[m.epoch_of(wait)][2]
     # Two caches in one dict, kept apart by a tag: the raw model values → (canonical values, verdict),
     # and the canonical values → their Datalog verdict (several raw models can canonicalise alike).
-    hit = replays.get(("raw", key))
+    hit = replays.get(("raw", key, pathway))
     if hit is None:
         # The assumed values made canonical first (screened with the IR interpreter), then the
         # suggestion as shown — the profile with every change applied, on the later date — is
         # replayed through Datalog, once per distinct change.
-        new = _canonical_assumptions(policy, jid, m, prog, new, day, wait, lenient)
+        new = _canonical_assumptions(policy, jid, m, prog, new, day, wait, lenient, pathway)
         fkey = frozenset((n, v) for n, v in new.items()) | {(WAIT, wait)}
         d = replays.get(("final", fkey))
         if d is None:
             replay = replace(m.facts, values={**m.facts.values, **new}, date=day,
-                             wage=wage_on(policy.params, day) if wait else m.facts.wage)
+                             wage=wage_on(policy.params, day, jid) if wait else m.facts.wage)
             d = replays[("final", fkey)] = verdict(policy, jid, replay, lenient=lenient)
-        if d.status != "eligible":
-            raise AssertionError(f"missing: suggestion for {jid} does not replay (status {d.status}): "
+        if d.status != "eligible" or (pathway is not None and pathway not in d.satisfied):
+            raise AssertionError(f"missing: suggestion for {jid} ({pathway or 'any pathway'}) does not replay "
+                                 f"(status {d.status}, satisfied {d.satisfied}): "
                                  f"wait {wait}, values {sorted((n, v) for n, v in new.items())}")
-        hit = replays[("raw", key)] = (new, d)
+        hit = replays[("raw", key, pathway)] = (new, d)
     new, d = hit
     satisfied = list(d.satisfied)
     via = [pathway] if pathway is not None else satisfied
@@ -189,7 +199,9 @@ def _suggestion(policy: Policy, jid: str, m: ChangeModel, model, lenient: bool,
         if f.kind == "assumed":
             if name in new:
                 assumed.append(FactChange(name, spec.label, "assumed", None, new[name], word("unknown"),
-                                          display(policy, name, new[name]), Fraction(0), unit=spec.unit))
+                                          display(policy, name, new[name]), Fraction(0), unit=spec.unit,
+                                          choices=spec.choices if spec.type == "enum" else (),
+                                          boolean=spec.type == "bool"))
             continue
         after = new[name]
         if f.before is None or after == f.before:
@@ -200,10 +212,12 @@ def _suggestion(policy: Policy, jid: str, m: ChangeModel, model, lenient: bool,
             c = spec.change.cost * steps
             cost += c
             changes.append(FactChange(name, spec.label, "effort", f.before, after, display(policy, name, f.before),
-                                      display(policy, name, after), c, thr, spec.unit))
+                                      display(policy, name, after), c, thr, spec.unit,
+                                      spec.choices if spec.type == "enum" else (), spec.type == "bool"))
         elif f.kind in ("time", "age") and thr:
             changes.append(FactChange(name, spec.label, "time", f.before, after, display(policy, name, f.before),
-                                      display(policy, name, after), Fraction(0), thr, spec.unit))
+                                      display(policy, name, after), Fraction(0), thr, spec.unit,
+                                      spec.choices if spec.type == "enum" else (), spec.type == "bool"))
     return Suggestion(cost, wait, day, changes, assumed, satisfied)
 
 
@@ -213,38 +227,46 @@ def _reference(policy: Policy, date: dt.date) -> dict[str, Fraction]:
 
 
 def _canonical_assumptions(policy: Policy, jid: str, m: ChangeModel, prog: Program, new: dict[str, Fraction],
-                           day: dt.date, wait: int, lenient: bool) -> dict[str, Fraction]:
+                           day: dt.date, wait: int, lenient: bool, pathway: str | None = None) -> dict[str, Fraction]:
     """Values assumed for unknown facts, made canonical: the solver may return any value that works,
     so each is replaced by the first that still replays eligible among the reference applicant's value
     and the thresholds the rules compare the fact with (closest to the reference first). The answer
-    then does not depend on the solver's search history. The caller replays the result through Datalog."""
+    then does not depend on the solver's search history. The caller replays the result through Datalog.
+    For a pathway's suggestion the value must keep *that pathway* holding (not just eligibility through
+    another one): each pathway line is a suggestion through that pathway."""
     assumed = sorted(n for n in new if m.fx[n].kind == "assumed")
     if not assumed:
         return new
     ref = _reference(policy, m.facts.date)
-    wage = wage_on(policy.params, day) if wait else m.facts.wage
+    wage = wage_on(policy.params, day, jid) if wait else wage_for(policy.params, m.facts, jid)
     j, _ = policy.version(jid, day)
-    root = compile_program(j, wage, lenient).root
-    for name in assumed:
-        spec = m.vocab.spec(name)
-        cands = {ref[name]} if name in ref else set()
-        for n in comparisons(prog.root, name):
-            if n.terms[0][0] == 1:
-                cands |= {n.rhs - 1, n.rhs, n.rhs + 1}
-        cands = {c for c in cands if (spec.minimum is None or c >= spec.minimum)
-                 and (spec.maximum is None or c <= spec.maximum) and (spec.type == "decimal" or c.denominator == 1)}
-        anchor = ref.get(name, Fraction(0))
-        for c in sorted(cands, key=lambda c: (abs(c - anchor), c)):
-            if c == new[name]:
-                break
-            trial = {**new, name: c}
-            values = {**m.facts.values, **trial}
-            if any(k.validate and evaluate(k.when, values) is False for k in m.vocab.constraints):
-                continue
-            # candidates are screened with the IR interpreter; the one kept is replayed through Datalog below
-            if evaluate(root, values) is True:
-                new = trial
-                break
+    compiled = compile_program(j, wage, lenient)
+    root = compiled.root if pathway is None or pathway not in compiled.pathway else \
+        all_of([compiled.base, compiled.pathway[pathway]])
+    for _ in range(8):  # to a fixpoint: a value canonicalised later may free an earlier one
+        before = dict(new)
+        for name in assumed:
+            spec = m.vocab.spec(name)
+            cands = {ref[name]} if name in ref else set()
+            for n in comparisons(prog.root, name):
+                if n.terms[0][0] == 1:
+                    cands |= {n.rhs - 1, n.rhs, n.rhs + 1}
+            cands = {c for c in cands if (spec.minimum is None or c >= spec.minimum)
+                     and (spec.maximum is None or c <= spec.maximum) and (spec.type == "decimal" or c.denominator == 1)}
+            anchor = ref.get(name, Fraction(0))
+            for c in sorted(cands, key=lambda c: (abs(c - anchor), c)):
+                if c == new[name]:
+                    break
+                trial = {**new, name: c}
+                values = {**m.facts.values, **trial}
+                if any(k.validate and evaluate(k.when, values) is False for k in m.vocab.constraints):
+                    continue
+                # candidates are screened with the IR interpreter; the one kept is replayed through Datalog below
+                if evaluate(root, values) is True:
+                    new = trial
+                    break
+        if new == before:
+            break
     return new
 
 

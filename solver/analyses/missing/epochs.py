@@ -27,7 +27,7 @@ def epochs(policy: Policy, j: Jurisdiction, date: dt.date, wage: Wage,
     for w in range(MAX_WAIT_MONTHS + 1):
         day = add_months(date, w)
         jw, _ = policy.version(j.id, day) if w else (j, None)
-        wage_w = wage_on(policy.params, day) if w else wage
+        wage_w = wage_on(policy.params, day, j.id) if w else wage
         k = (id(jw), wage_w.year, wage_w.monthly, wage_w.annual)
         if k != last_key:
             out.append((w, w, compile_program(jw, wage_w, lenient)))

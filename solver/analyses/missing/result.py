@@ -30,12 +30,20 @@ class FactChange:
     cost: Fraction
     threshold: str | None = None  # the requirement it now meets, with the arithmetic
     unit: dict | None = None
+    choices: tuple[str, ...] = ()  # an enum fact: its choices (JSON gives the choice, not its index)
+    boolean: bool = False  # a yes/no fact (JSON gives true / false)
 
     def text(self, lang: str = "en") -> str:
         return fact_change_text(self, lang)
 
     def as_dict(self) -> dict:
         delta = self.after - self.before if isinstance(self.before, Fraction) else None
+        if self.choices or self.boolean:  # values, not integer codes
+            def val(x):
+                return None if x is None else (self.choices[int(x)] if self.choices else bool(x))
+            return {"fact": self.fact, "kind": self.kind, "before": val(self.before), "after": val(self.after),
+                    "delta": None, "unit": None, "before_text": self.before_text, "after_text": self.after_text,
+                    "cost": _num(self.cost), "threshold": self.threshold}
         return {"fact": self.fact, "kind": self.kind, "before": _num(self.before), "after": _num(self.after),
                 "delta": _num(delta), "unit": (self.unit or {}).get("en"),
                 "before_text": self.before_text, "after_text": self.after_text, "cost": _num(self.cost),
@@ -118,7 +126,8 @@ class MissingResult:
     note: str | None = None  # e.g. "unknown (budget exhausted)"
 
     def as_dict(self) -> dict:
-        return {"district": self.jurisdiction, "date": self.date.isoformat(), "status": self.status,
+        return {**getattr(self, "ident", {}), "district": self.jurisdiction, "date": self.date.isoformat(),
+                "status": self.status,
                 "lenient": self.lenient, "suggestions": [s.as_dict() for s in self.overall],
                 "pathways": [p.as_dict() for p in self.pathways],
                 "blocked_by": [b.as_dict() for b in self.blocked_by], "warnings": self.warnings,
