@@ -596,7 +596,7 @@ def constraint_sql(policy: Policy, *, table: str = "applicants", keys: tuple[str
     return q, [c.id for c in cons] + ["birth_after_date"]
 
 
-__all__ = ["to_sql", "constraint_sql", "duckdb_connect", "run_duckdb", "params_table", "Query", "Leaf", "DIALECTS", "Fraction"]
+__all__ = ["to_sql", "constraint_sql", "duckdb_connect", "run_duckdb", "duckdb_sql", "params_table", "Query", "Leaf", "DIALECTS", "Fraction"]
 
 
 # --- running it: DuckDB in-process ---------------------------------------------------------------
@@ -611,10 +611,40 @@ def duckdb_connect(threads: int | None = None):
     return con
 
 
+WORDS = tuple(dict.fromkeys([*STATUS.values(), "undetermined", *PATHWAY.values(), *CLAUSE.values(), "unknown", "waived"]))
+_ENUM = exp.DataType.build("ENUM(" + ", ".join(f"'{w}'" for w in WORDS) + ")", dialect="duckdb")
+
+
+def _as_enum(node: exp.Expression) -> exp.Expression:
+    """An outcome word (a CASE's result) as a DuckDB ENUM constant: DuckDB then carries one byte per
+    cell instead of a string, and hands Arrow a dictionary column."""
+    if (isinstance(node, exp.Literal) and node.is_string and node.this in WORDS
+            and ((isinstance(node.parent, exp.If) and node.arg_key == "true")
+                 or (isinstance(node.parent, exp.Case) and node.arg_key == "default"))):
+        return exp.Cast(this=node.copy(), to=_ENUM.copy())
+    return node
+
+
+def duckdb_sql(q: Query) -> str:
+    """The query as run by ``run_duckdb``: the outcome words as ENUM constants (same values)."""
+    key = ("duckdb", "enum")
+    if key not in q._text:
+        q._text[key] = q.tree.transform(_as_enum).sql(dialect="duckdb")
+    return q._text[key]
+
+
 def run_duckdb(con, q: Query, table, name: str = "applicants"):
-    """Run ``q`` over the Arrow table ``table`` (registered as ``name``); the result as an Arrow table."""
+    """Run ``q`` over the Arrow table ``table`` (registered as ``name``); the result as an Arrow table,
+    outcome columns as plain strings (decoded from their dictionary in Arrow, cheaper than DuckDB
+    materialising a string per cell)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
     con.register(name, table)
     try:
-        return con.sql(q.sql("duckdb")).to_arrow_table()
+        out = con.sql(duckdb_sql(q)).to_arrow_table()
     finally:
         con.unregister(name)
+    if not any(pa.types.is_dictionary(t) for t in out.schema.types):
+        return out
+    return pa.table([pc.cast(c, pa.string()) if pa.types.is_dictionary(c.type) else c for c in out.columns],
+                    names=out.column_names)
