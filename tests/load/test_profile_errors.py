@@ -33,7 +33,7 @@ CASES = {
     "invalid_yaml.yaml": (14, 9, None, "invalid YAML: expected ',' or ']'"),
     "unknown_field.json": (6, 5, "applicant.degre", "unknown field. Did you mean `applicant.degree`"),
     "invalid_syntax.json": (27, 25, None, "invalid YAML: expected ',' or '}'"),
-    "impossible_date.json": (4, 5, "applicant.birth_date", "must be a date YYYY-MM-DD, got `1990-02-30`"),
+    "impossible_date.json": (4, 5, "applicant.birth_date", "must be a real date YYYY-MM-DD, got `1990-02-30`"),
 }
 
 
