@@ -23,7 +23,8 @@ ALL = "all"
 
 class ArgParser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, exit 2
-        raise InputError(f"{message} (see `wrp {self.prog.split()[-1]} --help`)" if " " in self.prog else message)
+        from policy.i18n import argparse_msg  # the message in both languages (--lang zh)
+        raise InputError(argparse_msg(message, self.prog.split()[-1] if " " in self.prog else ""))
 
 
 def _date(s: str) -> dt.date:
@@ -330,7 +331,8 @@ def run(args, out) -> int:
     _print(out, result, args)
     message = getattr(result, "message", None)
     if message:
-        sys.stderr.write(f"wrp: error: {message}\n")
+        from policy.i18n import say
+        sys.stderr.write(f"wrp: error: {say(message, args.lang)}\n")
     return getattr(result, "exit_code", 0)
 
 

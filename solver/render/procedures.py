@@ -168,7 +168,7 @@ def procedural_conflicts_text(conflicts: list, lang: str = "en") -> str:
     for c in conflicts:
         out.append(f"[{c.kind}] {c.topic} · {BUSINESSES[c.business]['zh' if lang == 'zh' else 'en']} · {c.a} vs {c.b}"
                    + (" (原则上)" if c.waivable else ""))
-        out.append(f"    {c.explanation}")
+        out.append(f"    {say(c.explanation, lang)}")
         for j, es in ((c.a, c.entries_a), (c.b, c.entries_b)):
             for e in es:
                 out.append(f"    {j}: [{e.id}] {e.cite.source} {e.cite.section}：“{e.cite.quote}”")
