@@ -42,13 +42,15 @@ def progress_bar(total: int, label: str):
 
 def read_input(policy, files: list[str | Path], columns: str | None):
     """One table file, or YAML/JSON profiles (files or directories), as ``Applicants``; the paths read."""
+    from policy.yamlio import list_dir, path_kind
     from solver.tables import read_applicants, read_mapping, read_profiles
     paths: list[Path] = []
     for name in files:
         path = Path(name)
-        if path.is_dir():
-            paths += sorted(f for f in path.iterdir() if f.suffix in PROFILE_SUFFIXES)
-        elif not path.exists():
+        kind = path_kind(path)  # a path too long or in a forbidden directory: one message, no OSError
+        if kind == "dir":
+            paths += list_dir(path, tuple(PROFILE_SUFFIXES))
+        elif kind == "missing":
             raise InputError("no such file or directory", file=str(name))
         else:
             paths.append(path)
@@ -60,10 +62,13 @@ def read_input(policy, files: list[str | Path], columns: str | None):
     return read_profiles(policy, paths), paths
 
 
-def _warn(apps) -> None:
+def _warn(apps, lang: str = "en") -> None:
     import sys
+
+    from policy.errors import escape
+    from policy.i18n import say
     for w in apps.warnings:
-        sys.stderr.write(f"wrp: warning: {w}\n")
+        sys.stderr.write(f"wrp: warning: {escape(say(w, lang))}\n")
 
 
 # --- batch over a table ----------------------------------------------------------------------------
@@ -138,7 +143,7 @@ def batch_table(app, profiles: list[str], district: str | None = None, date: dt.
     if district and district != ALL:
         app.known(district, ALL)
     apps, paths = read_input(policy, profiles, columns)
-    _warn(apps)
+    _warn(apps, lang)
     n = apps.table.num_rows * (len(policy.ids()) if district == ALL else 1)
     with progress_bar(n, "cheapest fixes" if missing else "deciding") as tick:
         outcomes = decide_table(policy, apps, district, date=date, lenient=lenient, lang=lang, missing=missing,
@@ -174,7 +179,7 @@ def reform(base_app, new_app, file: str, district: str = ALL, date: dt.date | No
     if district != ALL:
         base_app.known(district, ALL)
     apps, paths = read_input(base_app.policy, [file], columns)
-    _warn(apps)
+    _warn(apps, lang)
     res = run(base_app.policy, new_app.policy, apps, district, date=date, vs=vs if vs else date, lenient=lenient,
               sample=sample, lang=lang)
     if output:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import io
 import json
 import os
 import re
@@ -194,15 +195,20 @@ def resolve_headers(policy: Policy, headers: list[str], mapping: dict[str, str] 
             out[i] = known.get(n) or lower[n.lower()]
         else:
             close = difflib.get_close_matches(n, list(known), n=2, cutoff=0.75)
-            ignored.append(f"`{raw}`" + (f" (did you mean {' or '.join(f'`{c}`' for c in close)}?)" if close else ""))
+            ignored.append((f"`{shown(str(raw), 60)}`", close))
     seen: dict[str, int] = {}
     for i, target in out.items():
         if target in seen:
             raise InputError(f"columns `{headers[seen[target]]}` and `{headers[i]}` both give `{target}`",
                              file=file, field=str(headers[i]))
         seen[target] = i
-    warnings = [f"{file}: columns ignored (not facts of the vocabulary; map them with --columns): "
-                + ", ".join(ignored)] if ignored else []
+    where = shown(str(file), 300)
+    warnings = [Msg(f"{where}: columns ignored (not facts of the vocabulary; map them with --columns): "
+                    + ", ".join(h + (f" (did you mean {' or '.join(f'`{c}`' for c in close)}?)" if close else "")
+                                for h, close in ignored),
+                    f"{where}：以下列已忽略（不是词汇表中的字段；可用 --columns 映射）："
+                    + "、".join(h + (f"（是否想用 {' 或 '.join(f'`{c}`' for c in close)}？）" if close else "")
+                               for h, close in ignored))] if ignored else []
     return out, warnings
 
 
@@ -297,13 +303,19 @@ def _records(path: Path) -> tuple[list[str], list[list], int]:
     """Headers, rows of cells, and the file row number of the first data row."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
+        reader = csv.reader(io.StringIO(_text(path), newline=""))
+        try:
+            rows = list(reader)
+        except csv.Error as exc:  # a cell longer than csv's field limit (128 KiB), a stray quote
+            raise InputError(Msg(f"not a readable CSV file: {shown(str(exc), 120)}",
+                                 f"无法读取的 CSV 文件：{shown(str(exc), 120)}"), file=str(path),
+                             line=reader.line_num or None) from None
         if not rows:
             raise InputError("the file is empty; the first row must name the columns", file=str(path))
         return rows[0], rows[1:], 2
     if suffix == ".xlsx":
         import openpyxl
+        _regular(path, MAX_XLSX_BYTES)
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -319,23 +331,60 @@ def _records(path: Path) -> tuple[list[str], list[list], int]:
     if suffix in (".jsonl", ".ndjson"):
         headers: list[str] = []
         recs: list[dict] = []
-        with open(path, encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"not valid JSON: {exc.msg}", file=str(path), line=n, col=exc.colno) from None
-                if not isinstance(obj, dict):
-                    raise InputError("each line must be a JSON object (one applicant)", file=str(path), line=n)
-                flat = flatten(obj)
-                for k in flat:
-                    if k not in headers:
-                        headers.append(k)
-                recs.append(flat)
+        for n, line in enumerate(_text(path).split("\n"), 1):  # not splitlines: U+2028 is JSON text
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"not valid JSON: {exc.msg}", file=str(path), line=n, col=exc.colno) from None
+            if not isinstance(obj, dict):
+                raise InputError("each line must be a JSON object (one applicant)", file=str(path), line=n)
+            flat = flatten(obj)
+            for k in flat:
+                if k not in headers:
+                    headers.append(k)
+            recs.append(flat)
         return headers, [[r.get(h) for h in headers] for r in recs], 1
     raise InputError(f"unsupported table format `{suffix}`; use .csv, .xlsx, .parquet or .jsonl", file=str(path))
+
+
+MAX_TEXT_BYTES = 512 << 20  # a CSV or JSON Lines table is read whole: 512 MiB (Parquet for more)
+MAX_XLSX_BYTES = 100 << 20  # a compressed workbook expands several times in memory
+
+
+def _regular(path: Path, limit: int | None = None) -> None:
+    """A regular file (not a directory, FIFO or device, which would be read forever) of at most ``limit``
+    bytes, or an ``InputError`` naming it."""
+    import stat
+
+    from policy.yamlio import _too_big, path_kind
+    kind = path_kind(path)
+    if kind == "missing":
+        raise InputError(Msg("no such file", "文件不存在"), file=str(path))
+    if kind != "file":
+        raise InputError(Msg("is a directory, a FIFO or a device, not a regular file; wrp reads only regular files",
+                             "是目录、管道或设备，不是普通文件；wrp 只读取普通文件"), file=str(path))
+    size = os.stat(path).st_size
+    if limit is not None and size > limit and stat.S_ISREG(os.stat(path).st_mode):
+        raise InputError(_too_big(size, limit), file=str(path))
+
+
+def _text(path: Path) -> str:
+    """A CSV or JSON Lines file as text: a regular file within ``MAX_TEXT_BYTES``, UTF-8 (a BOM
+    allowed) — otherwise one error with the line and column of the first bad byte."""
+    from policy.yamlio import read_bytes
+    data = read_bytes(path, MAX_TEXT_BYTES, "table")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[:exc.start].decode("utf-8", errors="replace")
+        line = before.count("\n") + 1
+        col = len(before) - (before.rfind("\n") + 1) + 1
+        raise InputError(Msg(f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+                             f"不是 UTF-8 文本（字节 0x{data[exc.start]:02x}）；请以 UTF-8 编码保存"),
+                         file=str(path), line=line, col=col) from None
+    return text.removeprefix("\ufeff")
 
 
 def read_mapping(path: str | None) -> dict[str, str] | None:
@@ -357,8 +406,7 @@ def read_applicants(policy: Policy, path: str | Path, mapping: dict[str, str] | 
     """A table file (CSV, XLSX, Parquet, JSON Lines) → applicants; every bad cell makes its row an
     error row naming the row and column, the other rows are read."""
     path = Path(path)
-    if not path.exists():
-        raise InputError("no such file", file=str(path))
+    _regular(path)
     if path.suffix.lower() == ".parquet":
         return _read_parquet(policy, path, mapping)
     headers, rows, first = _records(path)
