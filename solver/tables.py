@@ -336,6 +336,8 @@ def _records(path: Path) -> tuple[list[str], list[list], int]:
                 continue
             try:
                 obj = json.loads(line)
+            except RecursionError:
+                raise InputError(Msg("the JSON is nested too deeply", "JSON 嵌套层数过多"), file=str(path), line=n) from None
             except json.JSONDecodeError as exc:
                 raise InputError(f"not valid JSON: {exc.msg}", file=str(path), line=n, col=exc.colno) from None
             if not isinstance(obj, dict):

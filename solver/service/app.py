@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from policy.errors import InputError
+from policy.i18n import Msg
 from policy.yamlio import read_yaml
 from solver.render.json import Encoder
 from solver.service import engine
@@ -118,11 +119,21 @@ async def body_text(request: Request) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("the request body is not UTF-8 text", file=engine.PROFILE_NAME) from None
-    if "json" in request.headers.get("content-type", "").lower() and text.strip():
+    declared = "json" in request.headers.get("content-type", "").lower()
+    # a body that looks like JSON is JSON, whatever its content type says (curl -d sends form encoding)
+    if (declared or text.lstrip().startswith(("{", "["))) and text.strip():
         # a JSON body is parsed as YAML (a superset) later: its syntax errors are named as JSON here
         try:
             json.loads(text)
+        except RecursionError:  # thousands of nested [ or {: refused before any parser recurses on them
+            raise InputError(Msg("the JSON is nested too deeply", "JSON 嵌套层数过多"), file=engine.PROFILE_NAME) from None
         except json.JSONDecodeError as e:
+            if not declared:  # undeclared, it may still be YAML in flow style ({a: 1}): JSON wording only if not
+                try:
+                    read_yaml(engine.PROFILE_NAME, text)
+                    return text
+                except InputError:
+                    pass
             raise InputError(f"invalid JSON: {e.msg}", file=engine.PROFILE_NAME, line=e.lineno, col=e.colno) from None
         try:  # what JSON allows but a profile does not (a duplicate key), named as JSON too
             read_yaml(engine.PROFILE_NAME, text)

@@ -126,4 +126,9 @@ def batch_table(app: App, raw: bytes, suffix: str, district: str | None, date: d
     with tempfile.TemporaryDirectory(prefix="wrp-upload-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(raw)
-        return app.batch_table([str(path)], district, date, lenient, lang=lang).as_dict()
+        try:
+            return app.batch_table([str(path)], district, date, lenient, lang=lang).as_dict()
+        except InputError as exc:  # name the upload, not the temporary file it was saved to
+            if exc.file != str(path):
+                raise
+            raise InputError(exc.message, file=path.name, line=exc.line, col=exc.col, field=exc.field) from None

@@ -235,7 +235,8 @@ def test_huge_and_binary_tables_are_bounded(tmp_path):
 
 def test_regressions_found_by_the_campaign(tmp_path, capsys):
     """Each was an internal error or a hang: a Latin-1 CSV, a non-UTF-8 JSON Lines file, a cell longer
-    than csv's field limit, a FIFO and /dev/zero named as tables (batch and population)."""
+    than csv's field limit, a JSON line nested 100,000 deep, a FIFO and /dev/zero named as tables
+    (batch and population)."""
     cases = []
     latin = tmp_path / "latin.csv"
     latin.write_bytes("id,applicant.sex\n1,m\xe9le\n".encode("latin-1"))
@@ -246,6 +247,9 @@ def test_regressions_found_by_the_campaign(tmp_path, capsys):
     wide = tmp_path / "wide.csv"
     wide.write_text("id,applicant.sex\n1," + "x" * 200_000 + "\n", encoding="utf-8")
     cases.append((["batch", wide], "wide.csv:2: not a readable CSV file"))
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text('{"id": ' + "[" * 100_000 + "]" * 100_000 + "}\n", encoding="utf-8")
+    cases.append((["batch", deep], "deep.jsonl:1: the JSON is nested too deeply"))
     fifo = tmp_path / "fifo.csv"
     os.mkfifo(fifo)
     cases += [(["batch", fifo], "fifo.csv: is a directory, a FIFO or a device"),
