@@ -427,6 +427,11 @@ class CheckResult:
     def render(self, lang: str = "en") -> list:
         from solver.render.explain import comparison_table, decision_summary, decision_tree
         out: list = []
+        ident = getattr(self.facts, "ident", None) or {}
+        if ident:  # the profile's own `id` / `name`, as in JSON and batch rows (shown literally)
+            from rich.text import Text
+            out.append(Text(("档案 " if lang == "zh" else "profile ") + " · ".join(str(v) for v in ident.values()),
+                            style="bold"))
         for d in self.decisions:
             out.append(decision_tree(self.policy, d, lang) if self.explain else decision_summary(self.policy, d, lang))
             if d.jurisdiction.id in self.missing:
@@ -475,7 +480,8 @@ class BatchResult:
         for r in self.rows:
             unknown = r["unknown"][:4] + (["…"] if len(r["unknown"]) > 4 else [])
             detail = r["error"] or " ".join(r["failed"]) or (("? " + " ".join(unknown)) if unknown else "—")
-            tab.add_row(terminal(Path(r["profile"]).name), r["district"] or "—",
+            who = " · ".join(str(r[k]) for k in ("id", "name") if r.get(k) not in (None, ""))
+            tab.add_row(terminal(Path(r["profile"]).name + (f" ({who})" if who else "")), r["district"] or "—",
                         ("错误" if zh else "error") if r["status"] == "error" else status_text(r["status"], lang),
                         detail)
         out: list = [tab]
