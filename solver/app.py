@@ -183,6 +183,9 @@ class App:
         files: list[Path] = []
         for name in profiles:
             path = Path(name)
+            if str(name) == "-":  # one profile on standard input
+                files.append(path)
+                continue
             kind = path_kind(path)
             if kind == "dir":
                 files += list_dir(path, (".yaml", ".yml", ".json"))
@@ -192,16 +195,17 @@ class App:
                 raise InputError("no such file or directory", file=str(name))
         rows, errors = [], 0
         for f in files:
+            label = "<stdin>" if str(f) == "-" else str(f)
             try:
                 facts = self.facts(f, date)
                 ids = self.districts(facts, district)
             except InputError as exc:
                 errors += 1
-                rows.append({"profile": str(f), "district": None, "status": "error", "failed": [], "unknown": [],
+                rows.append({"profile": label, "district": None, "status": "error", "failed": [], "unknown": [],
                              "error": str(exc)})
                 continue
             for j in ids:
-                rows.append({**flat_row(str(f), decide(self.policy, j, facts, lenient=lenient)), **facts.ident})
+                rows.append({**flat_row(label, decide(self.policy, j, facts, lenient=lenient)), **facts.ident})
         return BatchResult(rows, errors, len(files))
 
     # --- populations (solver.population_app: the SQL backend over tables) ----------------------------
