@@ -392,7 +392,8 @@ class CheckResult:
     def to_csv(self) -> str:
         """The flat row `batch` writes, one per jurisdiction."""
         from solver.render.applicant import flat_row, to_csv
-        return to_csv([flat_row(self.profile, d) for d in self.decisions])
+        ident = getattr(self.facts, "ident", None) or {}  # the profile's `id` / `name`, as batch rows have them
+        return to_csv([{**flat_row(self.profile, d), **ident} for d in self.decisions])
 
     def to_markdown(self, lang: str = "en") -> str:
         """The caseworker's page: verdicts side by side, the proof with quotes, the cheapest fix."""

@@ -77,3 +77,26 @@ def test_check_text_names_the_profile(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO(ZH_PROFILE))
     assert cli.main(["check", "-"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "profile A-17 · 张三"
+
+
+def test_city_wide_fallback_is_said_in_every_format(capsys, monkeypatch):
+    """A district without rules of its own (海淀区): the city-wide rule is used, and every output says so —
+    check (text, JSON, CSV), missing (text, also when already eligible, and JSON), batch (issue 9)."""
+    import io
+    import json
+    profile = ZH_PROFILE.replace("昌平区", "海淀区").replace("昌平", "haidian")
+    words = "no district rules are encoded for `haidian`; using the city-wide rule (beijing)"
+    for argv in (["check", "-"], ["check", "-", "--format", "json"], ["check", "-", "--format", "csv"],
+                 ["missing", "-"], ["missing", "-", "--format", "json"], ["batch", "-"],
+                 ["batch", "-", "--format", "csv"]):
+        monkeypatch.setattr("sys.stdin", io.StringIO(profile))
+        assert cli.main(argv) == 0, argv
+        out = capsys.readouterr().out
+        assert words in out, argv
+        if argv[-1] == "csv":
+            assert ",A-17,张三,beijing," in out, argv
+        if argv == ["missing", "-", "--format", "json"]:
+            assert words in json.loads(out)["warnings"]
+    monkeypatch.setattr("sys.stdin", io.StringIO(profile))
+    assert cli.main(["missing", "-", "--lang", "zh"]) == 0
+    assert "尚未编码 `haidian` 的区级规定；按全市规定（beijing）判断" in capsys.readouterr().out
