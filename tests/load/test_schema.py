@@ -31,7 +31,7 @@ POLICY_LOADER_ONLY = {"quote_not_verbatim.yaml", "duplicate_clause_id.yaml", "du
                       "section_not_in_source.yaml", "quote_outside_section.yaml",  # need the source text
                       "clause_id_prefix.yaml",  # needs the file's own id
                       "impossible_date.yaml"}  # refused while reading the YAML (a timestamp that is no date)
-PROCEDURE_LOADER_ONLY = {"bad_quote.yaml", "duplicate_id.yaml", "duplicate_key.yaml", "undeclared_source.yaml",
+PROCEDURE_LOADER_ONLY = {"section_not_in_source.yaml", "quote_outside_section.yaml", "id_prefix.yaml", "bad_quote.yaml", "duplicate_id.yaml", "duplicate_key.yaml", "undeclared_source.yaml",
                          "unknown_jurisdiction.yaml", "date_fact.yaml", "bad_period.yaml"}
 
 

@@ -50,6 +50,10 @@ BAD = {
     "material_missing_en.yaml": (9, 15, "missing `en`"),
     "unknown_pathway.yaml": (12, 20, "unknown pathway topic `pathway_phd`"),
     "bad_period.yaml": (11, 18, "not a day of the year"),
+    # issue 9: the cited section must exist, the quote must be inside it, ids start with the jurisdiction's
+    "section_not_in_source.yaml": (9, 50, "the section `五、（三）3.` is not in 001_be62ffba661c98fa.txt"),
+    "quote_outside_section.yaml": (10, 9, "the quote is not inside the cited section `五、（二）`"),
+    "id_prefix.yaml": (7, 9, "must start with the jurisdiction id `changping.`"),
 }
 
 
