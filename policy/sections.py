@@ -7,11 +7,11 @@ The numbering styles of the sources, each a kind of heading:
 ========== ============================== ==========================================================
 kind       written in a citation          found in the text
 ========== ============================== ==========================================================
-part       第二篇                         ``第二篇`` at a line start (a text with 第二篇 but no 第一篇 has an
+part       第二篇 (or 第2篇)                ``第二篇`` at a line start (a text with 第二篇 but no 第一篇 has an
                                           implicit first part: from its start to 第二篇)
 chapter    第三章                         ``第三章`` at a line start
 article    第五条                         ``第五条`` at a line start
-cn         二、 or 二                     ``二、`` at a line start
+cn         二、 or 二                     ``二、`` (or ``二.``) at a line start
 cn_paren   （二） or 第（二）项           ``（二）`` / ``(二)`` at a line start or after ；。：
 num        4 or 4. or 4、                 ``4.`` / ``4、`` / ``4．`` at a line start or after ；。：
 num_paren  （4）                          ``（4）`` / ``(4)`` (either bracket) at a line start or after ；。：
@@ -91,9 +91,9 @@ def _show(kind: str, n: int) -> str:
 
 
 _TOKENS = [
-    ("part", re.compile(rf"第([{CN}]+)篇")),
-    ("chapter", re.compile(rf"第([{CN}]+)章")),
-    ("article", re.compile(rf"第([{CN}]+)条")),
+    ("part", re.compile(rf"第([{CN}]+|\d+)篇")),
+    ("chapter", re.compile(rf"第([{CN}]+|\d+)章")),
+    ("article", re.compile(rf"第([{CN}]+|\d+)条")),
     ("cn_paren_item", re.compile(rf"第((?:[{_OPEN}][{CN}]+[{_CLOSE}])+)项")),
     ("cn_paren", re.compile(rf"[{_OPEN}]\s*([{CN}]+)\s*[{_CLOSE}]")),
     ("num_paren", re.compile(rf"[{_OPEN}]\s*(\d+)\s*[{_CLOSE}]")),
@@ -131,7 +131,7 @@ def parse_section(section: str) -> list[Step]:
         if kind == "cn_paren_item":
             kind, nums = "cn_paren", tuple(cn_number(x) for x in re.findall(rf"([{CN}]+)", m.group(1)))
         elif kind in ("part", "chapter", "article", "cn", "cn_paren"):
-            nums = (cn_number(m.group(1)),)
+            nums = (int(m.group(1)) if m.group(1).isdigit() else cn_number(m.group(1)),)
         elif kind == "circled":
             nums = (CIRCLED.index(m.group(1)) + 1,)
         elif kind == "letter":
@@ -161,11 +161,11 @@ def _heading_rx(kind: str, n: int | None) -> re.Pattern:
     line = r"(?m)^[ \t\u3000]*"
     if kind in ("part", "chapter", "article"):
         word = {"part": "篇", "chapter": "章", "article": "条"}[kind]
-        num = "|".join(_cn_alternatives(n)) if n is not None else f"[{CN}]+"
-        return re.compile(rf"{line}第(?:{num}){word}")
+        num = _numbered(n) if n is not None else rf"[{CN}]+|\d+"
+        return re.compile(rf"{line}第[ \t]*(?:{num})[ \t]*{word}")
     if kind == "cn":
         num = "|".join(_cn_alternatives(n)) if n is not None else f"[{CN}]+"
-        return re.compile(rf"{line}(?:{num})、")
+        return re.compile(rf"{line}(?:{num})[、.．]")
     if kind == "cn_paren":
         num = "|".join(_cn_alternatives(n)) if n is not None else f"[{CN}]+"
         return re.compile(rf"(?m){_LEAD}[{_OPEN}][ \t]*(?:{num})[ \t]*[{_CLOSE}]")
@@ -184,6 +184,11 @@ def _heading_rx(kind: str, n: int | None) -> re.Pattern:
 def _cn_alternatives(n: int) -> list[str]:
     w = _cn_words(n)
     return [w, "一" + w] if 10 <= n < 20 else [w]  # 十二 or 一十二
+
+
+def _numbered(n: int) -> str:
+    """第二条 or 第2条: a part, chapter or article number in either writing."""
+    return "|".join([*_cn_alternatives(n), str(n)])
 
 
 def _narrow(text: str, span: tuple[int, int], step: Step) -> list[tuple[int, int]]:

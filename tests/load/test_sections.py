@@ -67,3 +67,13 @@ def test_a_table_of_contents_gives_several_candidates():
 def test_unreadable_sections_are_errors(section):
     with pytest.raises(SectionError):
         locate(SRC["001"], section)
+
+
+def test_a_new_source_may_number_articles_in_digits():
+    """A pack's own source may write 第2条 and 一. : a citation in either writing finds them."""
+    text = "第1条 总则\n第2条 申请人须具有学士学位。\n第3条 其他\n一. 材料\n1. 身份证\n二. 其他\n"
+    assert check_cite(text, "第二条", "学士学位") is None
+    assert check_cite(text, "第2条", "学士学位") is None
+    assert check_cite(text, "第3条", "学士学位")[0] == "quote"
+    assert check_cite(text, "一、1", "身份证") is None
+    assert check_cite(text, "二、1", "身份证")[0] == "section"
