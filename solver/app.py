@@ -286,10 +286,11 @@ class App:
             return compare(self.policy, jids, topic=topic, date=date)
 
     def report(self, districts: str | list[str] = ALL, date: dt.date | None = None, population: str | None = None,
-               output: str | Path | None = None, lang: str = "zh"):
-        """The standalone HTML report (`wrp report`), written atomically to ``output``."""
+               output: str | Path | None = None, lang: str = "zh", force: bool = False):
+        """The standalone HTML report (`wrp report`), written atomically to ``output`` (replacing a file
+        only with ``force``)."""
         from solver.render.report import make_report
-        return make_report(self, districts, date, population, output, lang)
+        return make_report(self, districts, date, population, output, lang, force)
 
     def verify(self, properties: str | Path | None = None, date: dt.date | None = None):
         """The consistency properties (``policy/properties.yaml`` or ``properties``), proven or refuted."""

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from policy.expr import TRUE, Cmp, Expr, all_of, any_of, evaluate, facts_of, not_of, walk
+from policy.i18n import Msg
 from policy.load import Policy
 from policy.procedures import BUSINESSES, Material, ProcClause, ProcedureSet, load_procedures
 from solver.calendar import add_months, add_years
@@ -194,6 +195,28 @@ def _nest(flat: dict) -> dict:
     return out
 
 
+OUTCOME_ZH = {"accepted": "受理", "rejected": "不受理", "in time": "在期限内", "valid": "有效", "lapsed": "已失效",
+              "abolished": "已取消", "required": "仍须办理",
+              "rejected in principle (原则上; the office may waive it)": "原则上不受理（可酌情豁免）"}
+
+
+def _zh_value(v) -> str:
+    """A witness value in Chinese words (yes/no as 是/否)."""
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    return v.isoformat() if isinstance(v, dt.date) else str(v)
+
+
+def _outcome_zh(o: str) -> str:
+    if o in OUTCOME_ZH:
+        return OUTCOME_ZH[o]
+    if o.startswith("too early (window opens "):
+        return f"过早（{o.removeprefix('too early (window opens ').rstrip(')')} 起方可申请）"
+    if o.startswith("too late (last safe day "):
+        return f"过晚（最后稳妥申请日 {o.removeprefix('too late (last safe day ').rstrip(')')}）"
+    return o
+
+
 def _outcome(ok: bool, entries: list[tuple[Entry, Expr]], env: dict) -> tuple[str, bool]:
     if ok:
         return "accepted", False
@@ -238,10 +261,17 @@ def requirement_conflicts(policy: Policy, pset: ProcedureSet, jids: list[str], f
             shown = {k: v for k, v in flat.items() if k != "application.date"}
             derived = {n: int(facts.values[n]) for n in pset.derivations if n in facts.values}
             witness = {"application.date": filing, **shown, **derived}
+            labels = policy.vocabulary.topics.get(topic, {}) if topic in policy.vocabulary.topics \
+                else pset.topics.get(topic, {})
+            label = labels.get("en", topic)
+            values = {**shown, **derived}
             out.append(ProcConflict(
                 "requirement", topic, bid, ja, jb, [e for e, _ in per[ja]], [e for e, _ in per[jb]], witness, oa, ob,
-                f"{label} ({BUSINESSES[bid]['en']}): "
-                + ", ".join(f"{k}={v}" for k, v in {**shown, **derived}.items()) + f" is {oa} in {ja}, {ob} in {jb}",
+                Msg(f"{label} ({BUSINESSES[bid]['en']}): "
+                    + ", ".join(f"{k}={v}" for k, v in values.items()) + f" is {oa} in {ja}, {ob} in {jb}",
+                    f"{labels.get('zh', label)}（{BUSINESSES[bid]['zh']}）："
+                    + "，".join(f"{k}={_zh_value(v)}" for k, v in values.items())
+                    + f"：在 {ja} {_outcome_zh(oa)}，在 {jb} {_outcome_zh(ob)}"),
                 waivable=wa or wb))
     return out
 
@@ -280,9 +310,12 @@ def deadline_conflicts(policy: Policy, jids: list[str], expiry: dt.date, left: d
                         "deadline", f"{b}_window", b, ja, jb, _responsible(pa, kinds), _responsible(pb, kinds),
                         {**anchors, "filing_day": day},
                         "in time" if va else _why(pa, day), "in time" if vb else _why(pb, day),
-                        f"{BUSINESSES[b]['en']}: filing on {day} is {'in time' if va else 'not in time'} in {ja} "
-                        f"[{pa.earliest or '…'} – {pa.last_safe or '…'}] and {'in time' if vb else 'not in time'} "
-                        f"in {jb} [{pb.earliest or '…'} – {pb.last_safe or '…'}]"))
+                        Msg(f"{BUSINESSES[b]['en']}: filing on {day} is {'in time' if va else 'not in time'} in {ja} "
+                            f"[{pa.earliest or '…'} – {pa.last_safe or '…'}] and {'in time' if vb else 'not in time'} "
+                            f"in {jb} [{pb.earliest or '…'} – {pb.last_safe or '…'}]",
+                            f"{BUSINESSES[b]['zh']}：{day} 申请，在 {ja} {'在期限内' if va else '不在期限内'}"
+                            f"［{pa.earliest or '…'} – {pa.last_safe or '…'}］，在 {jb} "
+                            f"{'在期限内' if vb else '不在期限内'}［{pb.earliest or '…'} – {pb.last_safe or '…'}］")))
                     break
             # nothing filed: valid in one jurisdiction, lapsed in the other
             for pa_, pb_, label in ((pa, pb, ""), (t_first.plans[ja][b], t_first.plans[jb][b], "first permit")):
@@ -296,9 +329,11 @@ def deadline_conflicts(policy: Policy, jids: list[str], expiry: dt.date, left: d
                         out.append(ProcConflict(
                             "deadline", f"{b}_lapse", b, ja, jb, _responsible(pa_, kinds), _responsible(pb_, kinds),
                             w, "valid" if va else "lapsed", "valid" if vb else "lapsed",
-                            f"{BUSINESSES[b]['en']}{' (' + label + ')' if label else ''}: with nothing filed, on "
-                            f"{day} the permit is {'valid' if va else 'lapsed'} in {ja} and "
-                            f"{'valid' if vb else 'lapsed'} in {jb}"))
+                            Msg(f"{BUSINESSES[b]['en']}{' (' + label + ')' if label else ''}: with nothing filed, on "
+                                f"{day} the permit is {'valid' if va else 'lapsed'} in {ja} and "
+                                f"{'valid' if vb else 'lapsed'} in {jb}",
+                                f"{BUSINESSES[b]['zh']}{'（首次办证）' if label else ''}：未申请时，{day} 证件在 {ja} "
+                                f"{'有效' if va else '已失效'}，在 {jb} {'有效' if vb else '已失效'}")))
                         break
                 else:
                     continue
@@ -338,9 +373,11 @@ def practice_conflicts(pset: ProcedureSet, jids: list[str], year: int) -> list[P
             out.append(ProcConflict(
                 "practice", topic, c0.business, ja, jb, per[ja], per[jb], w,
                 "abolished" if aa else "required", "abolished" if ab else "required",
-                f"{topic}: abolished in {drops}, still required in {keeps}"
-                + (f" (from {w['period_from']} to {w['period_to']}; a holder who misses it is frozen there)"
-                   if w else "")))
+                Msg(f"{topic}: abolished in {drops}, still required in {keeps}"
+                    + (f" (from {w['period_from']} to {w['period_to']}; a holder who misses it is frozen there)"
+                       if w else ""),
+                    f"{topic}：{drops} 已取消，{keeps} 仍须办理"
+                    + (f"（{w['period_from']} 至 {w['period_to']}；错过者在该地被冻结）" if w else ""))))
     return out
 
 

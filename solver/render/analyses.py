@@ -137,7 +137,7 @@ def conflicts_text(res, lang: str = "en") -> str:
     for s in res.sources:
         out.append(f"  {s.kind} {s.document}: {s.message.get(lang, s.message['en'])}")
         out += [f"    - {e['source']}:{e['line']}: {e['text']}" for e in s.evidence]
-    out += [f"  ! {n}" for n in res.notes]
+    out += [f"  ! {say(n, lang)}" for n in res.notes]
     return "\n".join(out)
 
 
