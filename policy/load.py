@@ -18,6 +18,7 @@ from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Thresh
 from policy.i18n import Msg
 from policy.model import Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway, Vocabulary, WageYear
 from policy.reader import DOCUMENT, FACT_NAME, IDENT, Reader, parse_date, to_fraction
+from policy.sections import check_cite
 from policy.yamlio import err, key_pos, node_pos, read_yaml
 
 POLICY_DIR = Path(__file__).resolve().parent
@@ -337,6 +338,19 @@ def _fact_spec(vocab: Vocabulary, name, file, node, key) -> FactSpec:
     return spec
 
 
+def _label_hint(vocab: Vocabulary, spec: FactSpec, value) -> str:
+    """`` (use `master` (硕士))`` when ``value`` is the Chinese label of a choice: rules are written with ids."""
+    if not isinstance(value, str):
+        return ""
+    from policy.i18n import _choice_words
+    words = {**_choice_words(vocab), **dict(spec.choice_zh)}
+    for cid in spec.choices:
+        zh = words.get(cid)
+        if zh and (value == zh or (zh.endswith("区") and value == zh[:-1])):
+            return f": use `{cid}` ({zh})"
+    return ""
+
+
 def _comparison(file, node, op, terms, spec: FactSpec | None, vocab, params, span) -> Expr:
     value = node[op]
     fname = terms[0][1]
@@ -357,8 +371,8 @@ def _comparison(file, node, op, terms, spec: FactSpec | None, vocab, params, spa
         if not names:
             raise err(Msg(f"`{op}` needs at least one choice", f"`{op}` 至少需要一个选项"), file, node, op)
         if bad:
-            raise err(Msg(f"`{shown(bad[0], 60)}` is not a choice of `{fname}`; choices: {', '.join(spec.choices)}",
-                          f"`{shown(bad[0], 60)}` 不是 `{fname}` 的选项；可选：{_ticks(spec.choices)}"), file, node, op)
+            raise err(Msg(f"`{shown(bad[0], 60)}` is not a choice of `{fname}`{_label_hint(vocab, spec, bad[0])}; choices: {', '.join(spec.choices)}",
+                          f"`{shown(bad[0], 60)}` 不是 `{fname}` 的选项{_label_hint(vocab, spec, bad[0])}；可选：{_ticks(spec.choices)}"), file, node, op)
         e = In(fname, frozenset(spec.choices.index(n) for n in names), set_name=set_name, span=span)
         return not_of(e) if op == "not_in" else e
     if isinstance(value, CommentedMap):
@@ -376,13 +390,14 @@ def _comparison(file, node, op, terms, spec: FactSpec | None, vocab, params, spa
         return Cmp(terms, op, rhs, span=span)
     if spec is not None and spec.type == "bool":
         if not isinstance(value, bool) or op not in ("eq", "ne"):
-            raise err(Msg(f"`{fname}` is yes/no: compare with `eq: true` or `eq: false`",
-                          f"`{fname}` 是是否字段：请用 `eq: true` 或 `eq: false` 比较"), file, node, op, field=fname)
+            hint = {"是": " (use `true` for 是)", "否": " (use `false` for 否)"}.get(value, "") if isinstance(value, str) else ""
+            raise err(Msg(f"`{fname}` is yes/no: compare with `eq: true` or `eq: false`{hint}",
+                          f"`{fname}` 是是否字段：请用 `eq: true` 或 `eq: false` 比较{hint}"), file, node, op, field=fname)
         return Cmp(terms, op, Fraction(int(value)), span=span)
     if spec is not None and spec.type == "enum":
         if value not in spec.choices:
-            raise err(Msg(f"`{shown(value, 60)}` is not a choice of `{fname}`; choices: {', '.join(spec.choices)}",
-                          f"`{shown(value, 60)}` 不是 `{fname}` 的选项；可选：{_ticks(spec.choices)}"),
+            raise err(Msg(f"`{shown(value, 60)}` is not a choice of `{fname}`{_label_hint(vocab, spec, value)}; choices: {', '.join(spec.choices)}",
+                          f"`{shown(value, 60)}` 不是 `{fname}` 的选项{_label_hint(vocab, spec, value)}；可选：{_ticks(spec.choices)}"),
                       file, node, op, field=fname)
         if op not in ("eq", "ne") and not spec.ordered:
             raise err(Msg(f"`{fname}` has no order; use eq, ne, in or not_in", f"`{fname}` 的选项没有大小顺序；请用 `eq`、`ne`、`in` 或 `not_in`"),
@@ -426,6 +441,11 @@ def _cite(file: Path, r: Reader, sources: dict[str, str]) -> Cite:
         raise cr.err("source", f"unknown source `{shown(src, 80)}`; bundled sources: {', '.join(sorted(sources))}")
     if not quote or normalize(quote) not in normalize(sources[src]):
         raise r.err("quote", f"the quote is not found verbatim in {src}: “{shown(quote or '', 60)}”")
+    bad = check_cite(sources[src], section, quote)
+    if bad is not None:
+        where, why = bad
+        why = why.replace("the source", src)
+        raise cr.err("section", why) if where == "section" else r.err("quote", f"“{shown(quote, 40)}”: {why}")
     return Cite(src, section, quote)
 
 
@@ -451,6 +471,7 @@ def load_jurisdiction(file: Path, vocab: Vocabulary, params: Params, sources: di
     seen: dict[str, Clause] = {}
 
     def remember(c: Clause, node) -> Clause:
+        _prefixed(file, node, c.id, jid, "clause")
         if c.id in seen:
             raise err(f"duplicate clause id `{c.id}`", file, node, "id", field="id")
         seen[c.id] = c
@@ -468,6 +489,7 @@ def load_jurisdiction(file: Path, vocab: Vocabulary, params: Params, sources: di
         pr = Reader(file, pn, "a pathway", {"id", "topic", "title", "clauses"}, {"id", "topic", "title", "clauses"},
                     at=(pseq, pi))
         pid = pr.ident("id")
+        _prefixed(file, pn, pid, jid, "pathway")
         if pr.ident("topic") not in vocab.topics:
             raise pr.err("topic", f"unknown topic `{pr.str('topic')}`; topics are listed in policy/topics.yaml")
         cseq = pr.list("clauses", required=True, nonempty=True)
@@ -492,6 +514,15 @@ def load_jurisdiction(file: Path, vocab: Vocabulary, params: Params, sources: di
                         in_force_from=frm, in_force_to=to, sources=tuple(srcs), employer=employer,
                         applicant=applicant, pathways=tuple(pathways), exclusions=exclusions,
                         note=m.str("note"), file=str(file), raw_meta={"in_force_note": (m.get("in_force") or {}).get("note")})
+
+
+def _prefixed(file: Path, node, xid: str, jid: str, what: str) -> None:
+    """Ids are global (proofs, conflicts and reports name clauses of several jurisdictions side by side):
+    each starts with its jurisdiction's id."""
+    if not xid.startswith(jid + "."):
+        tail = xid.split(".", 1)[1] if "." in xid else xid
+        raise err(f"the {what} id `{shown(xid, 60)}` must start with the jurisdiction id `{jid}.` "
+                  f"(e.g. `{jid}.{shown(tail, 40)}`)", file, node, "id", field="id")
 
 
 def _scoped(file: Path, top: Reader, key: str, clauses: tuple[Clause, ...], pathways: list[Pathway]) -> tuple[Clause, ...]:

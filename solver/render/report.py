@@ -139,7 +139,8 @@ KIND = {"dead_pathway": ("失效条件", "dead pathway"), "redundant_clause": ("
         "date_mismatch": ("日期矛盾", "dates contradict"), "url_date_mismatch": ("链接日期不符", "URL date mismatch"),
         "requirement": ("要求", "requirement"), "deadline": ("期限", "deadline"), "practice": ("做法", "practice")}
 OUTCOME_ZH = {"accepted": "受理", "rejected": "不受理", "in time": "在期限内", "valid": "有效", "lapsed": "已失效",
-              "abolished": "已取消", "required": "仍要求"}
+              "abolished": "已取消", "required": "仍要求",
+              "not searched": "未搜索（不代表没有冲突）"}
 
 
 def T(key: str, lang: str, **kw) -> str:
