@@ -575,19 +575,35 @@ def write_table(path: str | Path, table: pa.Table, inputs: list[Path] = ()) -> N
 
 
 def _atomic(path: Path, inputs, write) -> None:
+    """``write(tmp)`` to a temporary file in the target's directory, then renamed into place. The target
+    is checked first by ``solver.render.atomic.check_target`` (an input, a link, a directory, a device,
+    a missing or unwritable directory are refused; an existing file is replaced, as before); a full
+    disk, SIGINT or SIGTERM leave the old file and no temporary file."""
+    import signal
+
+    from solver.render.atomic import _os_error, _sigterm_raises, _Terminated, check_target
     for i in inputs:
         if i.exists() and path.exists() and os.path.samefile(i, path):
             raise InputError("is the input file; write the results to another file", file=str(path), field="--output")
     if not path.parent.exists():
         raise InputError("the output directory does not exist", file=str(path.parent), field="--output")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
+    check_target(path, force=True, inputs=inputs, field="--output")
+    tmp = None
     try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with _sigterm_raises():
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".part", dir=path.parent)
+                os.close(fd)
+                write(Path(tmp))
+                os.replace(tmp, path)
+                tmp = None
+            except OSError as exc:
+                raise _os_error(path, exc, "--output") from None
+    except _Terminated:
+        raise SystemExit(128 + signal.SIGTERM) from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _cell(v):

@@ -262,3 +262,30 @@ def test_regressions_found_by_the_campaign(tmp_path, capsys):
         o = run_bounded(argv, cpu=20)
         assert judge(o, [str(argv[1])]) is None and o.rc == 2, o
         assert want in o.err, o
+
+
+def test_sigterm_or_sigint_while_writing_an_output_table_leaves_the_old_file(tmp_path):
+    """`batch --output`: a signal arriving while the table is being written leaves the old file whole and
+    no temporary file (tables write through solver/render/atomic.py's checks and signal handling)."""
+    import signal
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[2]
+    table = tmp_path / "people.csv"
+    table.write_text("id,applicant.sex\n1,male\n2,female\n", encoding="utf-8")
+    for sig, rc in ((signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGINT, 130)):
+        out = tmp_path / "out.csv"
+        out.write_text("old\n", encoding="utf-8")
+        code = ("import os, signal, sys, solver.tables as T\n"
+                "orig = T._write\n"
+                "def write(tmp, suffix, rows):\n"
+                "    orig(tmp, suffix, rows)\n"
+                f"    os.kill(os.getpid(), {int(sig)})\n"
+                "T._write = write\n"
+                "import cli\n"
+                f"sys.exit(cli.main(['batch', {str(table)!r}, '--output', {str(out)!r}]))\n")
+        r = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
+        assert r.returncode == rc, (sig, r.returncode, r.stderr[-2000:])
+        assert "Traceback" not in r.stderr and "internal error" not in r.stderr, r.stderr
+        assert out.read_text(encoding="utf-8") == "old\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "people.csv"]
