@@ -27,12 +27,20 @@ class ArgParser(argparse.ArgumentParser):
         raise InputError(argparse_msg(message, self.prog.split()[-1] if " " in self.prog else ""))
 
 
-def _date(s: str) -> dt.date:
+def _date(s: str, option: str = "--date") -> dt.date:
     from policy.reader import bilingual, parse_date
     try:
         return parse_date(s)
     except ValueError as exc:
-        raise InputError(bilingual(str(exc)), field="--date") from None
+        raise InputError(bilingual(str(exc)), field=option) from None
+
+
+def _date_of(option: str) -> Callable[[str], dt.date]:
+    """``_date`` for another option than ``--date`` (its errors name that option)."""
+    def parse(s: str) -> dt.date:
+        return _date(s, option)
+    parse.__name__ = "date"
+    return parse
 
 
 def _csv(s: str) -> list[str]:
@@ -80,8 +88,8 @@ def _verify(p: argparse.ArgumentParser) -> None:
 
 def _deadlines(p: argparse.ArgumentParser) -> None:
     p.add_argument("profile", nargs="?", help="a holder profile (permit.expiry_date, permit.left_employer_date)")
-    p.add_argument("--expiry", type=_date, help="expiry date of the permit")
-    p.add_argument("--left-employer", type=_date, help="the day the holder left the employer")
+    p.add_argument("--expiry", type=_date_of("--expiry"), help="expiry date of the permit")
+    p.add_argument("--left-employer", type=_date_of("--left-employer"), help="the day the holder left the employer")
     p.add_argument("--district", default=ALL, help="a jurisdiction id or `all` (default)")
     p.add_argument("--ics", help="write the dates as calendar events to this file (written atomically; never over "
                                  "an input)")
@@ -122,7 +130,7 @@ def _population(p: argparse.ArgumentParser) -> None:
 def _reform(p: argparse.ArgumentParser) -> None:
     _table(p)
     p.add_argument("--date", type=_date, help="the baseline date (with --vs), or every row's date")
-    p.add_argument("--vs", type=_date, help="the date to compare the baseline date with")
+    p.add_argument("--vs", type=_date_of("--vs"), help="the date to compare the baseline date with")
     p.add_argument("--output", help="write the flipped rows to this file (.csv, .xlsx, .parquet, .jsonl)")
     p.add_argument("--sample", type=int, default=3, help="sample rows shown per district and direction")
 
@@ -189,7 +197,7 @@ def _test(p: argparse.ArgumentParser) -> None:
 def _diff(p: argparse.ArgumentParser) -> None:
     p.add_argument("--district", help="only this jurisdiction (default: every jurisdiction in either version)")
     p.add_argument("--date", type=_date, help="the date the rules are compared on (default: today)")
-    p.add_argument("--to-date", type=_date, help="compare the rules on --date with the same rules on this date "
+    p.add_argument("--to-date", type=_date_of("--to-date"), help="compare the rules on --date with the same rules on this date "
                                                  "(a wage-year change, an in-force date)")
     p.add_argument("--no-witnesses", action="store_true", help="clause by clause only, no solver")
 

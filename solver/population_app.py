@@ -205,17 +205,30 @@ class SynthResult:
                 f"wrote {self.n} SYNTHETIC applicants to {self.output} (seed {self.seed})"]
 
 
+MAX_SYNTH = 20_000_000  # rows `wrp synth` draws in one run (about 10 GB of columns at most)
+
+
 def synth(app, n: int, seed: int = 0, output: str | None = None) -> SynthResult:
     from solver.synth import synth as draw
     from solver.tables import ROW, write_table
     if n < 1:
         raise InputError("must be at least 1", field="n")
+    if n > MAX_SYNTH:
+        raise InputError(Msg(f"must be at most {MAX_SYNTH:,} (the population is drawn in memory; run synth "
+                             "several times with other seeds for more)",
+                             f"不能超过 {MAX_SYNTH:,}（总体在内存中生成；如需更多，请用不同的 --seed 多次运行）"),
+                         field="n")
     if not output:
         raise InputError("give the file to write (.csv, .xlsx, .parquet, .jsonl)", field="--output")
     if Path(output).suffix.lower() not in OUTPUT_SUFFIXES:
         raise InputError(f"unsupported output format `{Path(output).suffix or output}`; use "
                          f"{', '.join(OUTPUT_SUFFIXES)}", field="--output")
-    write_table(output, draw(app.policy, n, seed).drop_columns([ROW]))
+    try:
+        table = draw(app.policy, n, seed).drop_columns([ROW])
+    except MemoryError:
+        raise InputError(Msg(f"not enough memory to draw {n:,} applicants; ask for fewer",
+                             f"内存不足，无法生成 {n:,} 名申请人；请减少数量"), field="n") from None
+    write_table(output, table)
     return SynthResult(n, seed, output)
 
 
