@@ -84,11 +84,13 @@ def test_bad_parameter_is_400_naming_the_parameter(client, url, param, fragment)
     assert r.status_code == 400 and r.json()["parameter"] == param and fragment in r.json()["error"]
 
 
-@pytest.mark.parametrize("body,fragment", [(b"", "the profile is empty"), (b"{not json", "invalid YAML"),
+@pytest.mark.parametrize("body,fragment", [(b"", "the profile is empty"), (b"{not json", "invalid JSON"),
                                            (b"[1, 2]", "a profile is a mapping"), (b"\xff\xfe", "not UTF-8"),
+                                           (b"applicant: [", "invalid YAML"),
                                            (b'{"applicant": {"sex": "male", "sex": "female"}}',
-                                            'profile.json:1:31: invalid YAML: duplicate key "sex"')])
+                                            'profile.json:1:31: invalid JSON: duplicate key "sex"')])
 def test_unreadable_body_is_400(client, body, fragment):
+    """Without a content type: a body that looks like JSON is named as JSON, YAML as YAML."""
     r = client.post("/api/check", content=body)
     assert r.status_code == 400 and fragment in r.json()["error"]
 
