@@ -452,10 +452,8 @@ def refine_program(policy: Policy, prog, facts: Facts, kleene: Status, engine: s
     quick = sample(policy, prog.nodes, facts, kleene, targets)
     if quick is not None:
         return quick
-    from solver.app import Z3_LOCK  # z3's shared context: one query at a time (the HTTP service is threaded)
-    from solver.backends.smt.exact import z3_refine
-    with Z3_LOCK:
-        return z3_refine(policy, prog.nodes, facts, kleene, targets)
+    from solver.backends.smt.exact import z3_refine  # on the z3 worker thread (solver.backends.smt.worker)
+    return z3_refine(policy, prog.nodes, facts, kleene, targets)
 
 
 def sample(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status, targets: list[Expr],
