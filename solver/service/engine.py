@@ -100,10 +100,10 @@ def jurisdictions(app: App, lang: str) -> list[dict]:
     return out
 
 
-def batch_table(app: App, raw: bytes, suffix: str, district: str | None, date: dt.date | None,
-                lenient: bool, lang: str) -> list[dict]:
-    """An uploaded table (CSV / XLSX), one row per applicant and district: the facade's ``batch_table``
-    on a temporary copy (a row it cannot read is an ``error`` row, as in `wrp batch`)."""
+def _table(app: App, raw: bytes, suffix: str, district: str | None, date: dt.date | None, lenient: bool,
+           lang: str):
+    """An uploaded table (CSV / XLSX) decided by the facade's ``batch_table`` on a temporary copy (a row
+    it cannot read is an ``error`` row, as in `wrp batch`)."""
     import tempfile
     from pathlib import Path
     if suffix == ".csv":
@@ -115,4 +115,16 @@ def batch_table(app: App, raw: bytes, suffix: str, district: str | None, date: d
     with tempfile.TemporaryDirectory(prefix="wrp-upload-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(raw)
-        return app.batch_table([str(path)], district, date, lenient, lang=lang).as_dict()
+        return app.batch_table([str(path)], district, date, lenient, lang=lang)
+
+
+def batch_table(app: App, raw: bytes, suffix: str, district: str | None, date: dt.date | None,
+                lenient: bool, lang: str) -> list[dict]:
+    """One row per applicant and district, as JSON objects."""
+    return _table(app, raw, suffix, district, date, lenient, lang).as_dict()
+
+
+def batch_csv(app: App, raw: bytes, suffix: str, district: str | None, date: dt.date | None,
+              lenient: bool, lang: str) -> str:
+    """The same rows as a CSV table (the columns of `wrp batch`)."""
+    return _table(app, raw, suffix, district, date, lenient, lang).to_csv()
