@@ -45,17 +45,17 @@ _jobs: queue.SimpleQueue = queue.SimpleQueue()  # SimpleQueue.put is safe to cal
 _orphans: collections.deque = collections.deque()  # (original __del__, z3 object) finalised off the worker
 _start_lock = threading.Lock()
 _worker: threading.Thread | None = None
-_ident: int | None = None
+_WORKER: list[int | None] = [None]  # the worker thread's ident, once it runs
 
 
 def on_worker() -> bool:
     """Is this the z3 worker thread?"""
-    return threading.get_ident() == _ident
+    return threading.get_ident() == _WORKER[0]
 
 
 def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``fn(*args, **kwargs)`` on the z3 worker; its result, or its exception raised here."""
-    if threading.get_ident() == _ident:
+    if threading.get_ident() == _WORKER[0]:
         return fn(*args, **kwargs)
     _start()
     fut: Future = Future()
@@ -110,8 +110,7 @@ def _start() -> None:
 
 
 def _loop(ready: threading.Event) -> None:
-    global _ident
-    _ident = threading.get_ident()
+    _WORKER[0] = threading.get_ident()
     for name in _MODULES:  # the terms made at import time are made here, before any query
         try:
             importlib.import_module(f"{__package__}.{name}")
@@ -162,16 +161,20 @@ def _install_finalisers() -> None:
     """Every z3 class with a ``__del__`` (terms, solvers, models, vectors, …): finalised on the worker."""
     import z3
 
+    # what __del__ needs is held by the closure: at interpreter shutdown module globals may already be gone
+    get_ident, orphans, jobs, wake, worker = threading.get_ident, _orphans, _jobs, _WAKE, _WORKER
+
     def deferred(original):
         def __del__(self):
-            if threading.get_ident() == _ident or _ident is None:
-                original(self)
-                return
             try:
-                idle = not _orphans
-                _orphans.append((original, self))  # keeps the object until the worker frees it
+                ident = worker[0]
+                if ident is None or get_ident() == ident:
+                    original(self)
+                    return
+                idle = not orphans
+                orphans.append((original, self))  # keeps the object until the worker frees it
                 if idle:
-                    _jobs.put(_WAKE)
+                    jobs.put(wake)
             except Exception:  # noqa: BLE001 — interpreter shutdown: nothing to free any more
                 pass
         __del__.__wrapped__ = original
