@@ -431,10 +431,8 @@ def _hand_over(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status, 
     stays exact whatever the number of unknown facts (the oracle is an independent check only below its
     limit, which is where tests/test_exact.py uses it)."""
     from policy.i18n import Msg
-    from solver.app import Z3_LOCK
-    from solver.backends.smt.exact import z3_refine
-    with Z3_LOCK:
-        ex = z3_refine(policy, nodes, facts, kleene, list(targets))
+    from solver.backends.smt.exact import z3_refine  # on the z3 worker thread (solver.backends.smt.worker)
+    ex = z3_refine(policy, nodes, facts, kleene, list(targets))
     why = (f"{holes} unknown facts" if holes is not None else f"more than {limit:,} completions",
            f"{holes} 个未知事实" if holes is not None else f"超过 {limit:,} 个补全")
     ex.warnings.insert(0, Msg(f"reference backend: {why[0]} to enumerate; z3 decided the exact answer instead of "
@@ -472,10 +470,8 @@ def refine_program(policy: Policy, prog, facts: Facts, kleene: Status, engine: s
     quick = sample(policy, prog.nodes, facts, kleene, targets)
     if quick is not None:
         return quick
-    from solver.app import Z3_LOCK  # z3's shared context: one query at a time (the HTTP service is threaded)
-    from solver.backends.smt.exact import z3_refine
-    with Z3_LOCK:
-        return z3_refine(policy, prog.nodes, facts, kleene, targets)
+    from solver.backends.smt.exact import z3_refine  # on the z3 worker thread (solver.backends.smt.worker)
+    return z3_refine(policy, prog.nodes, facts, kleene, targets)
 
 
 def sample(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status, targets: list[Expr],
