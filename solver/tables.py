@@ -55,12 +55,24 @@ def arrow_column(kind: str, values: list) -> pa.Array:
     if kind == "bool":
         return pa.array(values, pa.bool_())
     if kind == "enum":
-        return pa.array(values, pa.string())
+        return enum_array(pa.array(values, pa.string()))
     decs = [None if v is None else (v if isinstance(v, Decimal) else Decimal(str(v))) for v in values]
     if all(d is None or d == d.to_integral_value() for d in decs):
         return pa.array([None if d is None else int(d) for d in decs], pa.int64())
     s = min(_scale(decs), 18)
     return pa.array([None if d is None else d.quantize(Decimal(1).scaleb(-s)) for d in decs], pa.decimal128(38, s))
+
+
+ENUM_TYPE = pa.dictionary(pa.int32(), pa.string())
+
+
+def enum_array(arr) -> pa.Array:
+    """Choices as a dictionary array (each name stored once): what the SQL backend scans fastest."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        return arr if arr.type == ENUM_TYPE else arr.cast(ENUM_TYPE)
+    return arr.cast(pa.string()).dictionary_encode().cast(ENUM_TYPE)
 
 
 def flatten(profile: dict, prefix: str = "") -> dict[str, object]:
@@ -275,11 +287,25 @@ def _records(path: Path) -> tuple[list[str], list[list], int]:
     """Headers, rows of cells, and the file row number of the first data row."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
-        if not rows:
-            raise InputError("the file is empty; the first row must name the columns", file=str(path))
-        return rows[0], rows[1:], 2
+        fh = open(path, encoding="utf-8-sig", newline="")
+        reader = csv.reader(fh)
+        try:
+            header = next(reader)
+        except StopIteration:
+            fh.close()
+            raise InputError("the file is empty; the first row must name the columns", file=str(path)) from None
+        except (UnicodeDecodeError, csv.Error) as exc:
+            fh.close()
+            raise InputError(f"not a readable UTF-8 CSV file ({exc})", file=str(path)) from None
+
+        def rest():  # read as the rows are decided (a file of millions of rows is never held whole)
+            with fh:
+                try:
+                    yield from reader
+                except (UnicodeDecodeError, csv.Error) as exc:
+                    raise InputError(f"not a readable UTF-8 CSV file after row {reader.line_num} ({exc})",
+                                     file=str(path), line=reader.line_num) from None
+        return header, rest(), 2
     if suffix == ".xlsx":
         import openpyxl
         try:
@@ -334,14 +360,47 @@ def read_mapping(path: str | None) -> dict[str, str] | None:
 def read_applicants(policy: Policy, path: str | Path, mapping: dict[str, str] | None = None) -> Applicants:
     """A table file (CSV, XLSX, Parquet, JSON Lines) → applicants; every bad cell makes its row an
     error row naming the row and column, the other rows are read."""
+    return merge(list(iter_applicants(policy, path, mapping, batch_rows=None)))
+
+
+BATCH_ROWS = 250_000
+
+
+def iter_applicants(policy: Policy, path: str | Path, mapping: dict[str, str] | None = None,
+                    batch_rows: int | None = BATCH_ROWS):
+    """``read_applicants`` in batches of ``batch_rows`` rows (None: one batch), so that memory stays
+    flat in the number of rows: Parquet by record batches, CSV and XLSX row by row (JSON Lines whole)."""
     path = Path(path)
     if not path.exists():
         raise InputError("no such file", file=str(path))
     if path.suffix.lower() == ".parquet":
-        return _read_parquet(policy, path, mapping)
+        yield from _read_parquet(policy, path, mapping, batch_rows)
+        return
     headers, rows, first = _records(path)
     cmap, warnings = resolve_headers(policy, headers, mapping, str(path))
-    return _from_cells(policy, headers, cmap, rows, first, str(path), warnings)
+    chunk: list = []
+    start, sent = first, False
+    for cells in rows:
+        chunk.append(cells)
+        if batch_rows and len(chunk) >= batch_rows:
+            yield _from_cells(policy, headers, cmap, chunk, start, str(path), [] if sent else warnings)
+            start, chunk, sent = start + len(chunk), [], True
+    if chunk or not sent:
+        yield _from_cells(policy, headers, cmap, chunk, start, str(path), [] if sent else warnings)
+
+
+def merge(parts: list[Applicants]) -> Applicants:
+    """Batches of one file as one ``Applicants``."""
+    if len(parts) == 1:
+        return parts[0]
+    out = Applicants(pa.concat_tables([p.table for p in parts], promote_options="permissive"), [], {}, {}, [],
+                     parts[0].file)
+    for p in parts:
+        out.errors += p.errors
+        out.ids.update(p.ids)
+        out.names.update(p.names)
+        out.warnings += p.warnings
+    return out
 
 
 def _from_cells(policy, headers, cmap, rows, first, file, warnings) -> Applicants:
@@ -382,18 +441,32 @@ def _from_cells(policy, headers, cmap, rows, first, file, warnings) -> Applicant
     return Applicants(pa.table(cols), errors, ids, names, warnings, file)
 
 
-def _read_parquet(policy: Policy, path: Path, mapping) -> Applicants:
+def _read_parquet(policy: Policy, path: Path, mapping, batch_rows: int | None):
     """Parquet keeps its types: columns of the right Arrow type are taken as they are (vectorised
-    checks), other columns go through the cell parser."""
-    import pyarrow.compute as pc
+    checks), other columns go through the cell parser. Read by record batches."""
     import pyarrow.parquet as pq
     try:
-        t = pq.read_table(path)
-    except Exception as exc:  # pyarrow raises ArrowInvalid/OSError for a damaged file
+        f = pq.ParquetFile(path)
+        names = f.schema_arrow.names
+        cmap, warnings = resolve_headers(policy, names, mapping, str(path))
+        wanted = [names[i] for i in sorted(cmap)]
+        start = 0
+        for batch in f.iter_batches(batch_size=batch_rows or max(f.metadata.num_rows, 1), columns=wanted):
+            t = pa.Table.from_batches([batch])
+            yield _parquet_batch(policy, t, {k: cmap[i] for k, i in enumerate(sorted(cmap))},
+                                 [] if start else warnings, start, path)
+            start += t.num_rows
+        if not start:
+            yield _parquet_batch(policy, f.schema_arrow.empty_table().select(wanted),
+                                 {k: cmap[i] for k, i in enumerate(sorted(cmap))}, warnings, 0, path)
+    except (OSError, pa.ArrowException) as exc:  # a damaged file (pyarrow: ArrowInvalid / OSError)
         raise InputError(f"not a readable Parquet file ({exc})", file=str(path)) from None
-    cmap, warnings = resolve_headers(policy, t.column_names, mapping, str(path))
+
+
+def _parquet_batch(policy: Policy, t: pa.Table, cmap: dict[int, str], warnings, offset: int, path: Path) -> Applicants:
+    import pyarrow.compute as pc
     kinds = columns(policy)
-    rownums = pa.array(range(1, t.num_rows + 1), pa.int64())
+    rownums = pa.array(range(offset + 1, offset + t.num_rows + 1), pa.int64())
     bad = pa.array([False] * t.num_rows)
     errors: list[RowError] = []
     out: dict[str, pa.Array] = {}
@@ -403,7 +476,7 @@ def _read_parquet(policy: Policy, path: Path, mapping) -> Applicants:
         arr = t.column(i).combine_chunks()
         header = t.column_names[i]
         if target in ("id", "name"):
-            (ids if target == "id" else names).update(zip(range(1, t.num_rows + 1), arr.to_pylist()))
+            (ids if target == "id" else names).update(zip(range(offset + 1, offset + t.num_rows + 1), arr.to_pylist()))
             continue
         kind, spec = kinds[target], policy.vocabulary.spec(target)
         typed = None
@@ -411,10 +484,11 @@ def _read_parquet(policy: Policy, path: Path, mapping) -> Applicants:
             typed = arr.cast(pa.date32())
         elif kind == "bool" and pa.types.is_boolean(arr.type):
             typed = arr
-        elif kind == "enum" and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-            ok = pc.or_kleene(pc.is_in(arr, value_set=pa.array(list(spec.choices))), pc.is_null(arr))
-            if pc.all(ok).as_py():
-                typed = arr.cast(pa.string())
+        elif kind == "enum" and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
+                                 or (pa.types.is_dictionary(arr.type) and pa.types.is_string(arr.type.value_type))):
+            arr = enum_array(arr)
+            if all(x in spec.choices for x in arr.dictionary.to_pylist()):  # the dictionary holds each distinct name once
+                typed = arr
         elif kind in ("int", "money", "decimal") and (pa.types.is_integer(arr.type) or pa.types.is_decimal(arr.type)):
             ok = pc.is_null(arr)
             inside = pa.array([True] * t.num_rows)
@@ -432,8 +506,8 @@ def _read_parquet(policy: Policy, path: Path, mapping) -> Applicants:
                 except ValueError as exc:
                     vals.append(None)
                     if not bad[n].as_py():
-                        errors.append(RowError(n + 1, header, str(exc)))
-                        bad = pc.or_(bad, pc.equal(rownums, n + 1))
+                        errors.append(RowError(offset + n + 1, header, str(exc)))
+                        bad = pc.or_(bad, pc.equal(rownums, offset + n + 1))
             typed = arrow_column(kind, vals)
         out[target] = typed
     cols = {ROW: rownums, **out}
@@ -552,5 +626,6 @@ def _write(tmp: Path, suffix: str, rows: list[dict]) -> None:
                                                 for v in vals]) for k, vals in cols.items()}), tmp)
 
 
-__all__ = ["ROW", "columns", "arrow_column", "flatten", "from_profiles", "complete", "read_applicants",
+__all__ = ["ROW", "columns", "arrow_column", "enum_array", "flatten", "from_profiles", "complete", "read_applicants",
+           "iter_applicants", "merge",
            "read_profiles", "read_mapping", "write_rows", "write_table", "Applicants", "RowError", "parse_cell"]

@@ -596,7 +596,8 @@ def constraint_sql(policy: Policy, *, table: str = "applicants", keys: tuple[str
     return q, [c.id for c in cons] + ["birth_after_date"]
 
 
-__all__ = ["to_sql", "constraint_sql", "duckdb_connect", "run_duckdb", "duckdb_sql", "params_table", "Query", "Leaf", "DIALECTS", "Fraction"]
+__all__ = ["to_sql", "constraint_sql", "duckdb_connect", "run_duckdb", "duckdb_sql", "outcome_codes", "CODE", "params_table",
+           "Query", "Leaf", "DIALECTS", "Fraction"]
 
 
 # --- running it: DuckDB in-process ---------------------------------------------------------------
@@ -633,10 +634,11 @@ def duckdb_sql(q: Query) -> str:
     return q._text[key]
 
 
-def run_duckdb(con, q: Query, table, name: str = "applicants"):
+def run_duckdb(con, q: Query, table, name: str = "applicants", decode: bool = True):
     """Run ``q`` over the Arrow table ``table`` (registered as ``name``); the result as an Arrow table,
     outcome columns as plain strings (decoded from their dictionary in Arrow, cheaper than DuckDB
-    materialising a string per cell)."""
+    materialising a string per cell), or with ``decode=False`` as the dictionary columns DuckDB's
+    ENUM gives (what ``wrp population`` counts: ``outcome_codes``)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     con.register(name, table)
@@ -644,7 +646,24 @@ def run_duckdb(con, q: Query, table, name: str = "applicants"):
         out = con.sql(duckdb_sql(q)).to_arrow_table()
     finally:
         con.unregister(name)
-    if not any(pa.types.is_dictionary(t) for t in out.schema.types):
+    if not decode or not any(pa.types.is_dictionary(t) for t in out.schema.types):
         return out
     return pa.table([pc.cast(c, pa.string()) if pa.types.is_dictionary(c.type) else c for c in out.columns],
                     names=out.column_names)
+
+
+CODE = {w: i for i, w in enumerate(WORDS)}  # outcome word -> small integer code (``outcome_codes``)
+
+
+def outcome_codes(column):
+    """An outcome column of ``run_duckdb`` (dictionary or strings) as a numpy int8 array of ``CODE``
+    (-1 for a null cell), without a Python string per cell."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_encode()
+    lut = np.array([CODE[w] for w in arr.dictionary.to_pylist()] + [-1], dtype=np.int8)
+    idx = pc.fill_null(arr.indices, len(arr.dictionary)).to_numpy(zero_copy_only=False)
+    return lut[idx]
