@@ -406,37 +406,54 @@ __all__ = ["decide_table", "outcome_rows", "Outcome", "relocate", "own_district"
 # --- populations: counts, pathways, flips ---------------------------------------------------------
 
 
-@dataclass
 class Decided:
-    """One jurisdiction's answers for a table, as int8 codes of ``solver.backends.sql.CODE`` in the
-    table's row order: ``status``, ``pathway:<id>``, ``clause:<id>``; rows the SQL left undetermined
-    (or with an unknown pathway) decided again by the per-profile decider (``refined`` of them)."""
+    """One jurisdiction's answers for a table in the table's row order, read as int8 codes of
+    ``solver.backends.sql.CODE`` column by column when asked: ``status``, ``pathway:<id>``,
+    ``clause:<id>``. The query returns SQL booleans (NULL: unknown), a bit per cell; rows the SQL left
+    undetermined (or with an unknown pathway) are decided again by the per-profile decider."""
 
-    cols: dict[str, np.ndarray]
-    refined: int = 0
+    WORDS = {"status": ("eligible", "ineligible", "undetermined"), "pathway": ("satisfied", "failed", "unknown"),
+             "clause": ("held", "failed", "unknown")}
+
+    def __init__(self, out: pa.Table, order: np.ndarray | None):
+        self.out, self.order = out, order
+        self.cols: dict[str, np.ndarray] = {}
+        self.names = [n for n in out.column_names if n == "status" or n.startswith(("pathway:", "clause:"))]
+        self.refined = 0
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
 
     def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.cols:
+            col = self.out.column(name).combine_chunks()
+            if pa.types.is_boolean(col.type):
+                t, f, u = (CODE[w] for w in self.WORDS[name.split(":")[0]])
+                val = pc.fill_null(col, False).to_numpy(zero_copy_only=False).view(np.uint8)
+                known = col.is_valid().to_numpy(zero_copy_only=False).view(np.uint8)
+                c = np.array([u, u, f, t], dtype=np.int8)[val + 2 * known]  # unknown, -, false, true
+            else:
+                c = outcome_codes(col)
+            self.cols[name] = c if self.order is None else c[self.order]
         return self.cols[name]
 
 
 def _run(policy: Policy, table: pa.Table, jid: str, date, lenient: bool, con, refine: bool = True) -> Decided:
     """Every row of ``table`` decided in ``jid`` as if the employer were there: the one SQL query
     (status, pathways, every clause), then the exact decider for the rows it leaves open."""
-    q = to_sql(policy, jid, keys=(ROW,), date=date, lenient=lenient, detail="clauses")
-    out = run_duckdb(con, q, relocate(policy, table, jid), decode=False)
+    q = to_sql(policy, jid, keys=(ROW,), date=date, lenient=lenient, detail="clauses", words=False)
+    out = run_duckdb(con, q, relocate(policy, table, jid))
     rows = out.column(ROW).to_numpy()
     want = table.column(ROW).to_numpy()
     order = None if np.array_equal(rows, want) else np.argsort(rows)[np.argsort(np.argsort(want))]
-    cols = {}
-    for name in out.column_names:
-        if name == "status" or name.startswith(("pathway:", "clause:")):
-            c = outcome_codes(out.column(name))
-            cols[name] = c if order is None else c[order]
-    res = Decided(cols)
+    res = Decided(out, order)
     if refine:
-        open_ = cols["status"] == CODE["undetermined"]
+        st = out.column("status")
+        open_ = st.is_null().to_numpy(zero_copy_only=False)
         for name in q.pathways:
-            open_ |= cols[f"pathway:{name}"] == CODE["unknown"]
+            open_ |= out.column(f"pathway:{name}").is_null().to_numpy(zero_copy_only=False)
+        if order is not None:
+            open_ = open_[order]
         idx = np.flatnonzero(open_)
         if len(idx):
             _refine_codes(policy, jid, table.take(pa.array(idx)), idx, res, date, lenient)
@@ -450,13 +467,13 @@ def _refine_codes(policy: Policy, jid: str, rows: pa.Table, idx: np.ndarray, res
     for i, r in zip(idx, rows.to_pylist()):
         d = decide(policy, jid, relocated(policy, facts_from_dict(_profile(policy, r), policy, date=date), jid),
                    lenient=lenient)
-        res.cols["status"][i] = CODE[d.status]
+        res["status"][i] = CODE[d.status]
         for p in d.pathways:
-            if f"pathway:{p.pathway.id}" in res.cols:
-                res.cols[f"pathway:{p.pathway.id}"][i] = CODE[p.status]
+            if f"pathway:{p.pathway.id}" in res:
+                res[f"pathway:{p.pathway.id}"][i] = CODE[p.status]
         for c in d.clause_results():
-            if f"clause:{c.clause.id}" in res.cols and c.status in CODE:
-                res.cols[f"clause:{c.clause.id}"][i] = CODE[c.status]
+            if f"clause:{c.clause.id}" in res and c.status in CODE:
+                res[f"clause:{c.clause.id}"][i] = CODE[c.status]
         res.refined += 1
 
 
@@ -567,35 +584,35 @@ def population(policy: Policy, apps, district: str | None = "all", *, date: dt.d
         for jid, r in res.items():
             refined += r.refined
             st = r["status"]
-            for code, k in zip(*np.unique(st, return_counts=True)):
-                counts[jid][names[int(code)]] += int(k)
+            for code, k in enumerate(np.bincount(st, minlength=len(CODE))):
+                if k:
+                    counts[jid][names[code]] += int(k)
             for p in policy.jurisdictions[jid][0].pathways:
-                pathways[jid][p.id] += int((r[f"pathway:{p.id}"] == S).sum())
+                pathways[jid][p.id] += int(np.count_nonzero(r[f"pathway:{p.id}"] == S))
             elig[jid] = st == E
-        for a in jids:
-            for b in jids:
+        # eligible in A and not in B, and B's deciding clauses, for every pair at once: one product of
+        # B's reasons (rows × reasons) with the eligibility of every A (rows × districts)
+        ea = np.stack([elig[a] for a in jids], axis=1).astype(np.float32)  # exact: batches < 2**24 rows
+        for b in jids:
+            rb, jb = res[b], policy.jurisdictions[b][0]
+            base = [cl.id for cl in (*jb.employer, *jb.applicant, *jb.exclusions)
+                    if getattr(cl, "applies_to", None) is None]  # a scoped clause decides through the pathways
+            why = [rb[f"clause:{c}"] == F for c in base]
+            if jb.pathways:
+                some = np.zeros(len(st), dtype=bool)
+                for p in jb.pathways:
+                    some |= rb[f"pathway:{p.id}"] == S
+                why.append(~some)
+            notb = ~elig[b]
+            m = np.stack([notb, *(w & notb for w in why)], axis=0).astype(np.float32) @ ea
+            labels = [*base, f"{b}: no pathway"]
+            for ai, a in enumerate(jids):
                 if a == b:
                     continue
-                m = elig[a] & ~elig[b]
-                k = int(m.sum())
-                flips[a][b] += k
-                if not k:
-                    continue
-                # B's clauses that decide: a failed employer / applicant / exclusion clause, or no pathway
-                rb, jb = res[b], policy.jurisdictions[b][0]
-                for cl in (*jb.employer, *jb.applicant, *jb.exclusions):
-                    if getattr(cl, "applies_to", None) is not None:
-                        continue  # a scoped clause decides through the pathways ("no pathway")
-                    n = int((rb[f"clause:{cl.id}"][m] == F).sum())
-                    if n:
-                        culprits[a][b][cl.id] += n
-                if jb.pathways:
-                    some = np.zeros(len(m), dtype=bool)
-                    for p in jb.pathways:
-                        some |= rb[f"pathway:{p.id}"] == S
-                    n = int((~some & m).sum())
-                    if n:
-                        culprits[a][b][f"{b}: no pathway"] += n
+                flips[a][b] += int(m[0, ai])
+                for k, lab in enumerate(labels[:len(why)]):
+                    if m[k + 1, ai]:
+                        culprits[a][b][lab] += int(m[k + 1, ai])
     out = PopulationResult(
         rows, errors, date.isoformat() if date else None,
         {j: {s: counts[j].get(s, 0) for s in ("eligible", "ineligible", "undetermined")} for j in jids},
@@ -719,7 +736,7 @@ def reform(base: Policy, new: Policy, apps, district: str | None = "all", *, dat
             gain, loss = (sa != E) & (sb == E), (sa == E) & (sb != E)
             per[jid].update({"gains": int(gain.sum()), "losses": int(loss.sum()),
                              "eligible_before": int((sa == E).sum()), "eligible_after": int((sb == E).sum())})
-            cmp = [n for n in a.cols if n.startswith("clause:") and n in b.cols]
+            cmp = [n for n in a.names if n.startswith("clause:") and n in b]
             for kind, m, was, now in (("gains", gain, FAILED, HELD), ("losses", loss, HELD, FAILED)):
                 if m.any():
                     for n in cmp:
