@@ -130,6 +130,7 @@ class RowError:
     message: str
     id: object = None
     name: object = None
+    message_zh: str | None = None  # the message in Chinese (``--lang zh``), when there is one
 
     def __str__(self) -> str:
         where = f"row {self.row}" + (f", column `{self.column}`" if self.column else "")
@@ -137,7 +138,15 @@ class RowError:
 
     def zh(self) -> str:
         where = f"第 {self.row} 行" + (f"，列 `{self.column}`" if self.column else "")
-        return f"{where}：{self.message}"
+        return f"{where}：{self.message_zh or self.message}"
+
+
+class CellError(ValueError):
+    """A cell that cannot be read: the message in English (``str``) and in Chinese (``zh``)."""
+
+    def __init__(self, en: str, zh: str):
+        super().__init__(en)
+        self.zh = zh
 
 
 @dataclass
@@ -232,11 +241,11 @@ def parse_cell(policy: Policy, column: str, v):
         s = str(v).strip()
         m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", s)
         if not m:
-            raise ValueError(f"must be a date YYYY-MM-DD, got `{s}`")
+            raise CellError(f"must be a date YYYY-MM-DD, got `{s}`", f"应为日期（YYYY-MM-DD），实际为 `{s}`")
         try:
             return dt.date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
-            raise ValueError(f"is not a real date: `{s}`") from None
+            raise CellError(f"is not a real date: `{s}`", f"不是真实存在的日期：`{s}`") from None
     if kind == "bool":
         if isinstance(v, bool):
             return v
@@ -245,17 +254,19 @@ def parse_cell(policy: Policy, column: str, v):
             return True
         if s in FALSE_WORDS or s == "0.0":
             return False
-        raise ValueError(f"must be yes or no (是/否, true/false), got `{v}`")
+        raise CellError(f"must be yes or no (是/否, true/false), got `{v}`", f"应为 是/否，实际为 `{v}`")
     if kind == "enum":
         s = str(v).strip()
         for choice, zh in (*spec.choice_zh, *((c, c) for c in spec.choices)):
             if s.lower() == choice.lower() or s == zh or (zh.endswith("区") and s == zh[:-1]):
                 return choice
         zh_names = [zh for _, zh in spec.choice_zh]
-        raise ValueError(f"`{s}` is not a valid choice; choose one of: {', '.join(spec.choices)}"
-                         + (f" ({'、'.join(zh_names)})" if zh_names else ""))
+        raise CellError(f"`{s}` is not a valid choice; choose one of: {', '.join(spec.choices)}"
+                        + (f" ({'、'.join(zh_names)})" if zh_names else ""),
+                        f"`{s}` 不是有效选项；可选：{'、'.join(zh_names or spec.choices)}"
+                        + (f"（{', '.join(spec.choices)}）" if zh_names else ""))
     if isinstance(v, bool):
-        raise ValueError(f"must be a number, got `{v}`")
+        raise CellError(f"must be a number, got `{v}`", f"应为数字，实际为 `{v}`")
     if isinstance(v, (int, Decimal)):
         x = Decimal(v)
     elif isinstance(v, float):
@@ -271,15 +282,15 @@ def parse_cell(policy: Policy, column: str, v):
         try:
             x = Decimal(s) * scale
         except InvalidOperation:
-            raise ValueError(f"must be a number, got `{v}`") from None
+            raise CellError(f"must be a number, got `{v}`", f"应为数字，实际为 `{v}`") from None
     if not x.is_finite():
-        raise ValueError(f"must be a number, got `{v}`")
+        raise CellError(f"must be a number, got `{v}`", f"应为数字，实际为 `{v}`")
     if kind == "int" and x != x.to_integral_value():
-        raise ValueError(f"must be a whole number, got `{v}`")
+        raise CellError(f"must be a whole number, got `{v}`", f"应为整数，实际为 `{v}`")
     if spec.minimum is not None and x < Decimal(spec.minimum.numerator) / spec.minimum.denominator:
-        raise ValueError(f"must be at least {spec.minimum}, got `{v}`")
+        raise CellError(f"must be at least {spec.minimum}, got `{v}`", f"不能小于 {spec.minimum}，实际为 `{v}`")
     if spec.maximum is not None and x > Decimal(spec.maximum.numerator) / spec.maximum.denominator:
-        raise ValueError(f"must be at most {spec.maximum}, got `{v}`")
+        raise CellError(f"must be at most {spec.maximum}, got `{v}`", f"不能大于 {spec.maximum}，实际为 `{v}`")
     return x
 
 
@@ -427,7 +438,7 @@ def _from_cells(policy, headers, cmap, rows, first, file, warnings) -> Applicant
             try:
                 values[target] = parse_cell(policy, target, cell)
             except ValueError as exc:
-                err = err or RowError(rownum, str(headers[i]), str(exc))
+                err = err or RowError(rownum, str(headers[i]), str(exc), message_zh=getattr(exc, "zh", None))
         if err:
             err.id, err.name = ids.get(rownum), names.get(rownum)
             errors.append(err)
@@ -506,7 +517,7 @@ def _parquet_batch(policy: Policy, t: pa.Table, cmap: dict[int, str], warnings, 
                 except ValueError as exc:
                     vals.append(None)
                     if not bad[n].as_py():
-                        errors.append(RowError(offset + n + 1, header, str(exc)))
+                        errors.append(RowError(offset + n + 1, header, str(exc), message_zh=getattr(exc, "zh", None)))
                         bad = pc.or_(bad, pc.equal(rownums, offset + n + 1))
             typed = arrow_column(kind, vals)
         out[target] = typed
@@ -577,19 +588,29 @@ def write_table(path: str | Path, table: pa.Table, inputs: list[Path] = ()) -> N
 
 
 def _atomic(path: Path, inputs, write) -> None:
+    """``write(tmp)`` into a temporary file next to ``path``, then rename it into place: the target is
+    the old file or the whole new one. The checks of ``solver.render.atomic`` (never an input, a link,
+    a directory …; an existing output is replaced); SIGTERM, like SIGINT, removes the temporary file."""
+    import signal
+
+    from solver.render.atomic import _sigterm_raises, _Terminated, check_target
     for i in inputs:
         if i.exists() and path.exists() and os.path.samefile(i, path):
             raise InputError("is the input file; write the results to another file", file=str(path), field="--output")
-    if not path.parent.exists():
-        raise InputError("the output directory does not exist", file=str(path.parent), field="--output")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
+    check_target(path, force=True, inputs=inputs, field="--output")
+    tmp = None
     try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with _sigterm_raises():
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+            os.close(fd)
+            write(Path(tmp))
+            os.replace(tmp, path)
+            tmp = None
+    except _Terminated:
+        raise SystemExit(128 + signal.SIGTERM) from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _cell(v):
