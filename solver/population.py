@@ -613,6 +613,9 @@ def population(policy: Policy, apps, district: str | None = "all", *, date: dt.d
                 for k, lab in enumerate(labels[:len(why)]):
                     if m[k + 1, ai]:
                         culprits[a][b][lab] += int(m[k + 1, ai])
+            rb.cols = {k: v for k, v in rb.cols.items() if not k.startswith("clause:")}  # memory: done with them
+            del why, m
+        del res, elig, ea, table  # memory: this batch's answers go before the next batch is read
     out = PopulationResult(
         rows, errors, date.isoformat() if date else None,
         {j: {s: counts[j].get(s, 0) for s in ("eligible", "ineligible", "undetermined")} for j in jids},

@@ -149,6 +149,33 @@ class CellError(ValueError):
         self.zh = zh
 
 
+class ColumnMap:
+    """Row number → cell of an Arrow column (``offset + 1`` is its first row): the ``id`` / ``name``
+    of a Parquet batch, read when asked rather than held as a Python dict of every row."""
+
+    def __init__(self, arr: pa.Array, offset: int):
+        self.arr, self.offset = arr, offset
+
+    def get(self, row: int, default=None):
+        i = row - self.offset - 1
+        return self.arr[i].as_py() if 0 <= i < len(self.arr) else default
+
+    def __getitem__(self, row: int):
+        i = row - self.offset - 1
+        if not 0 <= i < len(self.arr):
+            raise KeyError(row)
+        return self.arr[i].as_py()
+
+    def keys(self):
+        return range(self.offset + 1, self.offset + len(self.arr) + 1)
+
+    def __len__(self) -> int:
+        return len(self.arr)
+
+    def __eq__(self, other) -> bool:
+        return dict(zip(self.keys(), self.arr.to_pylist())) == other
+
+
 @dataclass
 class Applicants:
     """A table read from a file: the applicant table (good rows) and the rows that are not."""
@@ -374,7 +401,7 @@ def read_applicants(policy: Policy, path: str | Path, mapping: dict[str, str] | 
     return merge(list(iter_applicants(policy, path, mapping, batch_rows=None)))
 
 
-BATCH_ROWS = 1_000_000  # large: each query has a fixed cost of ~0.1 s (binding thousands of expressions)
+BATCH_ROWS = 500_000  # each query has a fixed cost of ~0.1 s (binding thousands of expressions): not smaller
 
 
 def iter_applicants(policy: Policy, path: str | Path, mapping: dict[str, str] | None = None,
@@ -457,16 +484,19 @@ def _read_parquet(policy: Policy, path: Path, mapping, batch_rows: int | None):
     checks), other columns go through the cell parser. Read by record batches."""
     import pyarrow.parquet as pq
     try:
-        f = pq.ParquetFile(path)
+        f = pq.ParquetFile(path, pre_buffer=False)  # memory: one column chunk at a time, not a row group
         names = f.schema_arrow.names
         cmap, warnings = resolve_headers(policy, names, mapping, str(path))
         wanted = [names[i] for i in sorted(cmap)]
         start = 0
         for batch in f.iter_batches(batch_size=batch_rows or max(f.metadata.num_rows, 1), columns=wanted):
-            t = pa.Table.from_batches([batch])
-            yield _parquet_batch(policy, t, {k: cmap[i] for k, i in enumerate(sorted(cmap))},
+            n = batch.num_rows
+            out = _parquet_batch(policy, pa.Table.from_batches([batch]), {k: cmap[i] for k, i in enumerate(sorted(cmap))},
                                  [] if start else warnings, start, path)
-            start += t.num_rows
+            del batch  # memory: only the typed batch is alive while it is decided
+            yield out
+            del out
+            start += n
         if not start:
             yield _parquet_batch(policy, f.schema_arrow.empty_table().select(wanted),
                                  {k: cmap[i] for k, i in enumerate(sorted(cmap))}, warnings, 0, path)
@@ -481,13 +511,16 @@ def _parquet_batch(policy: Policy, t: pa.Table, cmap: dict[int, str], warnings, 
     bad = pa.array([False] * t.num_rows)
     errors: list[RowError] = []
     out: dict[str, pa.Array] = {}
-    ids: dict[int, object] = {}
-    names: dict[int, object] = {}
+    ids: dict[int, object] | ColumnMap = {}
+    names: dict[int, object] | ColumnMap = {}
     for i, target in cmap.items():
         arr = t.column(i).combine_chunks()
         header = t.column_names[i]
         if target in ("id", "name"):
-            (ids if target == "id" else names).update(zip(range(offset + 1, offset + t.num_rows + 1), arr.to_pylist()))
+            if target == "id":
+                ids = ColumnMap(arr, offset)
+            else:
+                names = ColumnMap(arr, offset)
             continue
         kind, spec = kinds[target], policy.vocabulary.spec(target)
         typed = None
