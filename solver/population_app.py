@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policy.errors import InputError
-from policy.i18n import status_text
+from policy.i18n import Msg, status_text
 from solver.tables import OUTPUT_SUFFIXES, PROFILE_SUFFIXES, TABLE_SUFFIXES
 
 ALL = "all"
@@ -112,7 +112,8 @@ class TableBatchResult:
     @property
     def message(self) -> str | None:
         if self.errors:
-            return f"{self.errors} of {self.total} rows could not be read (see the `error` rows)"
+            return Msg(f"{self.errors} of {self.total} rows could not be read (see the `error` rows)",
+                       f"{self.total} 行中有 {self.errors} 行无法读取（见“错误”行）")
         return None
 
     def as_dict(self) -> list[dict]:

@@ -258,7 +258,7 @@ def test_cell_errors_in_chinese(policy, tmp_path, capsys):
     out = tmp_path / "out.csv"
     assert cli.main(["batch", str(csv), "--output", str(out), "--lang", "zh"]) == 2
     text = out.read_text(encoding="utf-8-sig")
-    assert "第 2 行，列 `学位`：`硕士研究生` 不是有效选项；可选：无、学士、硕士、博士" in text
+    assert "第 2 行，列 `学位`：`硕士研究生` 不是有效的选项；可选：无、学士、硕士、博士" in text
     assert "第 3 行，列 `申请日期`：不是真实存在的日期" in text
-    assert "第 4 行，列 `employer.high_tech`：应为 是/否" in text
+    assert "第 4 行，列 `employer.high_tech`：须为是或否" in text
     assert "E1,甲" in text and "is not" not in text
