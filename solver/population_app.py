@@ -60,6 +60,30 @@ def read_input(policy, files: list[str | Path], columns: str | None):
     return read_profiles(policy, paths), paths
 
 
+def stream_input(policy, file: str, columns: str | None):
+    """One table file (or YAML/JSON profiles) as batches of ``Applicants`` (warnings printed as read):
+    memory flat in the number of rows."""
+    from solver.tables import iter_applicants, read_mapping
+    path = Path(file)
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        if not path.exists():
+            raise InputError("no such file or directory", file=str(file))
+        mapping = read_mapping(columns)
+        batches = iter_applicants(policy, path, mapping)
+        first = next(batches)  # read errors (headers, format) raised here, before any work
+        _warn(first)
+
+        def rest():
+            yield first
+            for b in batches:
+                _warn(b)
+                yield b
+        return rest()
+    apps, _ = read_input(policy, [file], columns)
+    _warn(apps)
+    return [apps]
+
+
 def _warn(apps) -> None:
     import sys
     for w in apps.warnings:
@@ -157,9 +181,7 @@ def population(app, file: str, district: str = ALL, date: dt.date | None = None,
     from solver.population import population as run
     if district != ALL:
         app.known(district, ALL)
-    apps, _ = read_input(app.policy, [file], columns)
-    _warn(apps)
-    return run(app.policy, apps, district, date=date, lenient=lenient)
+    return run(app.policy, stream_input(app.policy, file, columns), district, date=date, lenient=lenient)
 
 
 def reform(base_app, new_app, file: str, district: str = ALL, date: dt.date | None = None, vs: dt.date | None = None,
@@ -173,9 +195,8 @@ def reform(base_app, new_app, file: str, district: str = ALL, date: dt.date | No
         raise InputError("--vs needs --date (the baseline date)", field="--vs")
     if district != ALL:
         base_app.known(district, ALL)
-    apps, paths = read_input(base_app.policy, [file], columns)
-    _warn(apps)
-    res = run(base_app.policy, new_app.policy, apps, district, date=date, vs=vs if vs else date, lenient=lenient,
+    paths = [Path(file)]
+    res = run(base_app.policy, new_app.policy, stream_input(base_app.policy, file, columns), district, date=date, vs=vs if vs else date, lenient=lenient,
               sample=sample, lang=lang)
     if output:
         write_rows(output, res.flipped_rows(lang), inputs=paths)

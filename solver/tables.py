@@ -57,12 +57,24 @@ def arrow_column(kind: str, values: list) -> pa.Array:
     if kind == "bool":
         return pa.array(values, pa.bool_())
     if kind == "enum":
-        return pa.array(values, pa.string())
+        return enum_array(pa.array(values, pa.string()))
     decs = [None if v is None else (v if isinstance(v, Decimal) else Decimal(str(v))) for v in values]
     if all(d is None or d == d.to_integral_value() for d in decs):
         return pa.array([None if d is None else int(d) for d in decs], pa.int64())
     s = min(_scale(decs), 18)
     return pa.array([None if d is None else d.quantize(Decimal(1).scaleb(-s)) for d in decs], pa.decimal128(38, s))
+
+
+ENUM_TYPE = pa.dictionary(pa.int32(), pa.string())
+
+
+def enum_array(arr) -> pa.Array:
+    """Choices as a dictionary array (each name stored once): what the SQL backend scans fastest."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        return arr if arr.type == ENUM_TYPE else arr.cast(ENUM_TYPE)
+    return arr.cast(pa.string()).dictionary_encode().cast(ENUM_TYPE)
 
 
 def flatten(profile: dict, prefix: str = "") -> dict[str, object]:
@@ -128,6 +140,33 @@ class RowError:
     def zh(self) -> str:
         where = f"第 {self.row} 行" + (f"，列 `{self.column}`" if self.column else "")
         return f"{where}：{say(self.message, 'zh')}"
+
+
+class ColumnMap:
+    """Row number → cell of an Arrow column (``offset + 1`` is its first row): the ``id`` / ``name``
+    of a Parquet batch, read when asked rather than held as a Python dict of every row."""
+
+    def __init__(self, arr: pa.Array, offset: int):
+        self.arr, self.offset = arr, offset
+
+    def get(self, row: int, default=None):
+        i = row - self.offset - 1
+        return self.arr[i].as_py() if 0 <= i < len(self.arr) else default
+
+    def __getitem__(self, row: int):
+        i = row - self.offset - 1
+        if not 0 <= i < len(self.arr):
+            raise KeyError(row)
+        return self.arr[i].as_py()
+
+    def keys(self):
+        return range(self.offset + 1, self.offset + len(self.arr) + 1)
+
+    def __len__(self) -> int:
+        return len(self.arr)
+
+    def __eq__(self, other) -> bool:
+        return dict(zip(self.keys(), self.arr.to_pylist())) == other
 
 
 @dataclass
@@ -297,11 +336,25 @@ def _records(path: Path) -> tuple[list[str], list[list], int]:
     """Headers, rows of cells, and the file row number of the first data row."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
-        if not rows:
-            raise InputError("the file is empty; the first row must name the columns", file=str(path))
-        return rows[0], rows[1:], 2
+        fh = open(path, encoding="utf-8-sig", newline="")
+        reader = csv.reader(fh)
+        try:
+            header = next(reader)
+        except StopIteration:
+            fh.close()
+            raise InputError("the file is empty; the first row must name the columns", file=str(path)) from None
+        except (UnicodeDecodeError, csv.Error) as exc:
+            fh.close()
+            raise InputError(f"not a readable UTF-8 CSV file ({exc})", file=str(path)) from None
+
+        def rest():  # read as the rows are decided (a file of millions of rows is never held whole)
+            with fh:
+                try:
+                    yield from reader
+                except (UnicodeDecodeError, csv.Error) as exc:
+                    raise InputError(f"not a readable UTF-8 CSV file after row {reader.line_num} ({exc})",
+                                     file=str(path), line=reader.line_num) from None
+        return header, rest(), 2
     if suffix == ".xlsx":
         import openpyxl
         try:
@@ -356,14 +409,47 @@ def read_mapping(path: str | None) -> dict[str, str] | None:
 def read_applicants(policy: Policy, path: str | Path, mapping: dict[str, str] | None = None) -> Applicants:
     """A table file (CSV, XLSX, Parquet, JSON Lines) → applicants; every bad cell makes its row an
     error row naming the row and column, the other rows are read."""
+    return merge(list(iter_applicants(policy, path, mapping, batch_rows=None)))
+
+
+BATCH_ROWS = 500_000  # each query has a fixed cost of ~0.1 s (binding thousands of expressions): not smaller
+
+
+def iter_applicants(policy: Policy, path: str | Path, mapping: dict[str, str] | None = None,
+                    batch_rows: int | None = BATCH_ROWS):
+    """``read_applicants`` in batches of ``batch_rows`` rows (None: one batch), so that memory stays
+    flat in the number of rows: Parquet by record batches, CSV and XLSX row by row (JSON Lines whole)."""
     path = Path(path)
     if not path.exists():
         raise InputError("no such file", file=str(path))
     if path.suffix.lower() == ".parquet":
-        return _read_parquet(policy, path, mapping)
+        yield from _read_parquet(policy, path, mapping, batch_rows)
+        return
     headers, rows, first = _records(path)
     cmap, warnings = resolve_headers(policy, headers, mapping, str(path))
-    return _from_cells(policy, headers, cmap, rows, first, str(path), warnings)
+    chunk: list = []
+    start, sent = first, False
+    for cells in rows:
+        chunk.append(cells)
+        if batch_rows and len(chunk) >= batch_rows:
+            yield _from_cells(policy, headers, cmap, chunk, start, str(path), [] if sent else warnings)
+            start, chunk, sent = start + len(chunk), [], True
+    if chunk or not sent:
+        yield _from_cells(policy, headers, cmap, chunk, start, str(path), [] if sent else warnings)
+
+
+def merge(parts: list[Applicants]) -> Applicants:
+    """Batches of one file as one ``Applicants``."""
+    if len(parts) == 1:
+        return parts[0]
+    out = Applicants(pa.concat_tables([p.table for p in parts], promote_options="permissive"), [], {}, {}, [],
+                     parts[0].file)
+    for p in parts:
+        out.errors += p.errors
+        out.ids.update(p.ids)
+        out.names.update(p.names)
+        out.warnings += p.warnings
+    return out
 
 
 def _from_cells(policy, headers, cmap, rows, first, file, warnings) -> Applicants:
@@ -404,28 +490,48 @@ def _from_cells(policy, headers, cmap, rows, first, file, warnings) -> Applicant
     return Applicants(pa.table(cols), errors, ids, names, warnings, file)
 
 
-def _read_parquet(policy: Policy, path: Path, mapping) -> Applicants:
+def _read_parquet(policy: Policy, path: Path, mapping, batch_rows: int | None):
     """Parquet keeps its types: columns of the right Arrow type are taken as they are (vectorised
-    checks), other columns go through the cell parser."""
-    import pyarrow.compute as pc
+    checks), other columns go through the cell parser. Read by record batches."""
     import pyarrow.parquet as pq
     try:
-        t = pq.read_table(path)
-    except Exception as exc:  # pyarrow raises ArrowInvalid/OSError for a damaged file
+        f = pq.ParquetFile(path, pre_buffer=False)  # memory: one column chunk at a time, not a row group
+        names = f.schema_arrow.names
+        cmap, warnings = resolve_headers(policy, names, mapping, str(path))
+        wanted = [names[i] for i in sorted(cmap)]
+        start = 0
+        for batch in f.iter_batches(batch_size=batch_rows or max(f.metadata.num_rows, 1), columns=wanted):
+            n = batch.num_rows
+            out = _parquet_batch(policy, pa.Table.from_batches([batch]), {k: cmap[i] for k, i in enumerate(sorted(cmap))},
+                                 [] if start else warnings, start, path)
+            del batch  # memory: only the typed batch is alive while it is decided
+            yield out
+            del out
+            start += n
+        if not start:
+            yield _parquet_batch(policy, f.schema_arrow.empty_table().select(wanted),
+                                 {k: cmap[i] for k, i in enumerate(sorted(cmap))}, warnings, 0, path)
+    except (OSError, pa.ArrowException) as exc:  # a damaged file (pyarrow: ArrowInvalid / OSError)
         raise InputError(f"not a readable Parquet file ({exc})", file=str(path)) from None
-    cmap, warnings = resolve_headers(policy, t.column_names, mapping, str(path))
+
+
+def _parquet_batch(policy: Policy, t: pa.Table, cmap: dict[int, str], warnings, offset: int, path: Path) -> Applicants:
+    import pyarrow.compute as pc
     kinds = columns(policy)
-    rownums = pa.array(range(1, t.num_rows + 1), pa.int64())
+    rownums = pa.array(range(offset + 1, offset + t.num_rows + 1), pa.int64())
     bad = pa.array([False] * t.num_rows)
     errors: list[RowError] = []
     out: dict[str, pa.Array] = {}
-    ids: dict[int, object] = {}
-    names: dict[int, object] = {}
+    ids: dict[int, object] | ColumnMap = {}
+    names: dict[int, object] | ColumnMap = {}
     for i, target in cmap.items():
         arr = t.column(i).combine_chunks()
         header = t.column_names[i]
         if target in ("id", "name"):
-            (ids if target == "id" else names).update(zip(range(1, t.num_rows + 1), arr.to_pylist()))
+            if target == "id":
+                ids = ColumnMap(arr, offset)
+            else:
+                names = ColumnMap(arr, offset)
             continue
         kind, spec = kinds[target], policy.vocabulary.spec(target)
         typed = None
@@ -433,10 +539,11 @@ def _read_parquet(policy: Policy, path: Path, mapping) -> Applicants:
             typed = arr.cast(pa.date32())
         elif kind == "bool" and pa.types.is_boolean(arr.type):
             typed = arr
-        elif kind == "enum" and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-            ok = pc.or_kleene(pc.is_in(arr, value_set=pa.array(list(spec.choices))), pc.is_null(arr))
-            if pc.all(ok).as_py():
-                typed = arr.cast(pa.string())
+        elif kind == "enum" and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
+                                 or (pa.types.is_dictionary(arr.type) and pa.types.is_string(arr.type.value_type))):
+            arr = enum_array(arr)
+            if all(x in spec.choices for x in arr.dictionary.to_pylist()):  # the dictionary holds each distinct name once
+                typed = arr
         elif kind in ("int", "money", "decimal") and (pa.types.is_integer(arr.type) or pa.types.is_decimal(arr.type)):
             ok = pc.is_null(arr)
             inside = pa.array([True] * t.num_rows)
@@ -454,8 +561,8 @@ def _read_parquet(policy: Policy, path: Path, mapping) -> Applicants:
                 except ValueError as exc:
                     vals.append(None)
                     if not bad[n].as_py():
-                        errors.append(RowError(n + 1, header, _reason(exc)))
-                        bad = pc.or_(bad, pc.equal(rownums, n + 1))
+                        errors.append(RowError(offset + n + 1, header, _reason(exc)))
+                        bad = pc.or_(bad, pc.equal(rownums, offset + n + 1))
             typed = arrow_column(kind, vals)
         out[target] = typed
     cols = {ROW: rownums, **out}
@@ -525,19 +632,29 @@ def write_table(path: str | Path, table: pa.Table, inputs: list[Path] = ()) -> N
 
 
 def _atomic(path: Path, inputs, write) -> None:
+    """``write(tmp)`` into a temporary file next to ``path``, then rename it into place: the target is
+    the old file or the whole new one. The checks of ``solver.render.atomic`` (never an input, a link,
+    a directory …; an existing output is replaced); SIGTERM, like SIGINT, removes the temporary file."""
+    import signal
+
+    from solver.render.atomic import _sigterm_raises, _Terminated, check_target
     for i in inputs:
         if i.exists() and path.exists() and os.path.samefile(i, path):
             raise InputError("is the input file; write the results to another file", file=str(path), field="--output")
-    if not path.parent.exists():
-        raise InputError("the output directory does not exist", file=str(path.parent), field="--output")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
+    check_target(path, force=True, inputs=inputs, field="--output")
+    tmp = None
     try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with _sigterm_raises():
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+            os.close(fd)
+            write(Path(tmp))
+            os.replace(tmp, path)
+            tmp = None
+    except _Terminated:
+        raise SystemExit(128 + signal.SIGTERM) from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _cell(v):
@@ -574,5 +691,6 @@ def _write(tmp: Path, suffix: str, rows: list[dict]) -> None:
                                                 for v in vals]) for k, vals in cols.items()}), tmp)
 
 
-__all__ = ["ROW", "columns", "arrow_column", "flatten", "from_profiles", "complete", "read_applicants",
+__all__ = ["ROW", "columns", "arrow_column", "enum_array", "flatten", "from_profiles", "complete", "read_applicants",
+           "iter_applicants", "merge",
            "read_profiles", "read_mapping", "write_rows", "write_table", "Applicants", "RowError", "parse_cell"]
