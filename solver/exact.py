@@ -158,8 +158,17 @@ def evaluate_all(nodes: list[Expr], env: dict[str, Fraction]) -> Status:
             case Const(v):
                 r = v
             case Cmp(terms, op, rhs):
-                r = None if any(f not in env for _, f in terms) else \
-                    compare(sum((c * env[f] for c, f in terms), Fraction(0)), op, rhs)
+                if any(f not in env for _, f in terms):
+                    r = None
+                else:
+                    # sum(c·v) op rhs in integers: n/d op rn/rd ⇔ n·rd op rn·d (d, rd > 0); Fraction
+                    # arithmetic is the sampler's hot spot, this is the same comparison without it
+                    n, d = 0, 1
+                    for c, f in terms:
+                        v = env[f]
+                        cn, cd = c.numerator * v.numerator, c.denominator * v.denominator
+                        n, d = n * cd + cn * d, d * cd
+                    r = compare(n * rhs.denominator, op, rhs.numerator * d)
             case In(fact, values):
                 r = None if fact not in env else env[fact] in values
             case All(items):
@@ -478,9 +487,10 @@ def sample(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status, targ
         vals = [r[0] if how == "low" else r[-1] if how == "high" else rng.choice(r) for r in reps[h]]
         return dict(zip(holes.scalars[h], vals))
 
-    def complete(choice: dict[str, Fraction]) -> tuple[dict[str, Fraction], Status] | None:
+    def complete(choice: dict[str, Fraction], of: list[Expr] = nodes) -> tuple[dict[str, Fraction], Status] | None:
+        """The completion ``choice`` (``None`` if it breaks a constraint) and the truths of ``of``."""
         full = _derive(policy, facts, {**base, **choice}, _birth(facts) if AGE in facts.values else None)
-        st = evaluate_all([*nodes, *holes.constraints], full)
+        st = evaluate_all([*of, *holes.constraints], full)
         if not all(st[id(c)] is True for c in holes.constraints):
             return None
         return full, st
@@ -516,7 +526,7 @@ def sample(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status, targ
                 r = reps[h]
                 diagonal = [tuple(x[min(i, len(x) - 1)] for x in r) for i in range(max(len(x) for x in r))]
                 for combo in diagonal + list(islice(product(*r), 32)):
-                    alt = complete({**choice, **dict(zip(holes.scalars[h], combo))})
+                    alt = complete({**choice, **dict(zip(holes.scalars[h], combo))}, [t])  # t's truth only
                     if alt is not None and alt[1][id(t)] is not None and alt[1][id(t)] != st[id(t)]:
                         hit = True
                         break
