@@ -1,18 +1,24 @@
-"""Decisions → explanation objects: JSON (the CLI contract) and rich trees, in Chinese or English.
+"""Decisions → explanation objects: JSON (the CLI contract), rich trees and tables, and the summary
+`wrp check` prints (``Lines``, printable without rich), in Chinese or English.
 
-Quotes are always the original Chinese; everything else follows ``lang``.
+Quotes are always the original Chinese; everything else follows ``lang``. rich is imported only by
+the functions that build rich objects.
 """
 
 from __future__ import annotations
 
-from rich.console import Group
-from rich.table import Table
-from rich.text import Text
-from rich.tree import Tree
+from typing import TYPE_CHECKING
 
 from policy.i18n import STATUS_ZH, Msg, say
 from policy.load import Policy
 from solver.decide import ClauseResult, Decision, Leaf
+from solver.render.lines import Line, Lines
+
+if TYPE_CHECKING:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+    from rich.tree import Tree
 
 UI = {
     **{k: {"zh": v, "en": k} for k, v in STATUS_ZH.items()},
@@ -129,6 +135,7 @@ def _label(policy: Policy, fact: str, lang: str) -> str:
 
 
 def _leaf_text(policy: Policy, lf: Leaf, lang: str) -> Text:
+    from rich.text import Text
     st = _s(lf)
     name = ", ".join(_label(policy, f, lang) for f in lf.facts)
     txt = Text(f"{MARK[st]} ", style=STYLE[st])
@@ -141,6 +148,7 @@ def _leaf_text(policy: Policy, lf: Leaf, lang: str) -> Text:
 
 
 def _clause_node(policy: Policy, parent: Tree, c: ClauseResult, lang: str, exclusion: bool = False) -> None:
+    from rich.text import Text
     status = c.status
     head = Text(f"{MARK[status]} ", style=STYLE[status])
     title = c.clause.title[lang] if c.clause.title else c.clause.id
@@ -170,6 +178,9 @@ def _clause_node(policy: Policy, parent: Tree, c: ClauseResult, lang: str, exclu
 
 
 def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
+    from rich.console import Group
+    from rich.text import Text
+    from rich.tree import Tree
     j = d.jurisdiction
     root = Tree(Text.assemble((f"{j.name[lang]} ({j.id})", "bold"), f" — {j.document} — {d.date}"))
     st = Text(f"{t('status', lang)}: ")
@@ -214,39 +225,41 @@ def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
     return Group(*parts)
 
 
-def decision_summary(policy: Policy, d: Decision, lang: str = "en") -> Group:
+def decision_summary(policy: Policy, d: Decision, lang: str = "en") -> Lines:
     """What `wrp check` prints: the verdict, then the failed and unknown conditions only."""
     j = d.jurisdiction
-    head = Text.assemble((f"{j.name[lang]} ({j.id})", "bold"), f" {d.date}: ", (t(d.status, lang), STYLE[d.status]))
+    head = Line(((f"{j.name[lang]} ({j.id})", "bold"), (f" {d.date}: ", ""), (t(d.status, lang), STYLE[d.status])))
     if d.lenient:
-        head.append(f"  ({t('lenient', lang)})", style="dim")
-    lines: list = [head]
+        head = head.append(f"  ({t('lenient', lang)})", "dim")
+    lines: list[Line] = [head]
     sat = [p.pathway.title[lang] for p in d.pathways if p.status == "satisfied"]
     if sat:
-        lines.append(Text(f"  ✓ {', '.join(sat)}", style="green"))
+        lines.append(Line.of(f"  ✓ {', '.join(sat)}", "green"))
     for c in d.failed():
         strength = f" [{t('in_principle', lang)}]" if c.clause.strength == "in_principle" else ""
         for lf in [x for x in c.leaves if x.status is False] or c.leaves:
-            line = Text(f"  ✗ {c.clause.id}{strength}: ", style="red")
-            line.append(f"{', '.join(_label(policy, f, lang) for f in lf.facts)} {say(lf.actual, lang)}, "
-                        f"{t('required', lang)} {say(lf.required, lang)}")
+            line = Line.of(f"  ✗ {c.clause.id}{strength}: ", "red")
+            line = line.append(f"{', '.join(_label(policy, f, lang) for f in lf.facts)} {say(lf.actual, lang)}, "
+                               f"{t('required', lang)} {say(lf.required, lang)}")
             if lf.derivation:
-                line.append(f" [{say(lf.derivation, lang)}]", style="dim")
+                line = line.append(f" [{say(lf.derivation, lang)}]", "dim")
             lines.append(line)
-        lines.append(Text(f"      «{c.clause.cite.quote.strip()}» — {c.clause.cite.source} {c.clause.cite.section}",
-                          style="blue"))
+        lines.append(Line.of(f"      «{c.clause.cite.quote.strip()}» — {c.clause.cite.source} {c.clause.cite.section}",
+                             "blue"))
     for c in d.clause_results():
         if c.cases is not None and (c.status != "failed" or c in d.failed()):
-            lines.append(Text(f"  {MARK.get(c.status, '=')} {c.clause.id}: {c.cases.text(lang)}",
-                              style=STYLE.get(c.status, "")))
+            lines.append(Line.of(f"  {MARK.get(c.status, '=')} {c.clause.id}: {c.cases.text(lang)}",
+                                 STYLE.get(c.status, "")))
     if d.unknown:
-        lines.append(Text(f"  ? {t('unknown_facts', lang)}: {', '.join(d.unknown)}", style="yellow"))
+        lines.append(Line.of(f"  ? {t('unknown_facts', lang)}: {', '.join(d.unknown)}", "yellow"))
     for w in d.warnings:
-        lines.append(Text(f"  ! {say(w, lang)}", style="yellow"))
-    return Group(*lines)
+        lines.append(Line.of(f"  ! {say(w, lang)}", "yellow"))
+    return Lines(lines)
 
 
 def comparison_table(policy: Policy, decisions: list[Decision], lang: str = "en") -> Table:
+    from rich.table import Table
+    from rich.text import Text
     """For ``--district all``: why here and not there, one row per jurisdiction."""
     tab = Table(title={"zh": "各区结论对比", "en": "Why here and not there"}[lang])
     tab.add_column({"zh": "辖区", "en": "jurisdiction"}[lang])
