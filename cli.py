@@ -280,11 +280,15 @@ def _frontends():
     return frontends
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand; ``only``: the arguments of that subcommand only (what one run
+    parses — the others keep their names and help, and modules such as solver/frontends.py stay unloaded)."""
     parser = ArgParser(prog="wrp", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgParser)
     for name, c in COMMANDS.items():
         p = sub.add_parser(name, help=c.help)
+        if only is not None and name != only:
+            continue
         c.arguments(p)
         p.add_argument("--format", choices=c.formats, default="text", help="text for people, json for programs")
         p.add_argument("--lang", choices=("zh", "en"), default=p.get_default("lang") or "en",
@@ -373,8 +377,9 @@ def run(args, out=None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        return run(build_parser().parse_args(argv))
+        return run(build_parser(args[0] if args and args[0] in COMMANDS else None).parse_args(args))
     except InputError as exc:
         sys.stderr.write(f"wrp: error: {exc.text(_lang(argv))}\n")  # one line (escaped), never wrapped
         return 2
