@@ -18,21 +18,16 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from policy.errors import InputError, unknown_district, unknown_topic
 from policy.i18n import Msg, status_text
+from solver.backends.smt.lock import Z3_LOCK
 
 ALL = "all"
 
-# z3 keeps its terms in one context shared by every thread, and the analyses cache terms between calls:
-# two threads in z3 at once corrupt it (z3 errors, then a crash of the process). Every analysis that
-# uses z3 (the cheapest fix, conflicts, compare, verify) holds this lock, so an App — and the HTTP
-# service's worker threads — may be used from several threads.
-Z3_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True)

@@ -264,7 +264,7 @@ def _clause_result(policy, facts, prog: Program, strict: Program, c: Clause, st:
     cases = None
     if truth is not None and id(e) in refined:  # decided only because every completion agrees: say why
         from solver.cases import case_split
-        cases = case_split(policy, facts, e, st_strict, truth)
+        cases = case_split(policy, facts, e, st_strict, truth, lambda x, neg: _leaf(policy, facts, x, neg, st_strict))
         if truth is True and not leaves and cases is not None:
             leaves = [lf for case in cases.cases for lf in case.then]
     return ClauseResult(c, status, leaves, _leaves(policy, facts, e, st_strict, culprits=False), unknown, would,
@@ -297,6 +297,14 @@ def verdict(policy: Policy, jid: str, facts: Facts, lenient: bool = False) -> Ve
     return Verdict(status, [p for p, e in prog.pathway.items() if st[id(e)] is True])
 
 
+def _z3_refine(*args) -> Exact:
+    """The exact refinement by z3, for what sampling leaves open (z3 imported only then)."""
+    from solver.backends.smt.exact import z3_refine
+    from solver.backends.smt.lock import Z3_LOCK  # z3's shared context: one query at a time
+    with Z3_LOCK:
+        return z3_refine(*args)
+
+
 def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backend_name: str = "datalog",
            exact: bool = True) -> Decision:
     """The decision with its proof. ``exact=False`` keeps the backend's Kleene truths (no refinement):
@@ -306,13 +314,13 @@ def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backen
     run = backend(backend_name)
     strict = compile_program(j, facts.wage, False)
     # Kleene truths by the backend, then exact ones: decided when every completion agrees (solver.exact)
-    refine = refine_program if exact else (lambda _p, _g, _f, kleene, _b: Exact(dict(kleene)))
-    ex_strict = refine(policy, strict, facts, run(strict, facts), backend_name)
+    refine = refine_program if exact else (lambda _p, _g, _f, kleene, _b, solver: Exact(dict(kleene)))
+    ex_strict = refine(policy, strict, facts, run(strict, facts), backend_name, solver=_z3_refine)
     st_strict = ex_strict.status
     prog, st, ex = (strict, st_strict, ex_strict)
     if lenient:
         prog = compile_program(j, facts.wage, True)
-        ex = refine(policy, prog, facts, run(prog, facts), backend_name)
+        ex = refine(policy, prog, facts, run(prog, facts), backend_name, solver=_z3_refine)
         st = ex.status
     truth = st[id(prog.root)]
     status = {True: "eligible", False: "ineligible", None: "undetermined"}[truth]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import islice, product
@@ -445,9 +446,12 @@ _RANK = {SEX: 1, CATEGORY: 2, BIRTH: 99}
 
 
 
-def refine_program(policy: Policy, prog, facts: Facts, kleene: Status, engine: str = "z3") -> Exact:
+def refine_program(policy: Policy, prog, facts: Facts, kleene: Status, engine: str = "z3", *,
+                   solver: Callable[..., Exact]) -> Exact:
     """Exact truths of every node of a compiled program (``solver.program.Program``) and the relevant
-    facts of its rule and of each clause. ``engine``: ``z3`` or ``reference`` (the brute-force oracle)."""
+    facts of its rule and of each clause. ``engine``: ``z3`` or ``reference`` (the brute-force oracle);
+    ``solver(policy, nodes, facts, kleene, targets)``: what decides when sampling cannot (the caller
+    passes ``solver.backends.smt.exact.z3_refine``, which builds on this module)."""
     targets: list[Expr] = []
     seen: set[int] = set()
     for t in (prog.root, *prog.requirement.values()):
@@ -461,10 +465,7 @@ def refine_program(policy: Policy, prog, facts: Facts, kleene: Status, engine: s
     quick = sample(policy, prog.nodes, facts, kleene, targets)
     if quick is not None:
         return quick
-    from solver.app import Z3_LOCK  # z3's shared context: one query at a time (the HTTP service is threaded)
-    from solver.backends.smt.exact import z3_refine
-    with Z3_LOCK:
-        return z3_refine(policy, prog.nodes, facts, kleene, targets)
+    return solver(policy, prog.nodes, facts, kleene, targets)
 
 
 def sample(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status, targets: list[Expr],
