@@ -36,6 +36,7 @@ from solver.facts import Facts
 from solver.program import Program
 
 PY_OP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+COMPARISONS = frozenset(PY_OP.values())
 
 # --- the rules as values ---------------------------------------------------------------------------
 # A rule is built once as these small values; it is then either printed (the program text: goldens,
@@ -60,19 +61,11 @@ class Op:
 
 @dataclass(frozen=True, slots=True)
 class Atom:
-    """``pred(args)``: args are ints, strings (fact names, node ids) and variables."""
+    """``pred(args)``: args are ints, strings (fact names, node ids), variables and (in a comparison,
+    whose predicate is its operator: ``>=(lhs, rhs)``, as pyDatalog's engine has it) arithmetic terms."""
 
     pred: str
     args: tuple
-
-
-@dataclass(frozen=True, slots=True)
-class Compare:
-    """A comparison literal ``(lhs op rhs)`` of integer terms."""
-
-    op: str
-    lhs: object
-    rhs: object
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,20 +93,18 @@ def _term_text(t) -> str:
     raise TypeError(t)
 
 
-def _literal_text(lit) -> str:
-    match lit:
-        case Atom(pred, args):
-            return f"{pred}({', '.join(_term_text(a) for a in args)})"
-        case Compare(op, lhs, rhs):
-            return f"({_term_text(lhs)} {op} {_term_text(rhs)})"
-    raise TypeError(lit)
+def _literal_text(lit: Atom) -> str:
+    if lit.pred in COMPARISONS:
+        lhs, rhs = lit.args
+        return f"({_term_text(lhs)} {lit.pred} {_term_text(rhs)})"
+    return f"{lit.pred}({', '.join(_term_text(a) for a in lit.args)})"
 
 
 def rule_text(r: Rule) -> str:
     """The rule as pyDatalog program text.
 
     Example:
-        >>> rule_text(Rule(Atom("t_n0", (1,)), (Atom("val", ("x", Var("P"), Var("Q"))), Compare("==", Var("P"), 2))))
+        >>> rule_text(Rule(Atom("t_n0", (1,)), (Atom("val", ("x", Var("P"), Var("Q"))), _cmp("==", Var("P"), 2))))
         "t_n0(1) <= val('x', P, Q) & (P == 2)"
     """
     if not r.body:
@@ -130,13 +121,8 @@ def _term_engine(t):
     return pyEngine.Const(t)
 
 
-def _literal_engine(lit):
-    match lit:
-        case Atom(pred, args):
-            return pyEngine.Literal(pred, [_term_engine(a) for a in args])
-        case Compare(op, lhs, rhs):
-            return pyEngine.Literal(op, [_term_engine(lhs), _term_engine(rhs)])
-    raise TypeError(lit)
+def _literal_engine(lit: Atom):
+    return pyEngine.Literal(lit.pred, [_term_engine(a) for a in lit.args])
 
 
 def _assert_rules(rules: list[Rule]) -> None:
@@ -164,6 +150,11 @@ def _fact(name: str) -> str:
     return name
 
 
+def _cmp(op: str, lhs, rhs) -> Atom:
+    """The comparison literal ``(lhs op rhs)``."""
+    return Atom(op, (lhs, rhs))
+
+
 def _val(fact: str, i: int | str = "") -> Atom:
     return Atom("val", (_fact(fact), Var(f"P{i}"), Var(f"Q{i}")))
 
@@ -186,7 +177,7 @@ def _cmp_body(e: Cmp, op: str) -> tuple:
     rhs = int(e.rhs * den)
     for j in range(len(e.terms)):
         rhs = Op(rhs, "*", Var(f"Q{j}"))
-    return (*atoms, Compare(PY_OP[op], lhs, rhs))
+    return (*atoms, _cmp(PY_OP[op], lhs, rhs))
 
 
 def _rules(e: Expr, ids: dict[int, str]) -> list[Rule]:
@@ -200,8 +191,8 @@ def _rules(e: Expr, ids: dict[int, str]) -> list[Rule]:
         case Cmp(op=op):
             return [Rule(tn, _cmp_body(e, op)), Rule(fn, _cmp_body(e, NEGATE[op]))]
         case In(fact, values):
-            out = [Rule(tn, (_val(fact), Compare("==", Var("P"), int(v)))) for v in sorted(values)]
-            return out + [Rule(fn, (_val(fact), *(Compare("!=", Var("P"), int(v)) for v in sorted(values))))]
+            out = [Rule(tn, (_val(fact), _cmp("==", Var("P"), int(v)))) for v in sorted(values)]
+            return out + [Rule(fn, (_val(fact), *(_cmp("!=", Var("P"), int(v)) for v in sorted(values))))]
     kids = [_nid(c, ids) for c in children(e)]
     match e:
         case All():
