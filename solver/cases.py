@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from policy.expr import All, Any, Cmp, Expr, In, Not, not_of, walk
-from policy.i18n import Msg, say
+from policy.i18n import say
 from policy.load import Policy
+from solver.render.leaf import actual_text, leaf_json, required_text
 
 WORDS = {
     "held": ("holds either way", "无论如何均满足"),
@@ -79,7 +80,8 @@ class CaseSplit:
         match g:
             case Cmp() | In():
                 lf = self.guard_leaves[(id(g), neg)]
-                return f"{', '.join(_label(self.policy, f, lang) for f in lf.facts)} {say(lf.required, lang)}"
+                return f"{', '.join(_label(self.policy, f, lang) for f in lf.facts)} " \
+                       f"{say(required_text(self.policy, lf), lang)}"
             case Not(item):
                 return self.guard_text(item, lang, not neg)
             case All(items) | Any(items):
@@ -94,7 +96,7 @@ class CaseSplit:
                 "cases": [{"if": None if c.guard is None else self.guard_text(c.guard, "en"),
                            "if_zh": None if c.guard is None else self.guard_text(c.guard, "zh"),
                            "otherwise": c.otherwise,
-                           "then": [lf.as_dict() for lf in c.then],
+                           "then": [leaf_json(self.policy, lf) for lf in c.then],
                            "status": {True: "held", False: "failed", None: "unknown"}[c.status]}
                           for c in self.cases],
                 "text": self.text("en"), "text_zh": self.text("zh")}
@@ -109,8 +111,7 @@ def _label(policy: Policy, fact: str, lang: str) -> str:
 
 def _leaf_words(policy: Policy, lf, lang: str) -> str:
     names = ", ".join(_label(policy, f, lang) for f in lf.facts)
-    actual = say(lf.actual, lang) if isinstance(lf.actual, Msg) else str(lf.actual)
-    return f"{names} {actual} {say(lf.required, lang)}"
+    return f"{names} {say(actual_text(policy, lf), lang)} {say(required_text(policy, lf), lang)}"
 
 
 def _guard_leaves(g: Expr, neg: bool, leaf: Callable, out: dict) -> None:
@@ -148,7 +149,7 @@ def case_split(policy: Policy, facts, e: Expr, st: dict, status: bool, leaf: Cal
                 if isinstance(x, Cmp | In):
                     neg = _negated(i, x)
                     lf = leaf(x, neg)
-                    if not any(lf.facts == y.facts and lf.required == y.required for y in then):
+                    if not any(lf.facts == y.facts and lf.requirement == y.requirement for y in then):
                         then.append(lf)
         bstat = None if guard_items and not body else (all(st.get(id(i)) for i in body) if body else True)
         cases.append(Case(guard, otherwise, then, bstat))

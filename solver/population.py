@@ -22,6 +22,7 @@ from policy.i18n import STATUS_ZH
 from policy.load import Policy
 from policy.model import Jurisdiction
 from solver.backends.sql import _requirement, duckdb_connect, run_duckdb, to_sql
+from solver.render.leaf import actual_text, required_text
 from solver.tables import ROW, Applicants, columns
 
 DISTRICT_COLS = ("employer.registered_district", "employer.tax_district")
@@ -361,7 +362,7 @@ def _refine(policy, jid, r, o: Outcome, date, lenient, lang) -> Outcome:
         return o
     reasons = []
     for c in d.failed():
-        parts = [f"{lf.facts[0]} {lf.actual}, required {lf.required}" for lf in c.leaves]
+        parts = [f"{lf.facts[0]} {actual_text(policy, lf)}, required {required_text(policy, lf)}" for lf in c.leaves]
         reasons.append(f"{c.clause.title[lang]}: " + "; ".join(parts))
     return Outcome(o.row, o.id, o.name, o.district, d.status, [p.pathway.id for p in d.pathways if p.status == "satisfied"],
                    list(dict.fromkeys(c.clause.id for c in d.failed())), reasons, list(d.unknown), decided_by="decide")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from policy.i18n import STATUS_ZH, Msg, say
 from policy.load import Policy
 from solver.decide import ClauseResult, Decision, Leaf
+from solver.render.leaf import actual_text, leaf_json, required_text
 from solver.render.lines import Line, Lines
 
 if TYPE_CHECKING:
@@ -71,18 +72,18 @@ def _optional(c: ClauseResult) -> dict:
                               ("applies_to", list(cl.applies_to) if cl.applies_to is not None else None)) if v}
 
 
-def _failed_entries(c: ClauseResult) -> list[dict]:
+def _failed_entries(policy: Policy, c: ClauseResult) -> list[dict]:
     base = {"clause": c.clause.id, "topic": c.clause.topic, "strength": c.clause.strength,
             "cite": c.clause.cite.as_dict(), **_optional(c)}
     leaves = [lf for lf in c.leaves if lf.status is False] or c.leaves
     if not leaves:
         return [{**base, "fact": None, "actual": None, "required": None}]
-    return [{**base, **lf.as_dict()} for lf in leaves]
+    return [{**base, **leaf_json(policy, lf)} for lf in leaves]
 
 
-def _clause_json(c: ClauseResult) -> dict:
+def _clause_json(policy: Policy, c: ClauseResult) -> dict:
     d = {"id": c.clause.id, "kind": c.clause.kind, "topic": c.clause.topic, "status": c.status,
-         "strength": c.clause.strength, "leaves": [lf.as_dict() | {"status": _s(lf)} for lf in c.all_leaves],
+         "strength": c.clause.strength, "leaves": [leaf_json(policy, lf) | {"status": _s(lf)} for lf in c.all_leaves],
          "cite": c.clause.cite.as_dict(), **_optional(c)}
     if c.waived_would:
         d["waived_would_be"] = c.waived_would
@@ -110,7 +111,7 @@ def _decision_json(d: Decision) -> dict:
         "status": d.status,
         "eligible": d.eligible,
         "pathways": [{"id": p.pathway.id, "status": p.status, "title": p.pathway.title} for p in d.pathways],
-        "failed": [e for c in d.failed() for e in _failed_entries(c)],
+        "failed": [e for c in d.failed() for e in _failed_entries(d.policy, c)],
         "waivable": [{"clause": c.clause.id, "status": c.status if c.status != "waived" else "waived",
                       "cite": c.clause.cite.as_dict(), **({"note": c.clause.note} if c.clause.note else {})}
                      for c in d.waivable()],
@@ -120,7 +121,7 @@ def _decision_json(d: Decision) -> dict:
                          "in_force_from": j.in_force_from.isoformat() if j.in_force_from else None},
         "wage": {"year": d.facts.wage.year, "monthly": d.facts.wage.monthly, "annual": d.facts.wage.annual,
                  "note": d.facts.wage.note},
-        "clauses": [_clause_json(c) for c in d.clause_results()],
+        "clauses": [_clause_json(d.policy, c) for c in d.clause_results()],
         "warnings": d.warnings,
         "backend": d.backend,
     }
@@ -140,8 +141,8 @@ def _leaf_text(policy: Policy, lf: Leaf, lang: str) -> Text:
     name = ", ".join(_label(policy, f, lang) for f in lf.facts)
     txt = Text(f"{MARK[st]} ", style=STYLE[st])
     txt.append(f"{name}: ")
-    txt.append(f"{t('actual', lang)} {say(lf.actual, lang)}", style="bold")
-    txt.append(f"; {t('required', lang)} {say(lf.required, lang)}")
+    txt.append(f"{t('actual', lang)} {say(actual_text(policy, lf), lang)}", style="bold")
+    txt.append(f"; {t('required', lang)} {say(required_text(policy, lf), lang)}")
     if lf.derivation:
         txt.append(f"  [{say(lf.derivation, lang)}]", style="dim")
     return txt
@@ -239,8 +240,9 @@ def decision_summary(policy: Policy, d: Decision, lang: str = "en") -> Lines:
         strength = f" [{t('in_principle', lang)}]" if c.clause.strength == "in_principle" else ""
         for lf in [x for x in c.leaves if x.status is False] or c.leaves:
             line = Line.of(f"  ✗ {c.clause.id}{strength}: ", "red")
-            line = line.append(f"{', '.join(_label(policy, f, lang) for f in lf.facts)} {say(lf.actual, lang)}, "
-                               f"{t('required', lang)} {say(lf.required, lang)}")
+            line = line.append(f"{', '.join(_label(policy, f, lang) for f in lf.facts)} "
+                               f"{say(actual_text(policy, lf), lang)}, {t('required', lang)} "
+                               f"{say(required_text(policy, lf), lang)}")
             if lf.derivation:
                 line = line.append(f" [{say(lf.derivation, lang)}]", "dim")
             lines.append(line)
@@ -277,7 +279,8 @@ def comparison_table(policy: Policy, decisions: list[Decision], lang: str = "en"
                 parts.append({"zh": "没有满足的申请条件", "en": "no pathway holds"}[lang])
             else:
                 lf = next((x for x in c.leaves if x.status is False), None)
-                parts.append(f"{c.clause.id}" + (f" ({lf.actual} vs {lf.required})" if lf else ""))
+                parts.append(f"{c.clause.id}" + (f" ({actual_text(policy, lf)} vs {required_text(policy, lf)})"
+                                                 if lf else ""))
         if d.unknown:
             parts.append("? " + ", ".join(d.unknown[:4]))
         tab.add_row(f"{d.jurisdiction.name[lang]} ({d.jurisdiction.id})", Text(t(d.status, lang), style=STYLE[d.status]),
