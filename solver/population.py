@@ -22,7 +22,6 @@ from policy.i18n import STATUS_ZH
 from policy.load import Policy
 from policy.model import Jurisdiction
 from solver.backends.sql import _requirement, duckdb_connect, run_duckdb, to_sql
-from solver.render.leaf import actual_text, required_text
 from solver.tables import ROW, Applicants, columns
 
 DISTRICT_COLS = ("employer.registered_district", "employer.tax_district")
@@ -360,6 +359,7 @@ def _refine(policy, jid, r, o: Outcome, date, lenient, lang) -> Outcome:
         o.pathways = [p.pathway.id for p in d.pathways if p.status == "satisfied"]
         o.decided_by = "sql+decide"
         return o
+    from solver.render.leaf import actual_text, required_text
     reasons = []
     for c in d.failed():
         parts = [f"{lf.facts[0]} {actual_text(policy, lf)}, required {required_text(policy, lf)}" for lf in c.leaves]

@@ -18,7 +18,9 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -27,7 +29,6 @@ from policy.errors import InputError
 from policy.i18n import say, word
 from policy.load import POLICY_DIR, Policy
 from solver.facts import wage_on
-from solver.render.atomic import check_target, write_atomic
 from solver.render.markup import Markup, el, ident, raw
 from solver.render.svg import Point, Series, fmt, heat_map, line_chart, stacked_bars
 from solver.render.thresholds import ThresholdLine, income_thresholds
@@ -241,7 +242,7 @@ def make_report(app, districts: str | list[str] = "all", date: dt.date | None = 
     if population is not None and not Path(population).is_file():
         raise InputError("no such file", file=str(population), field="--population")
     rep = build_report(app, jids, date or dt.date.today(), population=population)
-    path = write_atomic(output, rep.to_html(lang), force=True, inputs=[i for i in inputs if i], field="--output")
+    path = write_atomic(output, rep.to_html(lang), inputs)
     return ReportAnswer(path, rep, lang)
 
 
@@ -300,13 +301,38 @@ def population_data(policy: Policy, path: str, jids: list[str], date: dt.date) -
 
 
 def check_output(path: str | Path, inputs: list[str | Path] = ()) -> Path:
-    """The output path, or an ``InputError``: the checks of ``solver.render.atomic`` (a directory, a link,
-    a missing directory, one of the ``inputs``), and never into the shipped policy files. An existing
-    report is replaced."""
-    if Path(path).resolve().is_relative_to(POLICY_DIR.resolve()):
-        raise InputError("would write into the shipped policy files; choose another output name", file=str(path),
+    """The resolved output path, or an ``InputError``: a directory, a missing directory, one of the
+    ``inputs`` or a shipped policy file."""
+    out = Path(path)
+    if out.is_dir():
+        raise InputError("is a directory; give a file name such as report.html", file=str(out), field="--output")
+    target = out.resolve()
+    for i in inputs:
+        if i and Path(i).exists() and Path(i).resolve() == target:
+            raise InputError("would overwrite an input file; choose another output name", file=str(out),
+                             field="--output")
+    if target.is_relative_to(POLICY_DIR.resolve()):
+        raise InputError("would write into the shipped policy files; choose another output name", file=str(out),
                          field="--output")
-    return check_target(path, force=True, inputs=[i for i in inputs if i], field="--output")
+    if not target.parent.is_dir():
+        raise InputError("no such directory", file=str(target.parent), field="--output")
+    return target
+
+
+def write_atomic(path: str | Path, text: str, inputs: list[str | Path] = ()) -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename, so a
+    reader never sees half a file; refuse to write over any of ``inputs`` (``check_output``)."""
+    target = check_output(path, inputs)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
 
 
 # --- HTML -------------------------------------------------------------------------------------------
@@ -704,4 +730,4 @@ def render_html(rep: Report, lang: str = "zh") -> str:
     return page(T("title", lang), body, lang)
 
 
-__all__ = ["build_report", "make_report", "ReportAnswer", "Report", "render_html", "check_output", "page", "population_data", "render_population"]
+__all__ = ["build_report", "make_report", "ReportAnswer", "Report", "render_html", "write_atomic", "check_output", "page", "population_data", "render_population"]
