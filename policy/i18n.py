@@ -143,4 +143,3 @@ def fact_label(spec, name: str, lang: str) -> str:
         return f"{lab}第{i + 1}年（共{n}年{end}）"
     end = " (oldest)" if i == 0 else " (latest)" if i == n - 1 else ""
     return f"{lab}, year {i + 1} of {n}{end}"
-
