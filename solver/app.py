@@ -24,7 +24,7 @@ from typing import Any
 
 from policy.errors import InputError, unknown_district, unknown_topic
 from policy.i18n import Msg, status_text
-from solver.backends.smt.lock import Z3_LOCK
+from solver.backends.z3lock import Z3_LOCK
 from solver.rows import ErrorRows
 
 ALL = "all"

@@ -286,7 +286,7 @@ def verdict(policy: Policy, jid: str, facts: Facts, lenient: bool = False) -> Ve
 def _z3_refine(*args) -> Exact:
     """The exact refinement by z3, for what sampling leaves open (z3 imported only then)."""
     from solver.backends.smt.exact import z3_refine
-    from solver.backends.smt.lock import Z3_LOCK  # z3's shared context: one query at a time
+    from solver.backends.z3lock import Z3_LOCK  # z3's shared context: one query at a time
     with Z3_LOCK:
         return z3_refine(*args)
 

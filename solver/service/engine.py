@@ -13,7 +13,7 @@ import datetime as dt
 from policy.errors import InputError
 from policy.i18n import fact_label, say, status_text
 from solver.app import App, ProfileText
-from solver.backends.smt.lock import Z3_LOCK
+from solver.backends.z3lock import Z3_LOCK
 
 PROFILE_NAME = "profile.json"  # how errors name the request body
 
