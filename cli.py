@@ -23,7 +23,8 @@ ALL = "all"
 
 class ArgParser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, exit 2
-        raise InputError(f"{message} (see `wrp {self.prog.split()[-1]} --help`)" if " " in self.prog else message)
+        from policy.i18n import argparse_msg  # the message in both languages (--lang zh)
+        raise InputError(argparse_msg(message, self.prog.split()[-1] if " " in self.prog else ""))
 
 
 def _date(s: str) -> dt.date:
@@ -164,6 +165,7 @@ def _report(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date", type=_date, help="the date the rules and thresholds are taken on (default: today)")
     p.add_argument("--population", metavar="FILE", help="a population table: eligibility shares, flips, clauses")
     p.add_argument("--output", "-o", required=True, metavar="FILE", help="the HTML file to write (atomically)")
+    p.add_argument("--force", action="store_true", help="replace the --output file if it exists")
     p.set_defaults(lang="zh")  # the report is Chinese unless --lang en
 
 
@@ -244,7 +246,7 @@ COMMANDS: dict[str, Command] = {
                      _batch_call, ("text", "json", "csv")),
     "report": Command("one standalone HTML report: the rules compared, income thresholds over time, pathways, "
                       "conflicts (and a population with --population)", _report,
-                      lambda a, app: app.report(a.districts, a.date, a.population, a.output, a.lang)),
+                      lambda a, app: app.report(a.districts, a.date, a.population, a.output, a.lang, a.force)),
     "materials": Command("the checklist of documents for this applicant", _materials,
                          lambda a, app: app.materials(a.profile, a.district, a.business, a.pathway, a.date)),
     "test": Command("run test cases written as data (YAML); exit 1 on a failure, with a diff; rule coverage", _test,
@@ -372,7 +374,8 @@ def run(args, out=None) -> int:
     _print(out, result, args)
     message = getattr(result, "message", None)
     if message:
-        sys.stderr.write(f"wrp: error: {message}\n")
+        from policy.i18n import say
+        sys.stderr.write(f"wrp: error: {say(message, args.lang)}\n")
     return getattr(result, "exit_code", 0)
 
 

@@ -9,6 +9,11 @@ directory or the loader gives a new key. Entries live in ``$XDG_CACHE_HOME/wrp``
 ``os.replace``). An entry that cannot be read, has another stamp or is not what the loader returns
 is ignored and rebuilt, never trusted. ``WRP_CACHE=0`` turns the cache off.
 
+An entry is read by a restricted unpickler (``SafeUnpickler``): the only callables a pickle may name
+are the dataclasses of wrp's ``policy`` package and a few value types (dates, fractions, paths,
+ruamel's scalar strings, the builtin containers). Anything else — ``os.system``, ``builtins.eval``,
+a function of wrp — refuses the whole entry, which is then rebuilt: a tampered cache runs nothing.
+
 Example:
     >>> import tempfile, os
     >>> d = tempfile.mkdtemp()
@@ -26,6 +31,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import inspect
@@ -67,10 +73,36 @@ def _key(name: str, args: tuple, files: list[Path]) -> str:
     return h.hexdigest()
 
 
+# the value types a cache entry may construct, besides the policy package's dataclasses
+SAFE_GLOBALS = {
+    ("builtins", n) for n in ("set", "frozenset", "dict", "list", "tuple", "str", "int", "float", "bool",
+                              "bytes", "bytearray", "complex", "slice", "range")
+} | {
+    ("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta"), ("datetime", "time"),
+    ("datetime", "timezone"), ("fractions", "Fraction"), ("decimal", "Decimal"), ("collections", "OrderedDict"),
+    ("pathlib", "PosixPath"), ("pathlib", "PurePosixPath"), ("pathlib", "WindowsPath"), ("pathlib", "Path"),
+} | {("ruamel.yaml.scalarstring", n) for n in (
+    "ScalarString", "LiteralScalarString", "FoldedScalarString", "SingleQuotedScalarString",
+    "DoubleQuotedScalarString", "PlainScalarString")} | {("policy.i18n", "Msg")}
+
+
+class SafeUnpickler(pickle.Unpickler):
+    """Unpickles wrp's own policy objects only (see the module's docstring)."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in SAFE_GLOBALS:
+            return super().find_class(module, name)
+        if module.startswith("policy.") and "." not in name and not name.startswith("_") and module in sys.modules:
+            obj = getattr(sys.modules[module], name, None)  # never imports: the loader's modules are loaded
+            if isinstance(obj, type) and obj.__module__ == module and dataclasses.is_dataclass(obj):
+                return obj
+        raise pickle.UnpicklingError(f"refusing {module}.{name} in a compiled cache entry")
+
+
 def _read(path: Path, key: str, kind: type):
     try:
         with open(path, "rb") as fh:
-            entry = pickle.load(fh)
+            entry = SafeUnpickler(fh).load()
     except Exception:  # missing, truncated, corrupt, written by other code: rebuild
         return None
     if not (isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key and isinstance(entry[1], kind)):

@@ -143,3 +143,97 @@ def fact_label(spec, name: str, lang: str) -> str:
         return f"{lab}第{i + 1}年（共{n}年{end}）"
     end = " (oldest)" if i == 0 else " (latest)" if i == n - 1 else ""
     return f"{lab}, year {i + 1} of {n}{end}"
+
+
+# --- provenance notes of parameters (policy/params/wage.yaml `cite`) --------------------------------
+# The English phrases the shipped parameter files use in a provenance note, with their Chinese
+# wording: a note is shown in Chinese under --lang zh (names of documents are Chinese already).
+CITE_ZH = [
+    (r"source (\d{3}) table", r"来源 \1 表"),
+    (r"source (\d{3})", r"来源 \1"),
+    (r"\bolder 职工平均工资 series, the district's (\d{4}) threshold base", r"旧口径职工平均工资，该区 \1 年门槛基数"),
+    (r"publication date unknown, assumed", "公布日期不详，假定为"),
+    (r"published-proxy ([0-9]{4}-[0-9]{2}-[0-9]{2})", r"公布日期按 \1 计（代用日期）"),
+    (r"social-insurance base announcement", "社保缴费基数公告"),
+    (r"social-insurance cap", "社保缴费上限"),
+    (r"\(in force ([0-9-]+)\)", r"（\1 起施行）"),
+    (r"printed by the guide itself", "指南原文所列"),
+    (r"\(secondary copies\), cross-checked:", "（转载），经核对："),
+    (r"same series", "同一序列"),
+    (r"published about", "约公布于"),
+    (r"\bannual\b", "年平均工资"),
+    (r"; ", "；"),
+]
+
+
+def cite_text(text: str, lang: str) -> str:
+    """A parameter's provenance note in ``lang`` (``CITE_ZH`` for Chinese).
+
+    Example:
+        >>> cite_text("source 001 table; published-proxy 2021-08-04", "zh")
+        '来源 001 表；公布日期按 2021-08-04 计（代用日期）'
+    """
+    if lang != "zh":
+        return text
+    import re
+    for en, zh in CITE_ZH:
+        text = re.sub(en, zh, text)
+    return text
+
+
+# --- argument errors (argparse's English messages) --------------------------------------------------
+ARGPARSE_ZH = [
+    (r"^unrecognized arguments: (.*)$", r"无法识别的参数：\1"),
+    (r"^the following arguments are required: (.*)$", r"缺少必需的参数：\1"),
+    (r"^argument (\S+): invalid choice: (.*) \(choose from (.*)\)$", r"参数 \1：无效的选项 \2（可选：\3）"),
+    (r"^argument (\S+): expected one argument$", r"参数 \1：需要一个值"),
+    (r"^argument (\S+): expected at least one argument$", r"参数 \1：至少需要一个值"),
+    (r"^argument (\S+): expected (\S+) arguments?$", r"参数 \1：需要 \2 个值"),
+    (r"^argument (\S+): invalid (\S+) value: (.*)$", r"参数 \1：无效的 \2 值 \3"),
+    (r"^argument (\S+): not allowed with argument (\S+)$", r"参数 \1：不能与参数 \2 同时使用"),
+    (r"^argument (\S+): ignored explicit argument (.*)$", r"参数 \1：忽略了多余的值 \2"),
+    (r"^ambiguous option: (\S+) could match (.*)$", r"有歧义的选项：\1 可以是 \2"),
+    (r"^one of the arguments (.*) is required$", r"必须给出下列参数之一：\1"),
+    (r"^invalid choice: (.*) \(choose from (.*)\)$", r"无效的选项 \1（可选：\2）"),
+]
+
+
+def argparse_msg(message: str, hint: str = "") -> Msg:
+    """An argparse error with its Chinese wording; ``hint`` a command whose ``--help`` to see.
+
+    Example:
+        >>> say(argparse_msg("unrecognized arguments: --bogus", "check"), "zh")
+        '无法识别的参数：--bogus（见 `wrp check --help`）'
+    """
+    import re
+    zh = message
+    for en, z in ARGPARSE_ZH:
+        if re.match(en, message, flags=re.S):
+            zh = re.sub(en, z, message, flags=re.S)
+            break
+    if hint:
+        return Msg(f"{message} (see `wrp {hint} --help`)", f"{zh}（见 `wrp {hint} --help`）")
+    return Msg(message, zh)
+
+
+# --- Python's reasons for an impossible date (datetime.date.fromisoformat) ---------------------------
+DATE_REASON_ZH = {
+    "day is out of range for month": "该月没有这一天",
+    "month must be in 1..12": "月份须在 1 至 12 之间",
+    "year 0 is out of range": "年份超出范围",
+}
+
+
+def date_reason(reason: str, lang: str) -> str:
+    """Python's reason for an impossible date in ``lang``.
+
+    Example:
+        >>> date_reason("day is out of range for month", "zh")
+        '该月没有这一天'
+    """
+    if lang != "zh":
+        return reason
+    for en, zh in DATE_REASON_ZH.items():
+        if en in reason:
+            return zh
+    return reason

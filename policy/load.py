@@ -18,6 +18,7 @@ from policy.expr import OPS, All, Any, AtLeast, Cmp, Expr, In, Not, Span, Thresh
 from policy.i18n import Msg
 from policy.model import Change, Cite, Clause, Constraint, FactSpec, Jurisdiction, Params, Pathway, Vocabulary, WageYear
 from policy.reader import DOCUMENT, FACT_NAME, IDENT, Reader, parse_date, to_fraction
+from policy.sections import check_cite
 from policy.yamlio import err, key_pos, node_pos, read_yaml
 
 POLICY_DIR = Path(__file__).resolve().parent
@@ -224,62 +225,76 @@ def load_params(pdir: Path = POLICY_DIR / "params", override: dict[str, Path] | 
 COND_KEYS = {"fact", "each", "sum", "all", "any", "not", "at_least", "of", "in", "not_in", *OPS}
 
 
+def _ticks(names) -> str:
+    """Identifiers listed in a Chinese message: `a`、`b`."""
+    return "、".join(f"`{n}`" for n in names)
+
+
 def parse_cond(file: Path, parent, key, vocab: Vocabulary, params: Params | None) -> Expr:
     """Parse the condition at ``parent[key]``."""
     node = parent[key]
     line, col = key_pos(parent, key)
     span = Span(file.name, line or 0, col or 0)
     if not isinstance(node, CommentedMap):
-        raise err("a condition must be a mapping such as `{fact: ..., ge: ...}`, `{all: [...]}`", file, parent, key)
+        raise err(Msg("a condition must be a mapping such as `{fact: ..., ge: ...}`, `{all: [...]}`",
+                      "条件须为映射，如 `{fact: ..., ge: ...}`、`{all: [...]}`"), file, parent, key)
     extra = [k for k in node if k not in COND_KEYS]
     if extra:
-        raise err(f"unknown key `{shown(extra[0], 60)}` in a condition; allowed: {', '.join(sorted(COND_KEYS))}",
+        raise err(Msg(f"unknown key `{shown(extra[0], 60)}` in a condition; allowed: {', '.join(sorted(COND_KEYS))}",
+                      f"条件中有未知的键 `{shown(extra[0], 60)}`；可用的键：{_ticks(sorted(COND_KEYS))}"),
                   file, node, extra[0], field=shown(extra[0], 60))
     if "of" in node and "at_least" not in node:
-        raise err("`of` goes with `at_least`", file, node, "of")
+        raise err(Msg("`of` goes with `at_least`", "`of` 须与 `at_least` 一起使用"), file, node, "of")
     if "all" in node or "any" in node:
         k = "all" if "all" in node else "any"
         items = node[k]
         if not isinstance(items, CommentedSeq) or len(node) != 1:
-            raise err(f"`{k}` takes a list of conditions and nothing beside it", file, node, k)
+            raise err(Msg(f"`{k}` takes a list of conditions and nothing beside it", f"`{k}` 的值须为条件列表，且不能有其他键"),
+                      file, node, k)
         if not items:
-            raise err(f"`{k}` needs at least one condition (an empty `{k}` has no meaning in the texts)",
+            raise err(Msg(f"`{k}` needs at least one condition (an empty `{k}` has no meaning in the texts)",
+                          f"`{k}` 至少需要一个条件（空的 `{k}` 在原文中没有意义）"),
                       file, node, k)
         parsed = tuple(parse_cond(file, items, i, vocab, params) for i in range(len(items)))
         return All(parsed, span=span) if k == "all" else Any(parsed, span=span)
     if "not" in node:
         if len(node) != 1:
-            raise err("`not` takes one condition and nothing beside it", file, node, "not")
+            raise err(Msg("`not` takes one condition and nothing beside it", "`not` 只接受一个条件，且不能有其他键"), file, node, "not")
         return Not(parse_cond(file, node, "not", vocab, params), span=span)
     if "at_least" in node:
         items = node.get("of")
         k = node["at_least"]
         if not isinstance(items, CommentedSeq) or not items or isinstance(k, bool) or not isinstance(k, int) \
                 or set(node) != {"at_least", "of"}:
-            raise err("`at_least: K` needs `of: [conditions]` (a non-empty list) and nothing beside them",
+            raise err(Msg("`at_least: K` needs `of: [conditions]` (a non-empty list) and nothing beside them",
+                          "`at_least: K` 须配合 `of: [条件]`（非空列表），且不能有其他键"),
                       file, node, "at_least")
         if not 1 <= k <= len(items):
-            raise err(f"`at_least: {shown(k, 20)}` must be from 1 to the number of conditions in `of` ({len(items)})",
+            raise err(Msg(f"`at_least: {shown(k, 20)}` must be from 1 to the number of conditions in `of` ({len(items)})",
+                          f"`at_least: {shown(k, 20)}` 须在 1 至 `of` 中的条件数（{len(items)}）之间"),
                       file, node, "at_least")
         return AtLeast(int(node["at_least"]), tuple(parse_cond(file, items, i, vocab, params)
                                                     for i in range(len(items))), span=span)
     ops = [k for k in node if k in OPS or k in ("in", "not_in")]
     if not ops:
-        raise err("a comparison needs an operator: eq, ne, lt, le, gt, ge, in or not_in", file, parent, key)
+        raise err(Msg("a comparison needs an operator: eq, ne, lt, le, gt, ge, in or not_in",
+                      "比较须有运算符：`eq`、`ne`、`lt`、`le`、`gt`、`ge`、`in` 或 `not_in`"), file, parent, key)
     subject_keys = [k for k in ("fact", "each", "sum") if k in node]
     if len(subject_keys) != 1:
-        raise err("a comparison needs exactly one of `fact`, `each`, `sum`", file, parent, key)
+        raise err(Msg("a comparison needs exactly one of `fact`, `each`, `sum`", "比较须恰好有 `fact`、`each`、`sum` 之一"),
+                  file, parent, key)
     sk = subject_keys[0]
     if sk == "sum":
         terms = []
         seq = node["sum"]
         if not isinstance(seq, CommentedSeq) or not seq:
-            raise err("`sum` is a non-empty list of [coefficient, fact] pairs", file, node, "sum")
+            raise err(Msg("`sum` is a non-empty list of [coefficient, fact] pairs", "`sum` 须为非空的 [系数, 字段] 对列表"),
+                      file, node, "sum")
         for i, pair in enumerate(seq):
             if not isinstance(pair, CommentedSeq) or len(pair) != 2:
-                raise err("`sum` is a list of [coefficient, fact] pairs", file, seq, i)
+                raise err(Msg("`sum` is a list of [coefficient, fact] pairs", "`sum` 须为 [系数, 字段] 对列表"), file, seq, i)
             spec_i = _fact_spec(vocab, pair[1], file, seq, i)
-            coef = to_fraction(pair[0], file, seq, i, "a coefficient")
+            coef = to_fraction(pair[0], file, seq, i, Msg("a coefficient", "系数"))
             if spec_i.type == "money_list" and "[" not in str(pair[1]):  # a list: every item, same coefficient
                 terms += [(coef, n) for n in spec_i.numeric_names]
             else:
@@ -291,13 +306,16 @@ def parse_cond(file: Path, parent, key, vocab: Vocabulary, params: Params | None
         spec = _fact_spec(vocab, fname, file, node, sk)
         if sk == "each":
             if spec.type != "money_list":
-                raise err(f"`each` needs a list fact; `{fname}` is {spec.type}", file, node, sk, field=fname)
+                raise err(Msg(f"`each` needs a list fact; `{fname}` is {spec.type}", f"`each` 须用于列表字段；`{fname}` 的类型为 {spec.type}"),
+                          file, node, sk, field=fname)
             subjects = [((Fraction(1), n),) for n in spec.numeric_names]
         else:
             if spec.type == "money_list":
-                raise err(f"`{fname}` is a list; compare its items with `each:`", file, node, sk, field=fname)
+                raise err(Msg(f"`{fname}` is a list; compare its items with `each:`", f"`{fname}` 是列表；请用 `each:` 比较其各项"),
+                          file, node, sk, field=fname)
             if spec.type == "date":
-                raise err(f"`{fname}` is a date; clauses compare the derived numbers (age, months …)",
+                raise err(Msg(f"`{fname}` is a date; clauses compare the derived numbers (age, months …)",
+                          f"`{fname}` 是日期；条款比较由日期推导的数值（年龄、月数等）"),
                           file, node, sk, field=fname)
             subjects = [((Fraction(1), str(fname)),)]
     parts: list[Expr] = []
@@ -313,9 +331,24 @@ def _fact_spec(vocab: Vocabulary, name, file, node, key) -> FactSpec:
     if spec is None or ("[" in name and name not in spec.numeric_names):
         close = [f for f in vocab.facts if str(name).split(".")[-1] in f] if isinstance(name, str) else []
         hint = f"; did you mean {', '.join(f'`{c}`' for c in close[:3])}?" if close else ""
-        raise err(f"the clause refers to an undeclared fact `{shown(name, 80)}` (not in vocabulary.yaml){hint}",
+        hint_zh = f"；是否想用 {'、'.join(f'`{c}`' for c in close[:3])}？" if close else ""
+        raise err(Msg(f"the clause refers to an undeclared fact `{shown(name, 80)}` (not in vocabulary.yaml){hint}",
+                      f"条款引用了未声明的字段 `{shown(name, 80)}`（不在 vocabulary.yaml 中）{hint_zh}"),
                   file, node, key, field=shown(name, 80))
     return spec
+
+
+def _label_hint(vocab: Vocabulary, spec: FactSpec, value) -> str:
+    """`` (use `master` (硕士))`` when ``value`` is the Chinese label of a choice: rules are written with ids."""
+    if not isinstance(value, str):
+        return ""
+    from policy.i18n import _choice_words
+    words = {**_choice_words(vocab), **dict(spec.choice_zh)}
+    for cid in spec.choices:
+        zh = words.get(cid)
+        if zh and (value == zh or (zh.endswith("区") and value == zh[:-1])):
+            return f": use `{cid}` ({zh})"
+    return ""
 
 
 def _comparison(file, node, op, terms, spec: FactSpec | None, vocab, params, span) -> Expr:
@@ -323,51 +356,58 @@ def _comparison(file, node, op, terms, spec: FactSpec | None, vocab, params, spa
     fname = terms[0][1]
     if op in ("in", "not_in"):
         if spec is None or spec.type != "enum":
-            raise err(f"`{op}` needs an enum fact", file, node, op)
+            raise err(Msg(f"`{op}` needs an enum fact", f"`{op}` 须用于选项字段"), file, node, op)
         set_name = None
         if isinstance(value, CommentedMap) and set(value) == {"set"}:
             set_name = value["set"]
             if params is None or not isinstance(set_name, str) or set_name not in params.district_sets:
-                raise err(f"unknown set `{shown(set_name, 60)}`", file, value, "set")
+                raise err(Msg(f"unknown set `{shown(set_name, 60)}`", f"未知的集合 `{shown(set_name, 60)}`"), file, value, "set")
             names = params.district_sets[set_name]
         elif isinstance(value, CommentedSeq) and all(isinstance(v, str) for v in value):
             names = list(value)
         else:
-            raise err(f"`{op}` takes a list of choices or `{{set: NAME}}`", file, node, op)
+            raise err(Msg(f"`{op}` takes a list of choices or `{{set: NAME}}`", f"`{op}` 的值须为选项列表或 `{{set: 名称}}`"), file, node, op)
         bad = [n for n in names if n not in spec.choices]
         if not names:
-            raise err(f"`{op}` needs at least one choice", file, node, op)
+            raise err(Msg(f"`{op}` needs at least one choice", f"`{op}` 至少需要一个选项"), file, node, op)
         if bad:
-            raise err(f"`{shown(bad[0], 60)}` is not a choice of `{fname}`; choices: {', '.join(spec.choices)}", file, node, op)
+            raise err(Msg(f"`{shown(bad[0], 60)}` is not a choice of `{fname}`{_label_hint(vocab, spec, bad[0])}; choices: {', '.join(spec.choices)}",
+                          f"`{shown(bad[0], 60)}` 不是 `{fname}` 的选项{_label_hint(vocab, spec, bad[0])}；可选：{_ticks(spec.choices)}"), file, node, op)
         e = In(fname, frozenset(spec.choices.index(n) for n in names), set_name=set_name, span=span)
         return not_of(e) if op == "not_in" else e
     if isinstance(value, CommentedMap):
         r = Reader(file, value, "a threshold", {"times", "param", "round"}, {"times", "param"})
         p = r.str("param")
         if p not in THRESHOLD_PARAMS:
-            raise r.err("param", f"unknown parameter `{p}`; known: {', '.join(THRESHOLD_PARAMS)}")
+            raise r.err("param", Msg(f"unknown parameter `{p}`; known: {', '.join(THRESHOLD_PARAMS)}",
+                                    f"未知的参数 `{p}`；已知参数：{_ticks(THRESHOLD_PARAMS)}"))
         rnd = r.get("round", "yuan")
         if rnd not in ("yuan", "exact"):
-            raise r.err("round", "`round` is `yuan` (half up to whole 元, as offices publish) or `exact`")
+            raise r.err("round", Msg("`round` is `yuan` (half up to whole 元, as offices publish) or `exact`",
+                                    "`round` 为 `yuan`（四舍五入到元，与官方公布一致）或 `exact`"))
         rhs = Threshold(r.number("times"), p,
                         "half_up_yuan" if rnd == "yuan" else None)
         return Cmp(terms, op, rhs, span=span)
     if spec is not None and spec.type == "bool":
         if not isinstance(value, bool) or op not in ("eq", "ne"):
-            raise err(f"`{fname}` is yes/no: compare with `eq: true` or `eq: false`", file, node, op, field=fname)
+            hint = {"是": " (use `true` for 是)", "否": " (use `false` for 否)"}.get(value, "") if isinstance(value, str) else ""
+            raise err(Msg(f"`{fname}` is yes/no: compare with `eq: true` or `eq: false`{hint}",
+                          f"`{fname}` 是是否字段：请用 `eq: true` 或 `eq: false` 比较{hint}"), file, node, op, field=fname)
         return Cmp(terms, op, Fraction(int(value)), span=span)
     if spec is not None and spec.type == "enum":
         if value not in spec.choices:
-            raise err(f"`{shown(value, 60)}` is not a choice of `{fname}`; choices: {', '.join(spec.choices)}",
+            raise err(Msg(f"`{shown(value, 60)}` is not a choice of `{fname}`{_label_hint(vocab, spec, value)}; choices: {', '.join(spec.choices)}",
+                          f"`{shown(value, 60)}` 不是 `{fname}` 的选项{_label_hint(vocab, spec, value)}；可选：{_ticks(spec.choices)}"),
                       file, node, op, field=fname)
         if op not in ("eq", "ne") and not spec.ordered:
-            raise err(f"`{fname}` has no order; use eq, ne, in or not_in", file, node, op, field=fname)
+            raise err(Msg(f"`{fname}` has no order; use eq, ne, in or not_in", f"`{fname}` 的选项没有大小顺序；请用 `eq`、`ne`、`in` 或 `not_in`"),
+                      file, node, op, field=fname)
         idx = spec.choices.index(value)
         if op in ("eq", "ne"):
             e = In(fname, frozenset({idx}), span=span)
             return e if op == "eq" else not_of(e)
         return Cmp(terms, op, Fraction(idx), span=span)
-    return Cmp(terms, op, to_fraction(value, file, node, op, f"the value of `{op}`"), span=span)
+    return Cmp(terms, op, to_fraction(value, file, node, op, Msg(f"the value of `{op}`", f"`{op}` 的值")), span=span)
 
 
 # --- jurisdictions -----------------------------------------------------------------------------
@@ -401,6 +441,11 @@ def _cite(file: Path, r: Reader, sources: dict[str, str]) -> Cite:
         raise cr.err("source", f"unknown source `{shown(src, 80)}`; bundled sources: {', '.join(sorted(sources))}")
     if not quote or normalize(quote) not in normalize(sources[src]):
         raise r.err("quote", f"the quote is not found verbatim in {src}: “{shown(quote or '', 60)}”")
+    bad = check_cite(sources[src], section, quote)
+    if bad is not None:
+        where, why = bad
+        why = why.replace("the source", src)
+        raise cr.err("section", why) if where == "section" else r.err("quote", f"“{shown(quote, 40)}”: {why}")
     return Cite(src, section, quote)
 
 
@@ -426,6 +471,7 @@ def load_jurisdiction(file: Path, vocab: Vocabulary, params: Params, sources: di
     seen: dict[str, Clause] = {}
 
     def remember(c: Clause, node) -> Clause:
+        _prefixed(file, node, c.id, jid, "clause")
         if c.id in seen:
             raise err(f"duplicate clause id `{c.id}`", file, node, "id", field="id")
         seen[c.id] = c
@@ -443,6 +489,7 @@ def load_jurisdiction(file: Path, vocab: Vocabulary, params: Params, sources: di
         pr = Reader(file, pn, "a pathway", {"id", "topic", "title", "clauses"}, {"id", "topic", "title", "clauses"},
                     at=(pseq, pi))
         pid = pr.ident("id")
+        _prefixed(file, pn, pid, jid, "pathway")
         if pr.ident("topic") not in vocab.topics:
             raise pr.err("topic", f"unknown topic `{pr.str('topic')}`; topics are listed in policy/topics.yaml")
         cseq = pr.list("clauses", required=True, nonempty=True)
@@ -467,6 +514,15 @@ def load_jurisdiction(file: Path, vocab: Vocabulary, params: Params, sources: di
                         in_force_from=frm, in_force_to=to, sources=tuple(srcs), employer=employer,
                         applicant=applicant, pathways=tuple(pathways), exclusions=exclusions,
                         note=m.str("note"), file=str(file), raw_meta={"in_force_note": (m.get("in_force") or {}).get("note")})
+
+
+def _prefixed(file: Path, node, xid: str, jid: str, what: str) -> None:
+    """Ids are global (proofs, conflicts and reports name clauses of several jurisdictions side by side):
+    each starts with its jurisdiction's id."""
+    if not xid.startswith(jid + "."):
+        tail = xid.split(".", 1)[1] if "." in xid else xid
+        raise err(f"the {what} id `{shown(xid, 60)}` must start with the jurisdiction id `{jid}.` "
+                  f"(e.g. `{jid}.{shown(tail, 40)}`)", file, node, "id", field="id")
 
 
 def _scoped(file: Path, top: Reader, key: str, clauses: tuple[Clause, ...], pathways: list[Pathway]) -> tuple[Clause, ...]:

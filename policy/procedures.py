@@ -61,7 +61,7 @@ from policy.caching import cache
 from policy.compiled import compiled
 from policy.errors import InputError, shown
 from policy.expr import Expr, Span
-from policy.load import POLICY_DIR, Policy, _cite, parse_cond, read_change
+from policy.load import POLICY_DIR, Policy, _cite, _prefixed, parse_cond, read_change
 from policy.model import Cite, FactSpec, Vocabulary
 from policy.reader import DOCUMENT, FACT_NAME, IDENT, Reader
 from policy.yamlio import err, node_pos, read_yaml
@@ -526,10 +526,12 @@ def load_procedure_file(file: Path, policy: Policy, topics: dict | None = None) 
         b = Business(bid, [], [])
         for cnode in br.list("clauses"):
             c = _clause(file, cnode, bid, jid, vocab, policy, topics, declared)
+            _prefixed(file, cnode, c.id, jid, "clause")
             _unique(file, cnode, c.id, seen)
             b.clauses.append(c)
         for mnode in br.list("materials"):
             mt = _material(file, mnode, bid, jid, vocab, policy, topics, pathway_topics, declared)
+            _prefixed(file, mnode, mt.id, jid, "material")
             _unique(file, mnode, mt.id, seen)
             b.materials.append(mt)
         businesses[bid] = b

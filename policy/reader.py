@@ -33,7 +33,7 @@ from fractions import Fraction
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from policy.errors import InputError, shown
-from policy.i18n import Msg
+from policy.i18n import Msg, say
 from policy.yamlio import MAX_DIGITS, err, node_pos
 
 MIN_DATE = dt.date(1900, 1, 1)
@@ -89,13 +89,18 @@ def parse_date(v) -> dt.date:
 
 def date_error_zh(message: str) -> str:
     """The Chinese wording of a ``parse_date`` / ``number`` error."""
+    from policy.i18n import DATE_REASON_ZH
+    for en, zh in DATE_REASON_ZH.items():
+        message = message.replace(f"({en})", f"（{zh}）")
     if "between" in message:
         return f"日期须在 {MIN_DATE} 至 {MAX_DATE} 之间（{message.split('got', 1)[-1].strip()}）"
     if "date" in message:
         return f"须为 YYYY-MM-DD 格式的日期（{message.split('got', 1)[-1].strip()}）"
     if "below" in message:
         return f"数值须小于 10^{MAX_DIGITS}，小数不超过 {MAX_DIGITS} 位（{message.split('got', 1)[-1].strip()}）"
-    return f"须为有限的数值（{message.split('got', 1)[-1].strip()}）"
+    if "finite" in message:
+        return f"须为有限的数值（{message.split('got', 1)[-1].strip()}）"
+    return f"须为数值（{message.split('got', 1)[-1].strip()}）"
 
 
 def _bilingual_field(key, message: str) -> Msg:
@@ -271,7 +276,7 @@ def to_fraction(v, file, node, key, what: str) -> Fraction:
     try:
         return number(v)
     except ValueError as exc:
-        raise err(Msg(f"{what} {exc}", f"{what}：{date_error_zh(str(exc))}"), file, node, key) from None
+        raise err(Msg(f"{what} {exc}", f"{say(what, 'zh')}：{date_error_zh(str(exc))}"), file, node, key) from None
 
 
 __all__ = ["Reader", "number", "parse_date", "to_fraction", "IDENT", "FACT_NAME", "MIN_DATE", "MAX_DATE"]

@@ -179,6 +179,9 @@ class App:
         files: list[Path] = []
         for name in profiles:
             path = Path(name)
+            if str(name) == "-":  # one profile on standard input
+                files.append(path)
+                continue
             kind = path_kind(path)
             if kind == "dir":
                 files += list_dir(path, (".yaml", ".yml", ".json"))
@@ -188,16 +191,17 @@ class App:
                 raise InputError("no such file or directory", file=str(name))
         rows, errors = [], 0
         for f in files:
+            label = "<stdin>" if str(f) == "-" else str(f)
             try:
                 facts = self.facts(f, date)
                 ids = self.districts(facts, district)
             except InputError as exc:
                 errors += 1
-                rows.append({"profile": str(f), "district": None, "status": "error", "failed": [], "unknown": [],
+                rows.append({"profile": label, "district": None, "status": "error", "failed": [], "unknown": [],
                              "error": str(exc)})
                 continue
             for j in ids:
-                rows.append({**flat_row(str(f), decide(self.policy, j, facts, lenient=lenient)), **facts.ident})
+                rows.append({**flat_row(label, decide(self.policy, j, facts, lenient=lenient)), **facts.ident})
         return BatchResult(rows, errors, len(files))
 
     # --- populations (solver.population_app: the SQL backend over tables) ----------------------------
@@ -278,10 +282,11 @@ class App:
             return compare(self.policy, jids, topic=topic, date=date)
 
     def report(self, districts: str | list[str] = ALL, date: dt.date | None = None, population: str | None = None,
-               output: str | Path | None = None, lang: str = "zh"):
-        """The standalone HTML report (`wrp report`), written atomically to ``output``."""
+               output: str | Path | None = None, lang: str = "zh", force: bool = False):
+        """The standalone HTML report (`wrp report`), written atomically to ``output`` (replacing a file
+        only with ``force``)."""
         from solver.render.report import make_report
-        return make_report(self, districts, date, population, output, lang)
+        return make_report(self, districts, date, population, output, lang, force)
 
     def verify(self, properties: str | Path | None = None, date: dt.date | None = None):
         """The consistency properties (``policy/properties.yaml`` or ``properties``), proven or refuted."""
@@ -384,7 +389,8 @@ class CheckResult:
     def to_csv(self) -> str:
         """The flat row `batch` writes, one per jurisdiction."""
         from solver.render.applicant import flat_row, to_csv
-        return to_csv([flat_row(self.profile, d) for d in self.decisions])
+        ident = getattr(self.facts, "ident", None) or {}  # the profile's `id` / `name`, as batch rows have them
+        return to_csv([{**flat_row(self.profile, d), **ident} for d in self.decisions])
 
     def to_markdown(self, lang: str = "en") -> str:
         """The caseworker's page: verdicts side by side, the proof with quotes, the cheapest fix."""
@@ -423,6 +429,11 @@ class CheckResult:
     def render(self, lang: str = "en") -> list:
         from solver.render.explain import comparison_table, decision_summary, decision_tree
         out: list = []
+        ident = getattr(self.facts, "ident", None) or {}
+        if ident:  # the profile's own `id` / `name`, as in JSON and batch rows (shown literally)
+            from rich.text import Text
+            out.append(Text(("档案 " if lang == "zh" else "profile ") + " · ".join(str(v) for v in ident.values()),
+                            style="bold"))
         for d in self.decisions:
             out.append(decision_tree(self.policy, d, lang) if self.explain else decision_summary(self.policy, d, lang))
             if d.jurisdiction.id in self.missing:
@@ -465,7 +476,8 @@ class BatchResult(ErrorRows):
         for r in self.rows:
             unknown = r["unknown"][:4] + (["…"] if len(r["unknown"]) > 4 else [])
             detail = r["error"] or " ".join(r["failed"]) or (("? " + " ".join(unknown)) if unknown else "—")
-            tab.add_row(terminal(Path(r["profile"]).name), r["district"] or "—",
+            who = " · ".join(str(r[k]) for k in ("id", "name") if r.get(k) not in (None, ""))
+            tab.add_row(terminal(Path(r["profile"]).name + (f" ({who})" if who else "")), r["district"] or "—",
                         ("错误" if zh else "error") if r["status"] == "error" else status_text(r["status"], lang),
                         detail)
         out: list = [tab]

@@ -321,7 +321,7 @@ def _month_end(d: dt.date) -> dt.date:
 
 
 def oracle(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status | None = None, targets: list[Expr] = (),
-           limit: int = 6_000) -> Exact:
+           limit: int = 6_000, max_holes: int = 8) -> Exact:
     """Exact truths by brute force over completions (pure Python, independent of z3).
 
     Every unknown fact takes its representative values (each choice; for a number one value on each
@@ -334,6 +334,9 @@ def oracle(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status | Non
     kleene0 = evaluate_all(nodes, base_env)
     if not holes.scalars:
         return Exact(kleene0)
+    if len(holes.scalars) > max_holes:  # far too many completions to enumerate: z3 decides at once
+        return _hand_over(policy, nodes, facts, kleene if kleene is not None else kleene0, targets, limit,
+                          len(holes.scalars))
     index = _Index([*nodes, *holes.constraints])
     budget = [limit]
     hole_of_scalar = {x: h for h, xs in holes.scalars.items() for x in xs}
@@ -393,8 +396,7 @@ def oracle(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status | Non
     try:
         search(dict(base_env), _birth(facts), live, order, record)
     except _Budget:
-        return Exact(dict(kleene if kleene is not None else kleene0),
-                     warnings=["the brute-force oracle gave up (too many completions); Kleene truths shown"])
+        return _hand_over(policy, nodes, facts, kleene if kleene is not None else kleene0, targets, limit)
     status = {id(n): (next(iter(seen[id(n)])) if len(seen[id(n)]) == 1 else None) for n in nodes}
     refined = frozenset(k for k, v in status.items() if v is not None and kleene0.get(k) is None)
     relevant: dict[int, list[str]] = {}
@@ -425,12 +427,30 @@ def oracle(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status | Non
                     found.append(h)
             relevant[id(t)] = found
     except _Budget:
-        return Exact(status, {}, refined, warnings=["the brute-force oracle gave up listing the deciding facts"])
+        return _hand_over(policy, nodes, facts, kleene if kleene is not None else kleene0, targets, limit)
     return Exact(status, relevant, refined)
 
 
 class _Budget(Exception):
     pass
+
+
+def _hand_over(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status, targets, limit: int,
+               holes: int | None = None) -> Exact:
+    """Past ``limit`` completions the brute force stops and z3 decides every node instead: the answer
+    stays exact whatever the number of unknown facts (the oracle is an independent check only below its
+    limit, which is where tests/test_exact.py uses it)."""
+    from policy.i18n import Msg
+    from solver.app import Z3_LOCK
+    from solver.backends.smt.exact import z3_refine
+    with Z3_LOCK:
+        ex = z3_refine(policy, nodes, facts, kleene, list(targets))
+    why = (f"{holes} unknown facts" if holes is not None else f"more than {limit:,} completions",
+           f"{holes} 个未知事实" if holes is not None else f"超过 {limit:,} 个补全")
+    ex.warnings.insert(0, Msg(f"reference backend: {why[0]} to enumerate; z3 decided the exact answer instead of "
+                              "the brute-force oracle",
+                              f"reference 后端：需枚举 {why[1]}；精确答案改由 z3 判定（而非穷举 oracle）"))
+    return ex
 
 
 def _birth(facts: Facts) -> dt.date | None:

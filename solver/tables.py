@@ -21,8 +21,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from policy.errors import InputError
+from policy.errors import InputError, shown
+from policy.i18n import Msg, say
 from policy.load import Policy
+from policy.reader import MAX_DATE, MIN_DATE
 
 ROW = "__row"  # the 1-based row number of the input, carried through every query
 
@@ -125,7 +127,7 @@ class RowError:
 
     def zh(self) -> str:
         where = f"第 {self.row} 行" + (f"，列 `{self.column}`" if self.column else "")
-        return f"{where}：{self.message}"
+        return f"{where}：{say(self.message, 'zh')}"
 
 
 @dataclass
@@ -220,11 +222,16 @@ def parse_cell(policy: Policy, column: str, v):
         s = str(v).strip()
         m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", s)
         if not m:
-            raise ValueError(f"must be a date YYYY-MM-DD, got `{s}`")
+            raise ValueError(Msg(f"must be a date YYYY-MM-DD, got `{shown(s, 60)}`",
+                                 f"须为 YYYY-MM-DD 格式的日期，实际为 `{shown(s, 60)}`"))
         try:
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+            day = dt.date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
-            raise ValueError(f"is not a real date: `{s}`") from None
+            raise ValueError(Msg(f"is not a real date: `{shown(s, 60)}`", f"不是真实存在的日期：`{shown(s, 60)}`")) from None
+        if not MIN_DATE <= day <= MAX_DATE:
+            raise ValueError(Msg(f"must be a date between {MIN_DATE} and {MAX_DATE} (wrp's calendar), got `{s}`",
+                                 f"日期须在 {MIN_DATE} 至 {MAX_DATE} 之间，实际为 `{s}`"))
+        return day
     if kind == "bool":
         if isinstance(v, bool):
             return v
@@ -233,17 +240,19 @@ def parse_cell(policy: Policy, column: str, v):
             return True
         if s in FALSE_WORDS or s == "0.0":
             return False
-        raise ValueError(f"must be yes or no (是/否, true/false), got `{v}`")
+        raise ValueError(Msg(f"must be yes or no (是/否, true/false), got `{shown(v, 60)}`",
+                             f"须为是或否（是/否、true/false），实际为 `{shown(v, 60)}`"))
     if kind == "enum":
         s = str(v).strip()
         for choice, zh in (*spec.choice_zh, *((c, c) for c in spec.choices)):
             if s.lower() == choice.lower() or s == zh or (zh.endswith("区") and s == zh[:-1]):
                 return choice
         zh_names = [zh for _, zh in spec.choice_zh]
-        raise ValueError(f"`{s}` is not a valid choice; choose one of: {', '.join(spec.choices)}"
-                         + (f" ({'、'.join(zh_names)})" if zh_names else ""))
+        raise ValueError(Msg(f"`{shown(s, 60)}` is not a valid choice; choose one of: {', '.join(spec.choices)}"
+                             + (f" ({'、'.join(zh_names)})" if zh_names else ""),
+                             f"`{shown(s, 60)}` 不是有效的选项；可选：{'、'.join(zh_names or spec.choices)}"))
     if isinstance(v, bool):
-        raise ValueError(f"must be a number, got `{v}`")
+        raise ValueError(_not_a_number(v))
     if isinstance(v, (int, Decimal)):
         x = Decimal(v)
     elif isinstance(v, float):
@@ -256,19 +265,32 @@ def parse_cell(policy: Policy, column: str, v):
         for unit in ("个月", "月", "年", "%"):
             if s.endswith(unit):
                 s = s[:-len(unit)]
+        if len(s) > 40:  # longer than any amount: not parsed (a huge cell, 10**400 digits)
+            raise ValueError(_not_a_number(v))
         try:
             x = Decimal(s) * scale
         except InvalidOperation:
-            raise ValueError(f"must be a number, got `{v}`") from None
+            raise ValueError(_not_a_number(v)) from None
     if not x.is_finite():
-        raise ValueError(f"must be a number, got `{v}`")
+        raise ValueError(Msg(f"must be a finite number, got `{shown(v, 60)}`", f"须为有限的数值，实际为 `{shown(v, 60)}`"))
     if kind == "int" and x != x.to_integral_value():
-        raise ValueError(f"must be a whole number, got `{v}`")
+        raise ValueError(Msg(f"must be a whole number, got `{shown(v, 60)}`", f"须为整数，实际为 `{shown(v, 60)}`"))
     if spec.minimum is not None and x < Decimal(spec.minimum.numerator) / spec.minimum.denominator:
-        raise ValueError(f"must be at least {spec.minimum}, got `{v}`")
+        raise ValueError(Msg(f"must be at least {spec.minimum}, got `{shown(v, 60)}`",
+                             f"须不小于 {spec.minimum}，实际为 `{shown(v, 60)}`"))
     if spec.maximum is not None and x > Decimal(spec.maximum.numerator) / spec.maximum.denominator:
-        raise ValueError(f"must be at most {spec.maximum}, got `{v}`")
+        raise ValueError(Msg(f"must be at most {spec.maximum}, got `{shown(v, 60)}`",
+                             f"须不大于 {spec.maximum}，实际为 `{shown(v, 60)}`"))
     return x
+
+
+def _not_a_number(v) -> Msg:
+    return Msg(f"must be a number, got `{shown(v, 60)}`", f"须为数值，实际为 `{shown(v, 60)}`")
+
+
+def _reason(exc: Exception) -> str:
+    """The message of a cell's ``ValueError`` (a ``Msg`` in both languages when it is one)."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], Msg) else str(exc)
 
 
 def _records(path: Path) -> tuple[list[str], list[list], int]:
@@ -368,7 +390,7 @@ def _from_cells(policy, headers, cmap, rows, first, file, warnings) -> Applicant
             try:
                 values[target] = parse_cell(policy, target, cell)
             except ValueError as exc:
-                err = err or RowError(rownum, str(headers[i]), str(exc))
+                err = err or RowError(rownum, str(headers[i]), _reason(exc))
         if err:
             err.id, err.name = ids.get(rownum), names.get(rownum)
             errors.append(err)
@@ -432,7 +454,7 @@ def _read_parquet(policy: Policy, path: Path, mapping) -> Applicants:
                 except ValueError as exc:
                     vals.append(None)
                     if not bad[n].as_py():
-                        errors.append(RowError(n + 1, header, str(exc)))
+                        errors.append(RowError(n + 1, header, _reason(exc)))
                         bad = pc.or_(bad, pc.equal(rownums, n + 1))
             typed = arrow_column(kind, vals)
         out[target] = typed
@@ -459,7 +481,7 @@ def read_profiles(policy: Policy, paths: list[Path]) -> Applicants:
             data = read_yaml(p)
             procedure_facts_from_dict(data, policy, file=str(p))  # as `wrp check` reads a profile
         except InputError as exc:
-            errors.append(RowError(n, exc.field, str(exc), id=str(p)))
+            errors.append(RowError(n, exc.field, Msg(str(exc), exc.text("zh")), id=str(p)))
             continue
         good.append(data)
         rows.append(n)

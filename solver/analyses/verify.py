@@ -167,15 +167,16 @@ def _monotone(policy: Policy, p: Property, jid: str, date: dt.date, ref) -> Prop
     values, more = found.values, found.values_b
     prof1, _ = cached_replay(policy, ref, values, jid, d, replays)
     prof2, dec2 = cached_replay(policy, ref, more, jid, d, replays)
-    changed = ", ".join(f"{n} {_fmt(values[n])} → {_fmt(more[n])}" for n in sorted(targets) if values[n] != more[n])
+    changed = cat(*(cat(f"{n} ", display(policy, n, values[n]), " → ", display(policy, n, more[n]))
+                    for n in sorted(targets) if values[n] != more[n]), sep=", ")  # yes/no, ages, choices in words
     # what the person looks like: the facts the rejecting clauses read, as the first profile has them
     read = sorted({f for c in dec2.failed() for f in facts_of(c.clause.when)} | targets)
     shape = cat(*(cat(f"{n}=", display(policy, n, values[n])) for n in read if n in values), sep=", ")
     return PropertyResult(p, jid, "fails", Msg(f"eligible, then ineligible with {changed}",
-                                               f"原本符合条件，{changed} 后不符合"),
+                                               f"原本符合条件，{say(changed, 'zh')} 后不符合"),
                           [{"summary": f"eligible ({shape})", "summary_zh": f"符合条件（{say(shape, 'zh')}）",
                             "profile": prof1},
-                           {"summary": f"ineligible ({changed})", "summary_zh": f"不符合条件（{changed}）",
+                           {"summary": f"ineligible ({changed})", "summary_zh": f"不符合条件（{say(changed, 'zh')}）",
                             "profile": prof2}],
                           [ClauseRef.of(c.clause) for c in dec2.failed()])
 

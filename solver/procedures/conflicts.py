@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from policy.expr import TRUE, Cmp, Expr, all_of, any_of, evaluate, facts_of, not_of, walk
+from policy.i18n import Msg
 from policy.load import Policy
 from policy.procedures import BUSINESSES, Material, ProcClause, ProcedureSet, load_procedures, procedure_policy
 from solver.calendar import add_months, add_years
@@ -59,14 +60,30 @@ class ProcConflict:
     explanation: str
     waivable: bool = False  # the stricter side's rule is 原则上 (in_principle)
     replayed: bool = True
+    # found: a replayed witness; not_searched: the grid was too large to search, so whether the two
+    # conflict is not known (never to be read as "no conflict")
+    status: str = "found"
+    explanation_zh: str = ""
 
     def as_dict(self) -> dict:
         def cl(es: list[Entry]) -> list[dict]:
             return [{"id": e.id, "strength": e.strength, "cite": e.cite.as_dict()} for e in es]
-        return {"kind": self.kind, "topic": self.topic, "business": self.business, "a": self.a, "b": self.b,
+        return {"kind": self.kind, "status": self.status, "topic": self.topic, "business": self.business,
+                "a": self.a, "b": self.b,
                 "witness": {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in self.witness.items()},
                 "outcome": {self.a: self.outcome_a, self.b: self.outcome_b}, "explanation": self.explanation,
+                **({"explanation_zh": self.explanation_zh} if self.explanation_zh else {}),
                 "waivable": self.waivable, "clauses": {self.a: cl(self.entries_a), self.b: cl(self.entries_b)}}
+
+
+class NotSearched:
+    """``find_witness`` gave up: the grid of boundary values has ``size`` points, over ``GRID_LIMIT``."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def __bool__(self) -> bool:  # never mistaken for a witness
+        return False
 
 
 # --- requirement conflicts ---------------------------------------------------------------------------
@@ -119,19 +136,21 @@ def _candidates(policy: Policy, fact: str, exprs: list[Expr]) -> list[Fraction]:
     return [v for v in vals if (lo is None or v >= lo) and (hi is None or v <= hi)]
 
 
-def find_witness(policy: Policy, a: Expr, b: Expr) -> dict[str, Fraction] | None:
-    """A profile (fact -> number) on which ``a`` and ``b`` are both decided and differ, or None."""
+def find_witness(policy: Policy, a: Expr, b: Expr, valid=None) -> dict[str, Fraction] | NotSearched | None:
+    """A profile (fact -> number) on which ``a`` and ``b`` are both decided and differ; ``None`` when the
+    whole grid was searched and none differs; ``NotSearched`` when the grid is over ``GRID_LIMIT`` points
+    (nothing is known then). ``valid(env)``: points that are no profile (a month 13) are skipped."""
     facts = sorted(facts_of(a) | facts_of(b))
     grids = [_candidates(policy, f, [a, b]) for f in facts]
     size = 1
     for g in grids:
         size *= max(len(g), 1)
     if size > GRID_LIMIT:
-        return None
+        return NotSearched(size)
     for point in itertools.product(*grids):
         env = dict(zip(facts, point, strict=True))
         va, vb = evaluate(a, env), evaluate(b, env)
-        if va is not None and vb is not None and va != vb:
+        if va is not None and vb is not None and va != vb and (valid is None or valid(env)):
             return env
     return None
 
@@ -176,6 +195,28 @@ def _nest(flat: dict) -> dict:
     return out
 
 
+OUTCOME_ZH = {"accepted": "受理", "rejected": "不受理", "in time": "在期限内", "valid": "有效", "lapsed": "已失效",
+              "abolished": "已取消", "required": "仍须办理",
+              "rejected in principle (原则上; the office may waive it)": "原则上不受理（可酌情豁免）"}
+
+
+def _zh_value(v) -> str:
+    """A witness value in Chinese words (yes/no as 是/否)."""
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    return v.isoformat() if isinstance(v, dt.date) else str(v)
+
+
+def _outcome_zh(o: str) -> str:
+    if o in OUTCOME_ZH:
+        return OUTCOME_ZH[o]
+    if o.startswith("too early (window opens "):
+        return f"过早（{o.removeprefix('too early (window opens ').rstrip(')')} 起方可申请）"
+    if o.startswith("too late (last safe day "):
+        return f"过晚（最后稳妥申请日 {o.removeprefix('too late (last safe day ').rstrip(')')}）"
+    return o
+
+
 def _outcome(ok: bool, entries: list[tuple[Entry, Expr]], env: dict) -> tuple[str, bool]:
     if ok:
         return "accepted", False
@@ -191,28 +232,46 @@ def requirement_conflicts(policy: Policy, pset: ProcedureSet, jids: list[str], f
         for ja, jb in itertools.combinations([j for j in jids if j in per], 2):
             ca = all_of([c for _, c in per[ja]])
             cb = all_of([c for _, c in per[jb]])
-            env = find_witness(merged, ca, cb)
+            env = find_witness(merged, ca, cb, valid=lambda e: bool(to_profile(merged, pset, e, filing)))
+            label = policy.vocabulary.topics.get(topic, {}).get("en", topic) if topic in policy.vocabulary.topics \
+                else pset.topics.get(topic, {}).get("en", topic)
+            if isinstance(env, NotSearched):
+                zh_label = (policy.vocabulary.topics.get(topic) or pset.topics.get(topic) or {}).get("zh", topic)
+                out.append(ProcConflict(
+                    "requirement", topic, bid, ja, jb, [e for e, _ in per[ja]], [e for e, _ in per[jb]], {},
+                    "not searched", "not searched",
+                    f"{label} ({BUSINESSES[bid]['en']}): not searched — {env.size:,} combinations of boundary values "
+                    f"exceed the limit of {GRID_LIMIT:,}; {ja} and {jb} may conflict here",
+                    status="not_searched",
+                    explanation_zh=f"{zh_label}（{BUSINESSES[bid]['zh']}）：未搜索——边界值组合 {env.size:,} 个，"
+                                   f"超过上限 {GRID_LIMIT:,}；{ja} 与 {jb} 在此可能冲突"))
+                continue
             if env is None:
                 continue
             flat = to_profile(merged, pset, env, filing)
-            if not flat:
-                continue
-            # INVARIANT: the witness is replayed from its profile before anyone sees it.
+            # INVARIANT: the witness is replayed from its profile before anyone sees it; one that does not
+            # replay is a defect of this module, never a finding (as in `conflicts`).
             facts = procedure_facts_from_dict(_nest(flat), policy, date=filing)
             va, vb = evaluate(ca, facts.values), evaluate(cb, facts.values)
             if va is None or vb is None or va == vb:
-                continue
+                raise AssertionError(f"procedural conflicts: witness {ja}/{jb} (topic {topic}, {bid}) does not "
+                                     f"replay: {flat} gives {va} and {vb}")
             oa, wa = _outcome(va, per[ja], facts.values)
             ob, wb = _outcome(vb, per[jb], facts.values)
             shown = {k: v for k, v in flat.items() if k != "application.date"}
             derived = {n: int(facts.values[n]) for n in pset.derivations if n in facts.values}
             witness = {"application.date": filing, **shown, **derived}
-            label = policy.vocabulary.topics.get(topic, {}).get("en", topic) if topic in policy.vocabulary.topics \
-                else pset.topics.get(topic, {}).get("en", topic)
+            labels = policy.vocabulary.topics.get(topic, {}) if topic in policy.vocabulary.topics \
+                else pset.topics.get(topic, {})
+            label = labels.get("en", topic)
+            values = {**shown, **derived}
             out.append(ProcConflict(
                 "requirement", topic, bid, ja, jb, [e for e, _ in per[ja]], [e for e, _ in per[jb]], witness, oa, ob,
-                f"{label} ({BUSINESSES[bid]['en']}): "
-                + ", ".join(f"{k}={v}" for k, v in {**shown, **derived}.items()) + f" is {oa} in {ja}, {ob} in {jb}",
+                Msg(f"{label} ({BUSINESSES[bid]['en']}): "
+                    + ", ".join(f"{k}={v}" for k, v in values.items()) + f" is {oa} in {ja}, {ob} in {jb}",
+                    f"{labels.get('zh', label)}（{BUSINESSES[bid]['zh']}）："
+                    + "，".join(f"{k}={_zh_value(v)}" for k, v in values.items())
+                    + f"：在 {ja} {_outcome_zh(oa)}，在 {jb} {_outcome_zh(ob)}"),
                 waivable=wa or wb))
     return out
 
@@ -251,9 +310,12 @@ def deadline_conflicts(policy: Policy, jids: list[str], expiry: dt.date, left: d
                         "deadline", f"{b}_window", b, ja, jb, _responsible(pa, kinds), _responsible(pb, kinds),
                         {**anchors, "filing_day": day},
                         "in time" if va else _why(pa, day), "in time" if vb else _why(pb, day),
-                        f"{BUSINESSES[b]['en']}: filing on {day} is {'in time' if va else 'not in time'} in {ja} "
-                        f"[{pa.earliest or '…'} – {pa.last_safe or '…'}] and {'in time' if vb else 'not in time'} "
-                        f"in {jb} [{pb.earliest or '…'} – {pb.last_safe or '…'}]"))
+                        Msg(f"{BUSINESSES[b]['en']}: filing on {day} is {'in time' if va else 'not in time'} in {ja} "
+                            f"[{pa.earliest or '…'} – {pa.last_safe or '…'}] and {'in time' if vb else 'not in time'} "
+                            f"in {jb} [{pb.earliest or '…'} – {pb.last_safe or '…'}]",
+                            f"{BUSINESSES[b]['zh']}：{day} 申请，在 {ja} {'在期限内' if va else '不在期限内'}"
+                            f"［{pa.earliest or '…'} – {pa.last_safe or '…'}］，在 {jb} "
+                            f"{'在期限内' if vb else '不在期限内'}［{pb.earliest or '…'} – {pb.last_safe or '…'}］")))
                     break
             # nothing filed: valid in one jurisdiction, lapsed in the other
             for pa_, pb_, label in ((pa, pb, ""), (t_first.plans[ja][b], t_first.plans[jb][b], "first permit")):
@@ -267,9 +329,11 @@ def deadline_conflicts(policy: Policy, jids: list[str], expiry: dt.date, left: d
                         out.append(ProcConflict(
                             "deadline", f"{b}_lapse", b, ja, jb, _responsible(pa_, kinds), _responsible(pb_, kinds),
                             w, "valid" if va else "lapsed", "valid" if vb else "lapsed",
-                            f"{BUSINESSES[b]['en']}{' (' + label + ')' if label else ''}: with nothing filed, on "
-                            f"{day} the permit is {'valid' if va else 'lapsed'} in {ja} and "
-                            f"{'valid' if vb else 'lapsed'} in {jb}"))
+                            Msg(f"{BUSINESSES[b]['en']}{' (' + label + ')' if label else ''}: with nothing filed, on "
+                                f"{day} the permit is {'valid' if va else 'lapsed'} in {ja} and "
+                                f"{'valid' if vb else 'lapsed'} in {jb}",
+                                f"{BUSINESSES[b]['zh']}{'（首次办证）' if label else ''}：未申请时，{day} 证件在 {ja} "
+                                f"{'有效' if va else '已失效'}，在 {jb} {'有效' if vb else '已失效'}")))
                         break
                 else:
                     continue
@@ -309,9 +373,11 @@ def practice_conflicts(pset: ProcedureSet, jids: list[str], year: int) -> list[P
             out.append(ProcConflict(
                 "practice", topic, c0.business, ja, jb, per[ja], per[jb], w,
                 "abolished" if aa else "required", "abolished" if ab else "required",
-                f"{topic}: abolished in {drops}, still required in {keeps}"
-                + (f" (from {w['period_from']} to {w['period_to']}; a holder who misses it is frozen there)"
-                   if w else "")))
+                Msg(f"{topic}: abolished in {drops}, still required in {keeps}"
+                    + (f" (from {w['period_from']} to {w['period_to']}; a holder who misses it is frozen there)"
+                       if w else ""),
+                    f"{topic}：{drops} 已取消，{keeps} 仍须办理"
+                    + (f"（{w['period_from']} 至 {w['period_to']}；错过者在该地被冻结）" if w else ""))))
     return out
 
 

@@ -60,6 +60,7 @@ def missing_text(r, lang: str = "en") -> str:
     out = [head]
     if r.status == "eligible":
         out.append("  已符合条件，无需改变。" if zh else "  already eligible: nothing is missing.")
+        out += [f"  ! {say(w, lang)}" for w in r.warnings]  # e.g. the city-wide rule used for this district
         return "\n".join(out)
     if r.note:
         out.append(f"  {say(r.note, lang)}")
@@ -136,7 +137,7 @@ def conflicts_text(res, lang: str = "en") -> str:
     for s in res.sources:
         out.append(f"  {s.kind} {s.document}: {s.message.get(lang, s.message['en'])}")
         out += [f"    - {e['source']}:{e['line']}: {e['text']}" for e in s.evidence]
-    out += [f"  ! {n}" for n in res.notes]
+    out += [f"  ! {say(n, lang)}" for n in res.notes]
     return "\n".join(out)
 
 

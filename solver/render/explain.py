@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from policy.i18n import STATUS_ZH, Msg, say
+from policy.i18n import STATUS_ZH, Msg, cite_text, say
 from policy.load import Policy
 from solver.decide import ClauseResult, Decision, Leaf
 from solver.render.leaf import actual_text, leaf_json, required_text
@@ -212,7 +212,7 @@ def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
     parts: list = [root]
     w = d.facts.wage
     parts.append(Text(f"{t('wage', lang)}: {w.year}: {w.monthly:,} 元/月, {w.annual:,} 元/年 — {say(w.note, lang)}", style="dim"))
-    parts.append(Text(f"{t('source_of_wage', lang)}: {w.cite}", style="dim"))
+    parts.append(Text(f"{t('source_of_wage', lang)}: {cite_text(w.cite, lang)}", style="dim"))
     if d.facts.retirement.get("age"):
         r = d.facts.retirement
         who = say(RETIREMENT_CATEGORY.get(r["category"], r["category"]), lang)

@@ -166,9 +166,12 @@ def checklist_text(c, lang: str = "en") -> str:
 def procedural_conflicts_text(conflicts: list, lang: str = "en") -> str:
     out = []
     for c in conflicts:
+        unsearched = getattr(c, "status", "found") == "not_searched"
         out.append(f"[{c.kind}] {c.topic} · {BUSINESSES[c.business]['zh' if lang == 'zh' else 'en']} · {c.a} vs {c.b}"
-                   + (" (原则上)" if c.waivable else ""))
-        out.append(f"    {c.explanation}")
+                   + (" (原则上)" if c.waivable else "")
+                   + ((" — 未搜索（不代表没有冲突）" if lang == "zh" else " — NOT SEARCHED (not a finding of no conflict)")
+                      if unsearched else ""))
+        out.append(f"    {c.explanation_zh if lang == 'zh' and getattr(c, 'explanation_zh', '') else say(c.explanation, lang)}")
         for j, es in ((c.a, c.entries_a), (c.b, c.entries_b)):
             for e in es:
                 out.append(f"    {j}: [{e.id}] {e.cite.source} {e.cite.section}：“{e.cite.quote}”")

@@ -18,9 +18,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -29,6 +27,7 @@ from policy.errors import InputError
 from policy.i18n import say, word
 from policy.load import POLICY_DIR, Policy
 from solver.facts import wage_on
+from solver.render.atomic import check_target, write_atomic
 from solver.render.markup import Markup, el, ident, raw
 from solver.render.svg import Point, Series, fmt, heat_map, line_chart, stacked_bars
 from solver.render.thresholds import ThresholdLine, income_thresholds
@@ -140,7 +139,8 @@ KIND = {"dead_pathway": ("失效条件", "dead pathway"), "redundant_clause": ("
         "date_mismatch": ("日期矛盾", "dates contradict"), "url_date_mismatch": ("链接日期不符", "URL date mismatch"),
         "requirement": ("要求", "requirement"), "deadline": ("期限", "deadline"), "practice": ("做法", "practice")}
 OUTCOME_ZH = {"accepted": "受理", "rejected": "不受理", "in time": "在期限内", "valid": "有效", "lapsed": "已失效",
-              "abolished": "已取消", "required": "仍要求"}
+              "abolished": "已取消", "required": "仍要求",
+              "not searched": "未搜索（不代表没有冲突）"}
 
 
 def T(key: str, lang: str, **kw) -> str:
@@ -228,8 +228,9 @@ class ReportAnswer:
 
 
 def make_report(app, districts: str | list[str] = "all", date: dt.date | None = None, population: str | None = None,
-                output: str | Path | None = None, lang: str = "zh") -> ReportAnswer:
-    """`wrp report`: check the output name first (the analyses are slow), build, write atomically."""
+                output: str | Path | None = None, lang: str = "zh", force: bool = False) -> ReportAnswer:
+    """`wrp report`: check the output name first (the analyses are slow), build, write atomically
+    (``solver.render.atomic``: an existing file is replaced only with ``force``)."""
     if output is None:
         raise InputError("give the file to write with --output FILE", field="--output")
     jids = list(dict.fromkeys(app.jurisdictions(districts)))
@@ -238,11 +239,12 @@ def make_report(app, districts: str | list[str] = "all", date: dt.date | None = 
     inputs: list[str | Path] = [population] if population else []
     if app.rules:
         inputs += list(Path(app.rules).glob("*"))
-    check_output(output, inputs)
+    check_output(output, inputs, force)
     if population is not None and not Path(population).is_file():
         raise InputError("no such file", file=str(population), field="--population")
     rep = build_report(app, jids, date or dt.date.today(), population=population)
-    path = write_atomic(output, rep.to_html(lang), inputs)
+    check_output(output, inputs, force)  # again: the file may have appeared while the report was built
+    path = write_atomic(output, rep.to_html(lang), force=force, inputs=inputs, field="--output")
     return ReportAnswer(path, rep, lang)
 
 
@@ -300,9 +302,10 @@ def population_data(policy: Policy, path: str, jids: list[str], date: dt.date) -
                         for (b, c), n in sorted(clauses.items(), key=lambda kv: (-kv[1], kv[0]))]}, None
 
 
-def check_output(path: str | Path, inputs: list[str | Path] = ()) -> Path:
+def check_output(path: str | Path, inputs: list[str | Path] = (), force: bool = False) -> Path:
     """The resolved output path, or an ``InputError``: a directory, a missing directory, one of the
-    ``inputs`` or a shipped policy file."""
+    ``inputs`` or a shipped policy file; then every check of ``solver.render.atomic.check_target``
+    (a link, a device, an existing file without ``force``, no permission)."""
     out = Path(path)
     if out.is_dir():
         raise InputError("is a directory; give a file name such as report.html", file=str(out), field="--output")
@@ -316,22 +319,7 @@ def check_output(path: str | Path, inputs: list[str | Path] = ()) -> Path:
                          field="--output")
     if not target.parent.is_dir():
         raise InputError("no such directory", file=str(target.parent), field="--output")
-    return target
-
-
-def write_atomic(path: str | Path, text: str, inputs: list[str | Path] = ()) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename, so a
-    reader never sees half a file; refuse to write over any of ``inputs`` (``check_output``)."""
-    target = check_output(path, inputs)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    check_target(out, force=force, inputs=[i for i in inputs if i], field="--output")
     return target
 
 
@@ -730,4 +718,4 @@ def render_html(rep: Report, lang: str = "zh") -> str:
     return page(T("title", lang), body, lang)
 
 
-__all__ = ["build_report", "make_report", "ReportAnswer", "Report", "render_html", "write_atomic", "check_output", "page", "population_data", "render_population"]
+__all__ = ["build_report", "make_report", "ReportAnswer", "Report", "render_html", "check_output", "page", "population_data", "render_population"]

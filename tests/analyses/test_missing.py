@@ -215,3 +215,23 @@ def test_each_pathway_line_is_a_suggestion_through_that_pathway():
              for c in p["suggestion"]["assumed"] + p["suggestion"]["changes"]}
     assert kinds["applicant.award_winner"] is True and kinds["employer.service_entity"] in \
         POLICY.vocabulary.facts["employer.service_entity"].choices
+
+
+def test_warnings_of_the_suggested_date_are_carried_once(tmp_path, capsys):
+    """Waiting past the last published average wage: the suggestion's date warns that the previous
+    year's figure is used — once, in text, JSON and Chinese (issue 9)."""
+    import cli
+    text = (Path(__file__).resolve().parents[2] / "examples" / "changping_eligible.yaml").read_text(encoding="utf-8")
+    text = text.replace("date: 2021-09-15", "date: 2025-11-01")
+    for k in ("months_with_employer", "social_insurance_months"):
+        text = text.replace(f"{k}: 14", f"{k}: 6")
+    f = tmp_path / "wait.yaml"
+    f.write_text(text, encoding="utf-8")
+    assert cli.main(["missing", str(f), "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["suggestions"][0]["eligible_on"] == "2026-05-01"
+    assert d["warnings"] == ["on 2026-05-01: the 2025 average wage is not in policy/params/wage.yaml; "
+                             "2024's figure (11937 元/月) is used"]
+    assert cli.main(["missing", str(f), "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("2026-05-01：policy/params/wage.yaml 中没有 2025 年度平均工资") == 1

@@ -76,3 +76,63 @@ def test_check_reads_no_procedure_file_and_does_not_import_z3(tmp_path):
         r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)},
                            capture_output=True, text=True)
         assert r.returncode == 0, r.stderr[-2000:]
+
+
+class _Call:
+    """A pickle that calls ``fn(*args)`` when it is loaded (what a tampered cache entry would hold)."""
+
+    def __init__(self, fn, *args):
+        self.fn, self.args = fn, args
+
+    def __reduce__(self):
+        return self.fn, self.args
+
+
+def test_a_tampered_cache_runs_nothing_and_is_rebuilt(tmp_path):
+    """An entry with the right key whose pickle calls os.system, builtins.exec or a function of wrp:
+    the restricted unpickler refuses it (nothing runs), the answer is the same and the entry rebuilt."""
+    import pickle
+
+    from policy.compiled import SafeUnpickler
+    cache = tmp_path / "cache"
+    cold = _wrp(["check", PROFILE, "--format", "json"], cache)
+    assert cold.returncode == 0, cold.stderr
+    marker = tmp_path / "pwned"
+    payloads = [
+        _Call(os.system, f"touch {marker}"),
+        _Call(exec, f"open({str(marker)!r}, 'w').write('x')"),
+        _Call(getattr, _Call(__import__, "os"), "system"),  # builtins.getattr / __import__
+        _Call(shutil.rmtree, str(tmp_path / "nothing")),
+        _Call(Path.write_text, marker, "x"),  # a method of an allowed class is not a class
+    ]
+    import policy.compiled
+    payloads.append(_Call(policy.compiled._write, marker, "k", 1))  # a function of wrp's policy package
+    for payload in payloads:
+        for e in _entries(cache):
+            key, _ = pickle.loads(e.read_bytes())
+            e.write_bytes(pickle.dumps((key, payload)))
+        r = _wrp(["check", PROFILE, "--format", "json"], cache)
+        assert r.returncode == 0 and r.stdout == cold.stdout, r.stderr
+        assert not marker.exists(), f"the tampered entry ran code: {payload.fn}"
+        for e in _entries(cache):  # rebuilt: a plain entry the restricted unpickler reads again
+            with open(e, "rb") as fh:
+                key, value = SafeUnpickler(fh).load()
+            assert not isinstance(value, _Call)
+
+
+def test_the_restricted_unpickler_refuses_what_is_not_a_policy_dataclass():
+    import datetime as dt
+    import io
+    import pickle
+    from fractions import Fraction
+
+    import pytest
+
+    from policy.compiled import SafeUnpickler
+    from policy.load import load_policy
+    policy = load_policy()
+    value = [Fraction(1, 3), dt.date(2021, 9, 15), {"a": (1, 2)}, policy.vocabulary]
+    assert SafeUnpickler(io.BytesIO(pickle.dumps(value))).load() == value
+    for obj in (_Call(os.system, "true"), _Call(eval, "1"), SafeUnpickler):
+        with pytest.raises(pickle.UnpicklingError, match="refusing"):
+            SafeUnpickler(io.BytesIO(pickle.dumps(obj))).load()

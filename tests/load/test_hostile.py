@@ -1,8 +1,8 @@
 """Hostile rules packs never run code, and output is inert (issue 14).
 
 Packs whose ids, fact names and strings carry Python and Datalog code are either refused at load
-(ids and fact names are checked against a strict pattern) or carried as plain data (titles, notes,
-sections): nothing from them is evaluated — a marker file the code would create never appears.
+(ids and fact names are checked against a strict pattern; sections must name headings of the source) or
+carried as plain data (titles, notes): nothing from them is evaluated — a marker file the code would create never appears.
 Rich markup, Markdown, HTML and terminal escapes from policy text or file names are shown literally."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def _code(marker: Path) -> dict[str, str]:
 
 
 def _pack(tmp_path: Path, marker: Path, *, hostile_id: str | None = None, hostile_fact: str | None = None,
-          tag: bool = False) -> Path:
+          tag: bool = False, hostile_section: str | None = None) -> Path:
     d = tmp_path / "rules"
     d.mkdir(exist_ok=True)
     shutil.copy(POLICY_DIR / "jurisdictions" / "beijing.yaml", d / "beijing.yaml")
@@ -54,9 +54,9 @@ employer:
   - id: {q(cid)}
     topic: employer_capital
     title: {{zh: {q(c['markup'])}, en: {q(c['markdown'])}}}
-    cite: {{source: 001_be62ffba661c98fa.txt, section: {q(c['markdown'])}}}
+    cite: {{source: 001_be62ffba661c98fa.txt, section: {q(hostile_section or '二、（一）')}}}
     quote: 注册资本在100万元（含）以上
-    note: {q(c['datalog'])}
+    note: {q(c['datalog'] + c['markdown'])}
     when: {{fact: {q(fact)}, ge: 1000000}}
 pathways:
   - id: testville.pathway.1
@@ -65,7 +65,9 @@ pathways:
     clauses:
       - id: testville.p1.degree
         topic: pathway_degree
-        cite: {{source: 001_be62ffba661c98fa.txt, section: {q(c['markup'])}}}
+        title: {{zh: {q(c['markup'])}, en: {q(c['markup'])}}}
+        note: {q(c['markup'])}
+        cite: {{source: 001_be62ffba661c98fa.txt, section: 二、（一）}}
         quote: 注册资本在100万元（含）以上
         when: {{fact: applicant.degree, ge: bachelor}}
 """, encoding="utf-8")
@@ -96,20 +98,23 @@ def test_hostile_strings_are_data(tmp_path, capsys, argv):
     if argv[0] in ("explain", "sources") and "--format" not in argv:
         assert "[bold red]LOUD[/]" in out and "[/x]" in out  # markup shown literally, not interpreted
     if "markdown" in argv:
-        assert "\n# HEADING" not in out and "<img" not in out and "&lt;img" in out
+        # (sections, once the carrier of Markdown into this table, must now name headings of the source)
+        assert "\n# HEADING" not in out and "<img" not in out
         assert all(line.startswith(("#", "|", "")) for line in out.splitlines())
 
 
-@pytest.mark.parametrize("kind", ["id", "fact", "tag"])
+@pytest.mark.parametrize("kind", ["id", "fact", "tag", "section"])
 def test_hostile_identifiers_are_refused_at_load(tmp_path, capsys, kind):
     marker = tmp_path / "PWNED"
     c = _code(marker)
     rules = _pack(tmp_path, marker, hostile_id=c["datalog"] if kind == "id" else None,
-                  hostile_fact=f"employer.x{c['python_call']}" if kind == "fact" else None, tag=kind == "tag")
+                  hostile_fact=f"employer.x{c['python_call']}" if kind == "fact" else None, tag=kind == "tag",
+                  hostile_section=c["markdown"] if kind == "section" else None)
     rc = cli.main(["check", str(PROFILE), "--district", "testville", "--rules", str(rules)])
     err = capsys.readouterr().err
     assert rc == 2 and err.count("\n") == 1 and "testville.yaml:" in err, err
-    assert {"id": "must be an identifier", "fact": "undeclared fact", "tag": "must be text"}[kind] in err
+    assert {"id": "must be an identifier", "fact": "undeclared fact", "tag": "must be text",
+            "section": "is not in 001_be62ffba661c98fa.txt"}[kind] in err
     assert not marker.exists()
 
 

@@ -40,6 +40,15 @@ CASES = {
     "bool_vs_number.yaml": (23, 7, "employer.high_tech", "`employer.high_tech` is yes/no"),
     "yaml_syntax.yaml": (23, 7, None, "invalid YAML: expected ',' or '}'"),
     "unknown_threshold_param.yaml": (25, 9, "param", "unknown parameter `wage.daily`"),
+    # issue 9: citations checked against the structure of the source, ids, dates, labels
+    "section_not_in_source.yaml": (13, 46, "section", "the section `二、（五）` is not in 001_be62ffba661c98fa.txt: "
+                                   "no heading （五） inside 二、"),
+    "quote_outside_section.yaml": (20, 5, "quote", "the quote is not inside the cited section `二、（一）` of "
+                                   "001_be62ffba661c98fa.txt (it is at line 47)"),
+    "clause_id_prefix.yaml": (11, 5, "id", "the clause id `changping.employer.capital` must start with the "
+                              "jurisdiction id `testville.`"),
+    "impossible_date.yaml": (8, 11, None, "`2021-02-30` is not a real date"),
+    "enum_chinese_label.yaml": (21, 36, "applicant.degree", "`硕士` is not a choice of `applicant.degree`: use `master` (硕士)"),
 }
 # Errors whose InputError.field is not set, although the message names the field: how the message names it.
 NO_FIELD = {"wrong_type_list.yaml": "`cite`", "duplicate_key.yaml": '"topic"'}
@@ -104,7 +113,9 @@ def test_enum_error_lists_the_choices(policy):
 
 
 # `wrp lint FILE` loads the whole shipped policy first (~0.4 s): a few kinds suffice for the CLI path.
-LINT_CASES = ["duplicate_key.yaml", "quote_not_verbatim.yaml", "unknown_threshold_param.yaml"]
+LINT_CASES = ["duplicate_key.yaml", "quote_not_verbatim.yaml", "unknown_threshold_param.yaml",
+              "section_not_in_source.yaml", "quote_outside_section.yaml", "clause_id_prefix.yaml",
+              "impossible_date.yaml", "enum_chinese_label.yaml"]
 
 
 @pytest.mark.parametrize("name", LINT_CASES)

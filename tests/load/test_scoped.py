@@ -53,20 +53,20 @@ def test_shown_once_in_the_proof():
 
 BASE = """meta: {{id: testville, name: {{zh: 测试, en: Test}}, document: x, sources: [004_79833e18f50f9f88.txt]}}
 applicant:
-  - id: t.applicant.residence
+  - id: testville.applicant.residence
     topic: residence
-    cite: {{source: 004_79833e18f50f9f88.txt, section: x}}
+    cite: {{source: 004_79833e18f50f9f88.txt, section: 若干意见 三}}
     quote: 其聘用的人员在本市有固定住所
     when: {{fact: applicant.residence.stable, eq: true}}
     {scope}
 pathways:
-  - id: t.pathway.1
+  - id: testville.pathway.1
     topic: pathway_degree
     title: {{zh: 一, en: one}}
     clauses:
-      - id: t.p1.degree
+      - id: testville.p1.degree
         topic: pathway_degree
-        cite: {{source: 004_79833e18f50f9f88.txt, section: x}}
+        cite: {{source: 004_79833e18f50f9f88.txt, section: 若干意见 三（一）}}
         quote: 取得学士(含)以上学位的人才
         when: {{fact: applicant.degree, ge: bachelor}}
         {inner}
@@ -75,10 +75,10 @@ exclusions: []
 
 
 @pytest.mark.parametrize("scope, inner, words, line", [
-    ("applies_to: {only: [t.pathway.9]}", "", "unknown pathway `t.pathway.9`", 8),
-    ("applies_to: {except: [t.pathway.1]}", "", "leaves no pathway", 8),
-    ("applies_to: {sometimes: [t.pathway.1]}", "", "unknown key `sometimes`", 8),
-    ("", "applies_to: {only: [t.pathway.1]}", "is in a pathway already", 19),
+    ("applies_to: {only: [testville.pathway.9]}", "", "unknown pathway `testville.pathway.9`", 8),
+    ("applies_to: {except: [testville.pathway.1]}", "", "leaves no pathway", 8),
+    ("applies_to: {sometimes: [testville.pathway.1]}", "", "unknown key `sometimes`", 8),
+    ("", "applies_to: {only: [testville.pathway.1]}", "is in a pathway already", 19),
 ])
 def test_bad_scopes(tmp_path, scope, inner, words, line):
     f = tmp_path / "testville.yaml"

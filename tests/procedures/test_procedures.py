@@ -50,6 +50,10 @@ BAD = {
     "material_missing_en.yaml": (9, 15, "missing `en`"),
     "unknown_pathway.yaml": (12, 20, "unknown pathway topic `pathway_phd`"),
     "bad_period.yaml": (11, 18, "not a day of the year"),
+    # issue 9: the cited section must exist, the quote must be inside it, ids start with the jurisdiction's
+    "section_not_in_source.yaml": (9, 50, "the section `五、（三）3.` is not in 001_be62ffba661c98fa.txt"),
+    "quote_outside_section.yaml": (10, 9, "the quote is not inside the cited section `五、（二）`"),
+    "id_prefix.yaml": (7, 9, "must start with the jurisdiction id `changping.`"),
 }
 
 
@@ -146,3 +150,47 @@ def test_conflicts_serialise(conflicts):
     json.dumps(d, ensure_ascii=False)
     assert all(c["clauses"][c["a"]] and c["clauses"][c["b"]] for c in d if c["kind"] != "deadline"
                or c["topic"].endswith("window"))
+
+
+# --- a search that gives up says so; a witness that does not replay is an error (issue 9) ----------------
+
+
+def test_a_grid_over_the_limit_is_not_searched_never_no_conflict(policy, monkeypatch, capsys):
+    """With the grid limit below every grid, each compared pair is reported `not_searched` (text and JSON,
+    zh/en): none is silently dropped as if the two agreed."""
+    import json
+
+    import cli
+    from solver.procedures import conflicts as pc
+    full = [c for c in pc.procedural_conflicts(policy) if c.kind == "requirement"]
+    monkeypatch.setattr(pc, "GRID_LIMIT", 1)
+    cut = [c for c in pc.procedural_conflicts(policy) if c.kind == "requirement"]
+    assert cut and all(c.status == "not_searched" and not c.witness for c in cut)
+    # every pair that had a conflict is still listed, now as not searched
+    assert {(c.topic, c.business, c.a, c.b) for c in full} <= {(c.topic, c.business, c.a, c.b) for c in cut}
+    d = cut[0].as_dict()
+    assert d["status"] == "not_searched" and set(d["outcome"].values()) == {"not searched"}
+    assert "not searched" in d["explanation"] and "未搜索" in d["explanation_zh"]
+    for lang, words in (("en", "NOT SEARCHED (not a finding of no conflict)"), ("zh", "未搜索（不代表没有冲突）")):
+        assert cli.main(["conflicts", "--district", "changping,daxing", "--lang", lang]) == 0
+        assert words in capsys.readouterr().out
+    assert cli.main(["conflicts", "--district", "changping,daxing", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert any(p["status"] == "not_searched" for p in data["procedural"])
+
+
+def test_found_conflicts_are_marked_found(conflicts):
+    assert all(c.status == "found" for c in conflicts)
+
+
+def test_a_witness_that_does_not_replay_is_an_error(policy, monkeypatch):
+    """The replay reads the witness back from its profile; a profile that loses the facts (here: read as
+    empty) leaves both sides undecided, which is a defect to report, never a conflict dropped quietly."""
+    from solver.procedures import conflicts as pc
+
+    class Empty:
+        values: dict = {}
+
+    monkeypatch.setattr(pc, "procedure_facts_from_dict", lambda *a, **k: Empty())
+    with pytest.raises(AssertionError, match="does not replay"):
+        pc.procedural_conflicts(policy, ["changping", "daxing"])

@@ -238,19 +238,35 @@ def test_report_refuses_to_overwrite_an_input(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["people.csv"]  # nothing half-written left
 
 
-def test_write_atomic_leaves_no_partial_file(tmp_path, monkeypatch):
-    from solver.render import report
+def test_report_writes_through_the_one_atomic_writer(tmp_path, monkeypatch, capsys):
+    """`wrp report` writes with solver.render.atomic: an existing file only with --force, a link never,
+    and a failed rename (a full disk) leaves the old file and no temporary file."""
+    import errno
+
+    from solver.render import atomic
     target = tmp_path / "r.html"
     target.write_text("old", encoding="utf-8")
+    args = ["report", "--date", DATE, "--districts", "changping,daxing", "-o", target]
+    code, _, err = run(capsys, *args)
+    assert code == 2 and "--force" in err and target.read_text(encoding="utf-8") == "old"
+    link = tmp_path / "link.html"
+    link.symlink_to(target)
+    code, _, err = run(capsys, "report", "--date", DATE, "--districts", "changping,daxing", "-o", link, "--force")
+    assert code == 2 and "symbolic link" in err and target.read_text(encoding="utf-8") == "old"
+    link.unlink()
 
-    def boom(src, dst):
-        raise OSError("disk full")
+    def full(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(report.os, "replace", boom)
-    with pytest.raises(OSError):
-        report.write_atomic(target, "new")
+    monkeypatch.setattr(atomic.os, "replace", full)
+    code, _, err = run(capsys, *args, "--force")
+    assert code == 2 and "no space left" in err and "Traceback" not in err
     assert target.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
+    monkeypatch.undo()
+    code, _, err = run(capsys, *args, "--force")
+    assert code == 0, err
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
 # --- one applicant ----------------------------------------------------------------------------------------

@@ -126,8 +126,9 @@ def missing(policy: Policy, jid: str, facts: Facts, keep: Iterable[str] = (), al
             w = wage_on(policy.params, s.eligible_on, jid).warning
             _, vw = policy.version(jid, s.eligible_on)
             for x in (w, vw):
-                if x and x not in res.warnings:
-                    res.warnings.append(Msg(f"on {s.eligible_on}: {x}", f"{s.eligible_on}：{getattr(x, 'zh', x)}"))
+                m = Msg(f"on {s.eligible_on}: {x}", f"{s.eligible_on}：{getattr(x, 'zh', x)}") if x else None
+                if m and m not in res.warnings:
+                    res.warnings.append(m)
     return res
 
 

@@ -12,6 +12,7 @@ from fractions import Fraction
 import z3
 
 from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, compare, facts_of, walk
+from policy.i18n import Msg
 from policy.load import Policy
 from solver.exact import (
     AGE,
@@ -200,7 +201,10 @@ def z3_refine(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status,
     s = _solver()
     s.add(*a.background())
     status = dict(kleene)
-    if _check(s) is not True:  # no completion at all: keep the sound Kleene answer
+    first = _check(s)
+    if first is None:  # z3's resource limit: keep the sound Kleene answer, and say so
+        return Exact(status, warnings=[_BOUND])
+    if first is False:  # no completion at all: keep the sound Kleene answer
         return Exact(status, warnings=["the stated facts admit no completion within the vocabulary's constraints"])
     terms = {id(n): a.expr(n) for n in open_nodes}
     seen: dict[int, set[bool]] = {id(n): set() for n in open_nodes}
@@ -211,6 +215,7 @@ def z3_refine(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status,
                 seen[k].add(z3.is_true(m.eval(t, model_completion=True)))
 
     absorb(s.model())
+    gave_up = 0
     for n in open_nodes:
         k = id(n)
         for want in (True, False):
@@ -220,7 +225,8 @@ def z3_refine(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status,
             if r is True:
                 absorb(s.model())
             elif r is None:
-                seen[k].add(want)  # budget: keep it unknown (sound)
+                seen[k].add(want)  # budget: keep it unknown (sound), and say so below
+                gave_up += 1
     refined = set()
     for n in open_nodes:
         vals = seen[id(n)]
@@ -229,12 +235,26 @@ def z3_refine(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status,
             refined.add(id(n))
     relevant = {}
     wanted = [t for t in targets if status.get(id(t)) is None]
+    warnings = []
+    if gave_up:
+        warnings.append(_BOUND)
     if wanted:
-        relevant = _z3_relevant(policy, facts, holes, wanted, status)
-    return Exact(status, relevant, frozenset(refined))
+        relevant, stopped = _z3_relevant(policy, facts, holes, wanted, status)
+        if stopped:
+            warnings.append(Msg(f"exactness bound reached: z3's resource limit stopped {stopped} question(s) about "
+                                "which facts decide; those facts are listed as deciding (perhaps more than needed)",
+                                f"达到精确性上限：z3 资源上限中止了 {stopped} 个关于决定性事实的判断；"
+                                "这些事实被列为决定性事实（可能多列）"))
+    return Exact(status, relevant, frozenset(refined), warnings=warnings)
 
 
-def _z3_relevant(policy: Policy, facts: Facts, holes: Holes, targets: list[Expr], status: Status) -> dict[int, list[str]]:
+_BOUND = Msg("exactness bound reached: z3's resource limit stopped some questions; what they concern is shown "
+             "undetermined, which may not be exact (sound: never a wrong eligible or ineligible)",
+             "达到精确性上限：z3 资源上限中止了部分判断；相关结论显示为“待定”，可能不精确（但不会给出错误的符合或不符合）")
+
+
+def _z3_relevant(policy: Policy, facts: Facts, holes: Holes, targets: list[Expr],
+                 status: Status) -> tuple[dict[int, list[str]], int]:
     """Two copies of the completion, equal on every hole but the one asked about: a hole is relevant to a
     target when the copies can give the target different truths."""
     a = _Copy(policy, facts, holes, "A|")
@@ -255,6 +275,7 @@ def _z3_relevant(policy: Policy, facts: Facts, holes: Holes, targets: list[Expr]
     open_leaf_holes = {h for n in targets for x in walk(n) if isinstance(x, Cmp | In) and status.get(id(x)) is None
                        for f in facts_of(x) for h in _hole_of(policy, f)}
     out: dict[int, list[str]] = {}
+    stopped = 0
     for t in targets:
         cands = [h for h in _appearance(policy, t, holes) if h in holes.scalars]
         found = []
@@ -262,7 +283,8 @@ def _z3_relevant(policy: Policy, facts: Facts, holes: Holes, targets: list[Expr]
             if h not in open_leaf_holes and not _linked(policy, holes, h, t):
                 continue
             r = _check(s, on[id(t)], *(lit for g, lit in same.items() if g != h))
+            stopped += r is None
             if r is not False:
                 found.append(h)
         out[id(t)] = found
-    return out
+    return out, stopped
