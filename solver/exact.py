@@ -321,8 +321,9 @@ def _month_end(d: dt.date) -> dt.date:
 
 
 def oracle(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status | None = None, targets: list[Expr] = (),
-           limit: int = 6_000, max_holes: int = 8) -> Exact:
-    """Exact truths by brute force over completions (pure Python, independent of z3).
+           limit: int = 6_000, max_holes: int = 8, solver: Callable[..., Exact] | None = None) -> Exact:
+    """Exact truths by brute force over completions (pure Python, independent of z3). Past ``limit``
+    completions (or ``max_holes`` unknown facts) ``solver`` decides instead (``refine_program``'s).
 
     Every unknown fact takes its representative values (each choice; for a number one value on each
     side of, and at, every threshold it is compared with); the search branches on a fact of a node
@@ -336,7 +337,7 @@ def oracle(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status | Non
         return Exact(kleene0)
     if len(holes.scalars) > max_holes:  # far too many completions to enumerate: z3 decides at once
         return _hand_over(policy, nodes, facts, kleene if kleene is not None else kleene0, targets, limit,
-                          len(holes.scalars))
+                          solver, len(holes.scalars))
     index = _Index([*nodes, *holes.constraints])
     budget = [limit]
     hole_of_scalar = {x: h for h, xs in holes.scalars.items() for x in xs}
@@ -396,7 +397,7 @@ def oracle(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status | Non
     try:
         search(dict(base_env), _birth(facts), live, order, record)
     except _Budget:
-        return _hand_over(policy, nodes, facts, kleene if kleene is not None else kleene0, targets, limit)
+        return _hand_over(policy, nodes, facts, kleene if kleene is not None else kleene0, targets, limit, solver)
     status = {id(n): (next(iter(seen[id(n)])) if len(seen[id(n)]) == 1 else None) for n in nodes}
     refined = frozenset(k for k, v in status.items() if v is not None and kleene0.get(k) is None)
     relevant: dict[int, list[str]] = {}
@@ -427,7 +428,7 @@ def oracle(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status | Non
                     found.append(h)
             relevant[id(t)] = found
     except _Budget:
-        return _hand_over(policy, nodes, facts, kleene if kleene is not None else kleene0, targets, limit)
+        return _hand_over(policy, nodes, facts, kleene if kleene is not None else kleene0, targets, limit, solver)
     return Exact(status, relevant, refined)
 
 
@@ -436,15 +437,14 @@ class _Budget(Exception):
 
 
 def _hand_over(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status, targets, limit: int,
-               holes: int | None = None) -> Exact:
+               solver: Callable[..., Exact] | None, holes: int | None = None) -> Exact:
     """Past ``limit`` completions the brute force stops and z3 decides every node instead: the answer
     stays exact whatever the number of unknown facts (the oracle is an independent check only below its
     limit, which is where tests/test_exact.py uses it)."""
     from policy.i18n import Msg
-    from solver.app import Z3_LOCK
-    from solver.backends.smt.exact import z3_refine
-    with Z3_LOCK:
-        ex = z3_refine(policy, nodes, facts, kleene, list(targets))
+    if solver is None:
+        raise ValueError("the oracle needs a solver past its limit (refine_program passes z3)")
+    ex = solver(policy, nodes, facts, kleene, list(targets))
     why = (f"{holes} unknown facts" if holes is not None else f"more than {limit:,} completions",
            f"{holes} 个未知事实" if holes is not None else f"超过 {limit:,} 个补全")
     ex.warnings.insert(0, Msg(f"reference backend: {why[0]} to enumerate; z3 decided the exact answer instead of "
@@ -481,7 +481,7 @@ def refine_program(policy: Policy, prog, facts: Facts, kleene: Status, engine: s
     if all(kleene.get(id(n)) is not None for n in prog.nodes):
         return Exact(dict(kleene))  # everything decided: nothing to refine (and no z3 to import)
     if engine == "reference":
-        return oracle(policy, prog.nodes, facts, kleene, targets)
+        return oracle(policy, prog.nodes, facts, kleene, targets, solver=solver)
     quick = sample(policy, prog.nodes, facts, kleene, targets)
     if quick is not None:
         return quick
