@@ -284,11 +284,10 @@ def verdict(policy: Policy, jid: str, facts: Facts, lenient: bool = False) -> Ve
 
 
 def _z3_refine(*args) -> Exact:
-    """The exact refinement by z3, for what sampling leaves open (z3 imported only then)."""
+    """The exact refinement by z3, for what sampling leaves open (z3 imported only then; it runs on the
+    z3 worker thread, solver.backends.smt.worker)."""
     from solver.backends.smt.exact import z3_refine
-    from solver.backends.z3lock import Z3_LOCK  # z3's shared context: one query at a time
-    with Z3_LOCK:
-        return z3_refine(*args)
+    return z3_refine(*args)
 
 
 def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backend_name: str = "datalog",

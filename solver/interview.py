@@ -186,7 +186,8 @@ def interview(policy: Policy, path: Path, output: Path | None, console: Console,
             console.print(_w("stuck", lang), style="yellow")
             break
         q = qs[0]
-        console.print(f"[cyan]{_w('settles', lang)}: {', '.join(q.settles)}[/cyan]")
+        names = [f"{policy.version(j, facts.date)[0].name[lang]} ({j})" for j in q.settles]
+        console.print(f"[cyan]{_w('settles', lang)}: {escape(', '.join(names))}[/cyan]")
         while True:
             try:
                 answer = Prompt.ask(_prompt_text(policy, q.fact, lang), console=console, default="",

@@ -30,6 +30,7 @@ from fractions import Fraction
 from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, fmt_num
 from policy.load import Policy
 from policy.model import Clause
+from solver.backends.smt.worker import on_z3_thread
 from solver.facts import display, home_district, wage_on
 from solver.program import compile_program
 
@@ -323,6 +324,7 @@ def _witnesses(old_pol, new_pol, jid, ja, jb, da, db, wa, wb, changes) -> list[T
 # --- the whole diff ------------------------------------------------------------------------------------------
 
 
+@on_z3_thread  # z3 runs on one thread (solver.backends.smt.worker)
 def diff_rules(old: Policy, new: Policy, date: dt.date | None = None, to_date: dt.date | None = None,
                district: str | None = None, witnesses: bool = True, old_name: str = "old",
                new_name: str = "new") -> RulesDiff:

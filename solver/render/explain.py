@@ -178,6 +178,27 @@ def _clause_node(policy: Policy, parent: Tree, c: ClauseResult, lang: str, exclu
         node.add(Text(f"{t('note', lang)}: {' '.join(c.clause.note_in(lang).split())}", style="dim italic"))
 
 
+
+def _jointly_failing(d: Decision) -> list[ClauseResult]:
+    """An exact `ineligible` with no failed clause: every completion of the unknown facts fails one of
+    these clauses, though each alone could hold (e.g. a branch fails the tax floor, anything else the
+    legal form). Shown so that the verdict never comes without its reason."""
+    if d.status != "ineligible" or d.failed():
+        return []
+    base = [c for c in (*d.employer, *d.applicant, *d.exclusions) if c.status == "unknown"]
+    if not any(p.status == "satisfied" for p in d.pathways):
+        base += [c for p in d.pathways for c in p.clauses if c.status == "unknown"]
+    return base
+
+
+def _jointly_text(d: Decision, lang: str) -> str:
+    ids = ", ".join(c.clause.id for c in _jointly_failing(d))
+    facts = ", ".join(d.unknown) or ", ".join(dict.fromkeys(f for c in _jointly_failing(d) for f in c.unknown_facts))
+    if lang == "zh":
+        return f"未知事实（{facts}）取任何值，以下条款都不能同时满足（单独看各自可能满足）：{ids}"
+    return f"for every value of the unknown facts ({facts}) one of these fails, though each alone could hold: {ids}"
+
+
 def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
     from rich.console import Group
     from rich.text import Text
@@ -217,6 +238,8 @@ def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
         r = d.facts.retirement
         who = say(RETIREMENT_CATEGORY.get(r["category"], r["category"]), lang)
         parts.append(Text(f"{t('retirement', lang)}: {say(r['age'], lang)} ({r['date']}), {who}", style="dim"))
+    if _jointly_failing(d):
+        parts.append(Text(f"✗ {_jointly_text(d, lang)}", style="red"))
     if d.unknown:
         parts.append(Text(f"{t('unknown_facts', lang)}: " + ", ".join(d.unknown), style="yellow"))
     if d.waivable():
@@ -252,6 +275,8 @@ def decision_summary(policy: Policy, d: Decision, lang: str = "en") -> Lines:
         if c.cases is not None and (c.status != "failed" or c in d.failed()):
             lines.append(Line.of(f"  {MARK.get(c.status, '=')} {c.clause.id}: {c.cases.text(lang)}",
                                  STYLE.get(c.status, "")))
+    if _jointly_failing(d):
+        lines.append(Line.of(f"  ✗ {_jointly_text(d, lang)}", "red"))
     if d.unknown:
         lines.append(Line.of(f"  ? {t('unknown_facts', lang)}: {', '.join(d.unknown)}", "yellow"))
     for w in d.warnings:
