@@ -24,6 +24,7 @@ from typing import Any
 
 from policy.errors import InputError, unknown_district, unknown_topic
 from policy.i18n import Msg, status_text
+from solver.rows import ErrorRows
 
 ALL = "all"
 
@@ -443,20 +444,14 @@ class CheckResult:
 
 
 @dataclass
-class BatchResult:
+class BatchResult(ErrorRows):
     rows: list[dict]
     errors: int
     files: int
 
     @property
-    def exit_code(self) -> int:
-        return 2 if self.errors else 0
-
-    @property
-    def message(self) -> str | None:
-        if self.errors:
-            return f"{self.errors} of {self.files} profiles could not be read (see the `error` rows)"
-        return None
+    def read(self) -> int:
+        return self.files
 
     def as_dict(self) -> list[dict]:
         return self.rows

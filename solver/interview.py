@@ -23,7 +23,6 @@ from ruamel.yaml.comments import CommentedMap
 from policy.errors import InputError
 from policy.i18n import status_text
 from policy.load import Policy
-from policy.schema import write_atomic
 from solver.facts import Facts
 from solver.questions import home_district, next_questions, open_jurisdictions
 
@@ -232,7 +231,8 @@ def _write(data, path: Path, out: Path, console: Console, lang: str) -> Path:
         yaml = YAML(typ="rt")
         yaml.dump(data, buf)
         text = buf.getvalue()
-    write_atomic(out, text)
+    from solver.render.atomic import write_atomic
+    write_atomic(out, text, force=True)
     console.print(f"{_w('wrote', lang)} {out}", highlight=False)
     return out
 

@@ -365,9 +365,10 @@ def _refine(policy, jid, r, o: Outcome, date, lenient, lang) -> Outcome:
         o.pathways = [p.pathway.id for p in d.pathways if p.status == "satisfied"]
         o.decided_by = "sql+decide"
         return o
+    from solver.render.leaf import actual_text, required_text
     reasons = []
     for c in d.failed():
-        parts = [f"{lf.facts[0]} {lf.actual}, required {lf.required}" for lf in c.leaves]
+        parts = [f"{lf.facts[0]} {actual_text(policy, lf)}, required {required_text(policy, lf)}" for lf in c.leaves]
         reasons.append(f"{c.clause.title[lang]}: " + "; ".join(parts))
     return Outcome(o.row, o.id, o.name, o.district, d.status, [p.pathway.id for p in d.pathways if p.status == "satisfied"],
                    list(dict.fromkeys(c.clause.id for c in d.failed())), reasons, list(d.unknown), decided_by="decide")

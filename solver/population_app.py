@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policy.errors import InputError
-from policy.i18n import Msg, status_text
+from policy.i18n import status_text
+from solver.rows import ErrorRows
 from solver.tables import OUTPUT_SUFFIXES, PROFILE_SUFFIXES, TABLE_SUFFIXES
 
 ALL = "all"
@@ -94,27 +95,21 @@ def _warn(apps) -> None:
 
 
 @dataclass
-class TableBatchResult:
+class TableBatchResult(ErrorRows):
     outcomes: list  # solver.population.Outcome
     rows: list[dict]  # the output file's rows
     total: int  # rows read
     output: str | None
     lang: str
+    unit = "rows"
 
     @property
     def errors(self) -> int:
         return sum(1 for o in self.outcomes if o.status == "error")
 
     @property
-    def exit_code(self) -> int:
-        return 2 if self.errors else 0
-
-    @property
-    def message(self) -> str | None:
-        if self.errors:
-            return Msg(f"{self.errors} of {self.total} rows could not be read (see the `error` rows)",
-                       f"{self.total} 行中有 {self.errors} 行无法读取（见“错误”行）")
-        return None
+    def read(self) -> int:
+        return self.total
 
     def as_dict(self) -> list[dict]:
         return [o.as_dict() for o in self.outcomes]

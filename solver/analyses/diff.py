@@ -176,7 +176,7 @@ def _cmps(e: Expr) -> list[Cmp]:
 
 
 def _threshold_lines(policy: Policy, old: Expr, new: Expr) -> list[tuple[str, str]]:
-    from solver.analyses.compare import describe
+    from solver.render.words import describe
     lines = []
     for a, b in zip(_cmps(old), _cmps(new), strict=True):
         if a.rhs == b.rhs:
@@ -196,7 +196,7 @@ def _threshold_lines(policy: Policy, old: Expr, new: Expr) -> list[tuple[str, st
 
 
 def _clause_changes(old_pol, new_pol, jid, ja, jb, wa, wb) -> list[ClauseChange]:
-    from solver.analyses.compare import describe
+    from solver.render.words import describe
     out = []
     a_by = {c.id: c for c in ja.clauses()} if ja else {}
     b_by = {c.id: c for c in jb.clauses()} if jb else {}

@@ -24,6 +24,7 @@ def _profile(body: str) -> ProfileText:
 def _decision(app: App, d, lang: str) -> dict:
     """A decision as the CLI's JSON, with the words a page shows in ``lang`` beside it."""
     from solver.render.explain import decision_json
+    from solver.render.leaf import actual_text, required_text
     policy = app.policy
     out = decision_json(d)
     out["status_text"] = status_text(d.status, lang)
@@ -33,8 +34,8 @@ def _decision(app: App, d, lang: str) -> dict:
     for c, cr in zip(out["clauses"], d.clause_results(), strict=True):
         c["title"] = cr.clause.title[lang] if cr.clause.title else c["id"]
         for lf, leaf in zip(c["leaves"], cr.all_leaves, strict=True):
-            lf["actual_shown"] = say(leaf.actual, lang)
-            lf["required_shown"] = say(leaf.required, lang)
+            lf["actual_shown"] = say(actual_text(policy, leaf), lang)
+            lf["required_shown"] = say(required_text(policy, leaf), lang)
             lf["label"] = ", ".join(fact_label(policy.vocabulary.spec(n), n, lang) for n in leaf.facts)
     for p in out["pathways"]:
         p["title_text"] = p["title"][lang] if isinstance(p.get("title"), dict) else p.get("title")
