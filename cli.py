@@ -290,11 +290,15 @@ def _frontends():
     return frontends
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand; ``only``: the arguments of that subcommand only (what one run
+    parses — the others keep their names and help, and modules such as solver/frontends.py stay unloaded)."""
     parser = ArgParser(prog="wrp", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgParser)
     for name, c in COMMANDS.items():
         p = sub.add_parser(name, help=c.help)
+        if only is not None and name != only:
+            continue
         c.arguments(p)
         p.add_argument("--format", choices=c.formats, default="text", help="text for people, json for programs")
         p.add_argument("--lang", choices=("zh", "en"), default=p.get_default("lang") or "en",
@@ -323,7 +327,17 @@ def _print(out, result, args) -> None:
         sys.stdout.write(result.to_html(args.lang))
     else:
         text = result.render(args.lang)
-        for item in [text] if isinstance(text, str) else text:
+        items = [text] if isinstance(text, str) else list(text)
+        if out is None:
+            width = _plain_width()
+            from solver.render.lines import plain_ok
+            if width and plain_ok(items, width):
+                # not a terminal and nothing rich would wrap or colour: the same text, without importing rich
+                from solver.render.markup import inert_text
+                sys.stdout.write("".join(inert_text(i) + "\n" if isinstance(i, str) else i.plain() for i in items))
+                return
+            out = _console()
+        for item in items:
             if isinstance(item, str):
                 # plain text keeps its own indentation: the terminal wraps long lines, rich does not re-flow them
                 out.print(item, markup=False, highlight=False, soft_wrap=True)
@@ -331,8 +345,37 @@ def _print(out, result, args) -> None:
                 out.print(item)
 
 
-def run(args, out) -> int:
-    """One parsed command: call the facade, print the result on ``out``; the exit code."""
+def _plain_width() -> int | None:
+    """The width of the console ``_console`` would make, when it would print plain text (stdout not a
+    terminal, no colour forced); ``None`` otherwise."""
+    if any(os.environ.get(v) for v in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")):
+        return None
+    try:
+        if sys.stdout.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else None if columns else PIPE_WIDTH
+
+
+def _console():
+    # markup and emoji off: text from profiles, file names and policy files is shown literally
+    # (`[bold red]…[/]`, `[/x]`, `:smile:` are text), never interpreted by rich; control characters
+    # in the content are shown, not sent to the terminal (InertConsole)
+    from solver.render.terminal import InertConsole
+    inert = {"highlight": False, "soft_wrap": False, "markup": False, "emoji": False}
+    out = InertConsole(**inert)
+    if not out.is_terminal and "COLUMNS" not in os.environ:
+        # Piped or redirected: rich would wrap at 80 columns, breaking quotes and citations across
+        # lines of a saved report; a line stays whole unless COLUMNS asks otherwise.
+        out = InertConsole(**inert, width=PIPE_WIDTH)
+    return out
+
+
+def run(args, out=None) -> int:
+    """One parsed command: call the facade, print the result on ``out`` (default: the terminal's
+    console, made only when rich is needed); the exit code."""
     from solver.app import App
     rules = args.rules[0] if isinstance(args.rules, list) else args.rules
     result = COMMANDS[args.command].call(args, App(rules))
@@ -345,18 +388,9 @@ def run(args, out) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # markup and emoji off: text from profiles, file names and policy files is shown literally
-    # (`[bold red]…[/]`, `[/x]`, `:smile:` are text), never interpreted by rich; control characters
-    # in the content are shown, not sent to the terminal (InertConsole)
-    from solver.render.terminal import InertConsole
-    inert = {"highlight": False, "soft_wrap": False, "markup": False, "emoji": False}
-    out = InertConsole(**inert)
-    if not out.is_terminal and "COLUMNS" not in os.environ:
-        # Piped or redirected: rich would wrap at 80 columns, breaking quotes and citations across
-        # lines of a saved report; a line stays whole unless COLUMNS asks otherwise.
-        out = InertConsole(**inert, width=PIPE_WIDTH)
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        return run(build_parser().parse_args(argv), out)
+        return run(build_parser(args[0] if args and args[0] in COMMANDS else None).parse_args(args))
     except InputError as exc:
         sys.stderr.write(f"wrp: error: {exc.text(_lang(argv))}\n")  # one line (escaped), never wrapped
         return 2

@@ -35,6 +35,42 @@ def say(text: str, lang: str) -> str:
     return getattr(text, "zh", text) if lang == "zh" else str(text)
 
 
+# What went wrong with a file, from the OS error: errno -> (reading, writing); None: the general wording.
+_PERMISSION = (("permission denied", "没有读取权限"), ("permission denied", "没有写入权限"))
+_OS_ERRORS = {
+    "ENOENT": (("no such file", "文件不存在"), ("the directory does not exist", "目录不存在")),
+    "EACCES": _PERMISSION,
+    "EPERM": _PERMISSION,
+    "ENAMETOOLONG": (("the path is too long", "路径太长"),) * 2,
+    "ENOTDIR": (("a part of the path is not a directory", "路径中的某一部分不是目录"),) * 2,
+    "ELOOP": (("too many levels of symbolic links", "符号链接层数过多"),) * 2,
+    "EISDIR": (("is a directory, not a file", "是目录，不是文件"), ("is a directory; give a file name", "是目录；请给出文件名")),
+    "ENOSPC": (None, ("no space left on the device; nothing was written", "设备空间不足；未写入任何内容")),
+    "EDQUOT": (None, ("disk quota exceeded; nothing was written", "超出磁盘配额；未写入任何内容")),
+    "EROFS": (None, ("the file system is read-only", "文件系统只读")),
+}
+
+
+def os_error_text(exc: OSError, writing: bool = False) -> Msg:
+    """Why a file could not be read (``policy.yamlio``) or written (``solver.render.atomic``), in both
+    languages.
+
+    Example:
+        >>> import errno
+        >>> m = os_error_text(OSError(errno.ENOENT, "x"), writing=True)
+        >>> str(m), m.zh
+        ('the directory does not exist', '目录不存在')
+    """
+    import errno
+    pair = _OS_ERRORS.get(errno.errorcode.get(exc.errno or 0, ""), (None, None))[int(writing)]
+    if pair is not None:
+        return Msg(*pair)
+    why = exc.strerror or exc.__class__.__name__
+    if writing:
+        return Msg(f"cannot write the file ({why}); nothing was written", f"无法写入文件（{why}）；未写入任何内容")
+    return Msg(f"cannot read the file ({why})", f"无法读取文件（{why}）")
+
+
 STATUS_ZH = {"eligible": "符合条件", "ineligible": "不符合条件", "undetermined": "无法确定"}
 
 # The message catalog: the English wording of a recurring word or phrase → its Chinese wording. Text

@@ -324,6 +324,18 @@ def with_procedure_facts(policy: Policy, vocabulary_file: Path = VOCABULARY_FILE
     return dataclasses.replace(policy, vocabulary=vocab)
 
 
+def procedure_policy(policy: Policy) -> Policy:
+    """``policy`` with the procedure facts in its vocabulary (cached per policy object)."""
+    if "permit.expiry_date" in policy.vocabulary.facts:
+        return policy
+    return _merged(policy)
+
+
+@cache(8, identity=(0,))
+def _merged(policy: Policy) -> Policy:
+    return with_procedure_facts(policy)
+
+
 # --- procedure files -----------------------------------------------------------------------------
 
 

@@ -25,11 +25,8 @@ Example:
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from fractions import Fraction
-from pathlib import Path
 
 from policy.expr import OPS
 from policy.load import CLAUSE_KEYS, COND_KEYS, POLICY_DIR, THRESHOLD_PARAMS, load_sources, load_vocabulary
@@ -318,31 +315,6 @@ def dumps(schema: dict) -> str:
     return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory (no half-written file)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_schemas(directory: Path) -> list[Path]:
-    """Write the three ``*.schema.json`` files into ``directory`` (created if missing)."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    out = []
-    for name, schema in generate().items():
-        path = directory / f"{name}.schema.json"
-        write_atomic(path, dumps(schema))
-        out.append(path)
-    return out
-
-
 def shipped(name: str) -> dict:
     """The schema shipped with the package (``policy/schemas/NAME.schema.json``)."""
     return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
@@ -381,5 +353,5 @@ def schema_errors(name: str, data) -> list[tuple[str, str]]:
     return sorted(out)
 
 
-__all__ = ["profile_schema", "jurisdiction_schema", "procedure_schema", "generate", "write_schemas", "shipped",
-           "schema_errors", "to_json_value", "write_atomic", "SECTIONS", "SCHEMA_DIR", "NAMES"]
+__all__ = ["profile_schema", "jurisdiction_schema", "procedure_schema", "generate", "shipped",
+           "schema_errors", "to_json_value", "SECTIONS", "SCHEMA_DIR", "NAMES"]

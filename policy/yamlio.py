@@ -28,7 +28,6 @@ Example:
 
 from __future__ import annotations
 
-import errno
 import math
 import os
 import re
@@ -41,7 +40,7 @@ from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from policy.errors import InputError, shown
-from policy.i18n import Msg
+from policy.i18n import Msg, os_error_text
 
 MAX_BYTES = 2 * 1024 * 1024  # any one input file: 2 MiB (the largest shipped policy file is 26 KB)
 MAX_NODES = 200_000  # values in a document once its aliases are expanded
@@ -131,18 +130,7 @@ def _too_big(size: int, limit: int) -> Msg:
 
 
 def _os_error(exc: OSError, name: str) -> InputError:
-    reasons = {
-        errno.ENOENT: ("no such file", "文件不存在"),
-        errno.EACCES: ("permission denied", "没有读取权限"),
-        errno.EPERM: ("permission denied", "没有读取权限"),
-        errno.ENAMETOOLONG: ("the path is too long", "路径太长"),
-        errno.ENOTDIR: ("a part of the path is not a directory", "路径中的某一部分不是目录"),
-        errno.ELOOP: ("too many levels of symbolic links", "符号链接层数过多"),
-        errno.EISDIR: ("is a directory, not a file", "是目录，不是文件"),
-    }
-    en, zh = reasons.get(exc.errno, (f"cannot read the file ({exc.strerror or exc.__class__.__name__})",
-                                     f"无法读取文件（{exc.strerror or exc.__class__.__name__}）"))
-    return InputError(Msg(en, zh), file=name)
+    return InputError(os_error_text(exc), file=name)
 
 
 def decode(data: bytes, name: str) -> str:

@@ -18,21 +18,18 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from policy.errors import InputError, unknown_district, unknown_topic
 from policy.i18n import Msg, status_text
+from solver.rows import ErrorRows
 
 ALL = "all"
 
-# z3 keeps its terms in one context shared by every thread, and the analyses cache terms between calls:
-# two threads in z3 at once corrupt it (z3 errors, then a crash of the process). Every analysis that
-# uses z3 (the cheapest fix, conflicts, compare, verify) holds this lock, so an App — and the HTTP
-# service's worker threads — may be used from several threads.
-Z3_LOCK = threading.RLock()
+# An App may be used from several threads (the HTTP service's workers): every z3 analysis runs on the
+# one z3 worker thread (solver.backends.smt.worker), and the Datalog backend keeps an engine per thread.
 
 
 @dataclass(frozen=True)
@@ -163,9 +160,8 @@ class App:
             from solver.analyses.missing.answer import missing as find_missing
             for d in decisions:
                 if d.status == "ineligible":
-                    with Z3_LOCK:
-                        missing[d.jurisdiction.id] = find_missing(policy, d.jurisdiction.id, d.facts, top=1,
-                                                                  lenient=d.lenient)
+                    missing[d.jurisdiction.id] = find_missing(policy, d.jurisdiction.id, d.facts, top=1,
+                                                              lenient=d.lenient)
         name = "" if isinstance(profile, dict) else profile.name if isinstance(profile, ProfileText) else str(profile)
         return CheckResult(policy, decisions, district == ALL, explain, missing, profile=name, facts=facts)
 
@@ -253,9 +249,8 @@ class App:
         ids = self.districts(facts, district)
         from solver.facts import relocated
         # --relocate: the same person with the employer moved to each jurisdiction's own district
-        with Z3_LOCK:
-            results = [missing(self.policy, j, relocated(self.policy, facts, j) if relocate else facts, keep=keep,
-                               allow=allow, top=top, lenient=lenient) for j in ids]
+        results = [missing(self.policy, j, relocated(self.policy, facts, j) if relocate else facts, keep=keep,
+                           allow=allow, top=top, lenient=lenient) for j in ids]
         for r in results:
             r.ident = facts.ident  # the profile's `id` / `name`, carried to the output
         return MissingAnswer(results, district == ALL)
@@ -267,8 +262,7 @@ class App:
         from solver.analyses.conflicts import conflicts
         jids = self.jurisdictions(districts)
         self.topic(topic)
-        with Z3_LOCK:
-            res = conflicts(self.policy, jids, topic=topic, date=date)
+        res = conflicts(self.policy, jids, topic=topic, date=date)
         procedural = None
         if procedures and not topic:
             from solver.procedures.conflicts import procedural_conflicts
@@ -282,8 +276,7 @@ class App:
         if len(jids) < 2:
             raise InputError("compare needs at least two jurisdictions", field="districts")
         self.topic(topic)
-        with Z3_LOCK:
-            return compare(self.policy, jids, topic=topic, date=date)
+        return compare(self.policy, jids, topic=topic, date=date)
 
     def report(self, districts: str | list[str] = ALL, date: dt.date | None = None, population: str | None = None,
                output: str | Path | None = None, lang: str = "zh", force: bool = False):
@@ -299,8 +292,7 @@ class App:
         from policy.yamlio import path_kind
         if props is not None and path_kind(props, "--properties") == "missing":
             raise InputError("no such file", file=str(props), field="--properties")
-        with Z3_LOCK:
-            return verify(self.policy, props, date=date)
+        return verify(self.policy, props, date=date)
 
     # --- procedures ------------------------------------------------------------------------------
 
@@ -452,20 +444,14 @@ class CheckResult:
 
 
 @dataclass
-class BatchResult:
+class BatchResult(ErrorRows):
     rows: list[dict]
     errors: int
     files: int
 
     @property
-    def exit_code(self) -> int:
-        return 2 if self.errors else 0
-
-    @property
-    def message(self) -> str | None:
-        if self.errors:
-            return f"{self.errors} of {self.files} profiles could not be read (see the `error` rows)"
-        return None
+    def read(self) -> int:
+        return self.files
 
     def as_dict(self) -> list[dict]:
         return self.rows

@@ -11,11 +11,13 @@ multiples, so the exact answer is decided (solver.exact). This module shows why,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from policy.expr import All, Any, Cmp, Expr, In, Not, not_of, walk
-from policy.i18n import Msg, say
+from policy.i18n import say
 from policy.load import Policy
+from solver.render.leaf import actual_text, leaf_json, required_text
 
 WORDS = {
     "held": ("holds either way", "无论如何均满足"),
@@ -53,6 +55,7 @@ class CaseSplit:
     policy: Policy
     facts: object
     st: dict
+    guard_leaves: dict = field(default_factory=dict)  # (id(comparison), negated) -> its Leaf, for the guards' words
 
     def text(self, lang: str = "en") -> str:
         """"holds either way (unknown: …): if …: … ✓; otherwise: … ✓" in ``lang``."""
@@ -74,11 +77,11 @@ class CaseSplit:
         return head + colon + sep.join(parts)
 
     def guard_text(self, g: Expr, lang: str, neg: bool = False) -> str:
-        from solver.decide import _leaf
         match g:
             case Cmp() | In():
-                lf = _leaf(self.policy, self.facts, g, neg, self.st)
-                return f"{', '.join(_label(self.policy, f, lang) for f in lf.facts)} {say(lf.required, lang)}"
+                lf = self.guard_leaves[(id(g), neg)]
+                return f"{', '.join(_label(self.policy, f, lang) for f in lf.facts)} " \
+                       f"{say(required_text(self.policy, lf), lang)}"
             case Not(item):
                 return self.guard_text(item, lang, not neg)
             case All(items) | Any(items):
@@ -93,7 +96,7 @@ class CaseSplit:
                 "cases": [{"if": None if c.guard is None else self.guard_text(c.guard, "en"),
                            "if_zh": None if c.guard is None else self.guard_text(c.guard, "zh"),
                            "otherwise": c.otherwise,
-                           "then": [lf.as_dict() for lf in c.then],
+                           "then": [leaf_json(self.policy, lf) for lf in c.then],
                            "status": {True: "held", False: "failed", None: "unknown"}[c.status]}
                           for c in self.cases],
                 "text": self.text("en"), "text_zh": self.text("zh")}
@@ -108,15 +111,26 @@ def _label(policy: Policy, fact: str, lang: str) -> str:
 
 def _leaf_words(policy: Policy, lf, lang: str) -> str:
     names = ", ".join(_label(policy, f, lang) for f in lf.facts)
-    actual = say(lf.actual, lang) if isinstance(lf.actual, Msg) else str(lf.actual)
-    return f"{names} {actual} {say(lf.required, lang)}"
+    return f"{names} {say(actual_text(policy, lf), lang)} {say(required_text(policy, lf), lang)}"
 
 
-def case_split(policy: Policy, facts, e: Expr, st: dict, status: bool) -> CaseSplit | None:
+def _guard_leaves(g: Expr, neg: bool, leaf: Callable, out: dict) -> None:
+    match g:
+        case Cmp() | In():
+            out[(id(g), neg)] = leaf(g, neg)
+        case Not(item):
+            _guard_leaves(item, not neg, leaf, out)
+        case All(items) | Any(items):
+            for i in items:
+                _guard_leaves(i, neg, leaf, out)
+
+
+def case_split(policy: Policy, facts, e: Expr, st: dict, status: bool, leaf: Callable) -> CaseSplit | None:
     """The cases of requirement ``e`` (decided ``status`` in every completion, unknown to Kleene):
     each branch of its top disjunction, the unknown condition selecting it, and the known
-    requirements it then makes. ``None`` when ``e`` is not such a disjunction."""
-    from solver.decide import _leaf
+    requirements it then makes. ``None`` when ``e`` is not such a disjunction. ``leaf(comparison,
+    negated)``: the decided comparison as a ``solver.decide.Leaf`` (the caller's, so this module does
+    not import the one that imports it)."""
     if not isinstance(e, Any):
         return None
     cases: list[Case] = []
@@ -134,8 +148,8 @@ def case_split(policy: Policy, facts, e: Expr, st: dict, status: bool) -> CaseSp
             for x in walk(i):
                 if isinstance(x, Cmp | In):
                     neg = _negated(i, x)
-                    lf = _leaf(policy, facts, x, neg, st)
-                    if not any(lf.facts == y.facts and lf.required == y.required for y in then):
+                    lf = leaf(x, neg)
+                    if not any(lf.facts == y.facts and lf.requirement == y.requirement for y in then):
                         then.append(lf)
         bstat = None if guard_items and not body else (all(st.get(id(i)) for i in body) if body else True)
         cases.append(Case(guard, otherwise, then, bstat))
@@ -146,7 +160,10 @@ def case_split(policy: Policy, facts, e: Expr, st: dict, status: bool) -> CaseSp
                 for f in ([f for _, f in x.terms] if isinstance(x, Cmp) else [x.fact]):
                     if f not in facts.values and f not in unknown:
                         unknown.append(f)
-    return CaseSplit("held" if status else "failed", unknown, cases, policy, facts, st)
+    guard_leaves: dict = {}
+    for g in guards:
+        _guard_leaves(g, False, leaf, guard_leaves)
+    return CaseSplit("held" if status else "failed", unknown, cases, policy, facts, st, guard_leaves)
 
 
 def _negated(root: Expr, target: Expr) -> bool:

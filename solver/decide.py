@@ -12,13 +12,12 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from policy.expr import NEGATE, SYMBOL, All, Any, Cmp, Const, Expr, In, Not, children, fmt_num, not_of
-from policy.i18n import Msg, cat, choice, word
+from policy.expr import NEGATE, All, Any, Cmp, Const, Expr, In, Not, children, not_of
 from policy.load import Policy
 from policy.model import DERIVED_FROM, Clause, Jurisdiction, Pathway
 from solver.backends.registry import Status, backend
 from solver.exact import Exact, refine_program
-from solver.facts import Facts, display, wage_for, with_unit
+from solver.facts import Facts, wage_for
 from solver.program import Program, compile_program
 
 # --- results -------------------------------------------------------------------------------------
@@ -26,25 +25,27 @@ from solver.program import Program, compile_program
 
 @dataclass
 class Leaf:
-    """One comparison of a clause, with the profile's value and what was required."""
+    """One comparison of a clause, as values: the facts compared, the operator (any negation applied),
+    what they were compared with and the profile's values. ``solver.render.leaf`` puts it in words
+    (zh / en) when it is shown; ``value`` and ``required_plain`` are the JSON contract's values."""
 
     facts: tuple[str, ...]
-    required: str
-    actual: str
+    op: str  # eq ne lt le gt ge (a comparison), in / not_in (a set of choices)
     status: bool | None
-    derivation: str | None = None
-    raw_actual: Fraction | None = None
+    derivation: str | None = None  # how the threshold was computed (a Msg), if it was
+    coefficients: tuple[Fraction, ...] = ()  # a comparison: sum(coefficient × fact) op rhs
+    rhs: Fraction | None = None
+    choices: tuple[int, ...] = ()  # a set: the choice indices, sorted
+    set_name: str | None = None  # a named set of districts (policy/params/districts.yaml)
+    actuals: tuple[Fraction | None, ...] = ()  # the profile's value of each fact (None: unknown)
+    defaulted: bool = False  # the one fact was not stated: its default was used
     value: object = None  # the profile's value for JSON: int/float, choice name, bool or None
     required_plain: str = ""  # ">= 14111", "== changping", "in [a, b]"
 
-    def as_dict(self) -> dict:
-        """design.md's contract: ``actual`` the value (a number, a choice or a boolean), ``required``
-        an operator and a value (``">= 14111"``); the display forms beside them."""
-        d = {"fact": self.facts[0] if len(self.facts) == 1 else list(self.facts), "actual": self.value,
-             "required": self.required_plain, "actual_text": self.actual, "required_text": self.required}
-        if self.derivation:
-            d["threshold"] = self.derivation
-        return d
+    @property
+    def requirement(self) -> tuple:
+        """What is required, as a value (two leaves with the same facts and requirement say the same)."""
+        return self.op, self.coefficients, self.rhs, self.choices, self.set_name
 
 
 @dataclass
@@ -81,6 +82,7 @@ class Decision:
     backend: str = "datalog"
     extra: dict = field(default_factory=dict)
     refined: frozenset[int] = frozenset()  # node ids Kleene left unknown that every completion decides
+    policy: Policy | None = field(default=None, repr=False, compare=False)  # what it was decided under (its words)
 
     @property
     def eligible(self) -> bool:
@@ -122,40 +124,24 @@ class Decision:
 def _leaf(policy: Policy, facts: Facts, e: Cmp | In, neg: bool, st: Status) -> Leaf:
     s = st.get(id(e))
     status = None if s is None else (not s if neg else s)
-    vocab = policy.vocabulary
     if isinstance(e, In):
-        spec = vocab.spec(e.fact)
+        spec = policy.vocabulary.spec(e.fact)
         names = [spec.choices[i] for i in sorted(e.values)]
-        shown = [choice(vocab, spec, i) for i in sorted(e.values)]
-        labels = policy.params.district_set_labels.get(e.set_name, {}) if e.set_name else {}
-        label = Msg(labels.get("en", e.set_name), labels.get("zh", labels.get("en", e.set_name))) if e.set_name else None
-        if len(names) == 1:
-            req = cat(f"{'≠' if neg else '='} ", shown[0])
-        else:
-            req = cat(f"{'∉' if neg else '∈'} ", label or cat("{", cat(*shown, sep=", "), "}"))
-            if label:
-                req = cat(req, " (", cat(*shown, sep=", "), ")")
         v = facts.values.get(e.fact)
         plain = (f"{'!=' if neg else '=='} {names[0]}" if len(names) == 1
                  else f"{'not in' if neg else 'in'} [{', '.join(names)}]")
-        return Leaf((e.fact,), req, display(policy, e.fact, v), status, raw_actual=v,
-                    value=json_value(policy, e.fact, v), required_plain=plain)
+        return Leaf((e.fact,), "not_in" if neg else "in", status, choices=tuple(sorted(e.values)),
+                    set_name=e.set_name or None, actuals=(v,), value=json_value(policy, e.fact, v), required_plain=plain)
     op = NEGATE[e.op] if neg else e.op
     names = tuple(f for _, f in e.terms)
+    actuals = tuple(facts.values.get(f) for f in names)
+    coefficients = tuple(c for c, _ in e.terms)
     if len(e.terms) == 1 and e.terms[0][0] == 1:
-        spec = vocab.spec(names[0])
-        rhs = display(policy, names[0], e.rhs)
-        v = facts.values.get(names[0])
-        shown = with_unit(policy, names[0], display(policy, names[0], v))
-        if names[0] in facts.defaulted:
-            shown = cat(shown, " (", word("not stated: default"), ")")
-        return Leaf(names, cat(f"{SYMBOL[op]} ", with_unit(policy, names[0], rhs)), shown, status, e.derivation, v,
-                    value=json_value(policy, names[0], v),
+        return Leaf(names, op, status, e.derivation, coefficients, e.rhs, actuals=actuals,
+                    defaulted=names[0] in facts.defaulted, value=json_value(policy, names[0], actuals[0]),
                     required_plain=f"{PLAIN[op]} {_plain(json_value(policy, names[0], e.rhs))}")
-    lhs = " + ".join(f"{fmt_num(c)}×{f}" for c, f in e.terms)
-    actual = cat(*(cat(f"{f}=", display(policy, f, facts.values.get(f))) for f in names), sep=", ")
-    return Leaf(names, f"{lhs} {SYMBOL[op]} {fmt_num(e.rhs)}", actual, status, e.derivation,
-                value={f: json_value(policy, f, facts.values.get(f)) for f in names},
+    return Leaf(names, op, status, e.derivation, coefficients, e.rhs, actuals=actuals,
+                value={f: json_value(policy, f, v) for f, v in zip(names, actuals, strict=True)},
                 required_plain=f"{' + '.join(f'{_plain(_num(c))}*{f}' for c, f in e.terms)} {PLAIN[op]} "
                                f"{_plain(_num(e.rhs))}")
 
@@ -206,7 +192,7 @@ def _leaves(policy, facts, e: Expr, st: Status, neg: bool = False, culprits: boo
     out: list[Leaf] = []
     for k in kids:
         for x in _leaves(policy, facts, k, st, neg, culprits):
-            if culprits or not any(x.facts == y.facts and x.required == y.required for y in out):
+            if culprits or not any(x.facts == y.facts and x.requirement == y.requirement for y in out):
                 out.append(x)
     return out
 
@@ -264,7 +250,7 @@ def _clause_result(policy, facts, prog: Program, strict: Program, c: Clause, st:
     cases = None
     if truth is not None and id(e) in refined:  # decided only because every completion agrees: say why
         from solver.cases import case_split
-        cases = case_split(policy, facts, e, st_strict, truth)
+        cases = case_split(policy, facts, e, st_strict, truth, lambda x, neg: _leaf(policy, facts, x, neg, st_strict))
         if truth is True and not leaves and cases is not None:
             leaves = [lf for case in cases.cases for lf in case.then]
     return ClauseResult(c, status, leaves, _leaves(policy, facts, e, st_strict, culprits=False), unknown, would,
@@ -297,6 +283,13 @@ def verdict(policy: Policy, jid: str, facts: Facts, lenient: bool = False) -> Ve
     return Verdict(status, [p for p, e in prog.pathway.items() if st[id(e)] is True])
 
 
+def _z3_refine(*args) -> Exact:
+    """The exact refinement by z3, for what sampling leaves open (z3 imported only then; it runs on the
+    z3 worker thread, solver.backends.smt.worker)."""
+    from solver.backends.smt.exact import z3_refine
+    return z3_refine(*args)
+
+
 def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backend_name: str = "datalog",
            exact: bool = True) -> Decision:
     """The decision with its proof. ``exact=False`` keeps the backend's Kleene truths (no refinement):
@@ -306,13 +299,13 @@ def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backen
     run = backend(backend_name)
     strict = compile_program(j, facts.wage, False)
     # Kleene truths by the backend, then exact ones: decided when every completion agrees (solver.exact)
-    refine = refine_program if exact else (lambda _p, _g, _f, kleene, _b: Exact(dict(kleene)))
-    ex_strict = refine(policy, strict, facts, run(strict, facts), backend_name)
+    refine = refine_program if exact else (lambda _p, _g, _f, kleene, _b, solver: Exact(dict(kleene)))
+    ex_strict = refine(policy, strict, facts, run(strict, facts), backend_name, solver=_z3_refine)
     st_strict = ex_strict.status
     prog, st, ex = (strict, st_strict, ex_strict)
     if lenient:
         prog = compile_program(j, facts.wage, True)
-        ex = refine(policy, prog, facts, run(prog, facts), backend_name)
+        ex = refine(policy, prog, facts, run(prog, facts), backend_name, solver=_z3_refine)
         st = ex.status
     truth = st[id(prog.root)]
     status = {True: "eligible", False: "ineligible", None: "undetermined"}[truth]
@@ -330,4 +323,4 @@ def decide(policy: Policy, jid: str, facts: Facts, lenient: bool = False, backen
                     applicant=res(j.applicant), pathways=pathways, exclusions=res(j.exclusions),
                     unknown=ex.relevant.get(id(prog.root), unknown_facts(prog.root, st, facts)) if truth is None else [],
                     warnings=warnings + ex.warnings, facts=facts, backend=backend_name,
-                    refined=ex_strict.refined | ex.refined)
+                    refined=ex_strict.refined | ex.refined, policy=policy)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import islice, product
@@ -158,8 +159,17 @@ def evaluate_all(nodes: list[Expr], env: dict[str, Fraction]) -> Status:
             case Const(v):
                 r = v
             case Cmp(terms, op, rhs):
-                r = None if any(f not in env for _, f in terms) else \
-                    compare(sum((c * env[f] for c, f in terms), Fraction(0)), op, rhs)
+                if any(f not in env for _, f in terms):
+                    r = None
+                else:
+                    # sum(c·v) op rhs in integers: n/d op rn/rd ⇔ n·rd op rn·d (d, rd > 0); Fraction
+                    # arithmetic is the sampler's hot spot, this is the same comparison without it
+                    n, d = 0, 1
+                    for c, f in terms:
+                        v = env[f]
+                        cn, cd = c.numerator * v.numerator, c.denominator * v.denominator
+                        n, d = n * cd + cn * d, d * cd
+                    r = compare(n * rhs.denominator, op, rhs.numerator * d)
             case In(fact, values):
                 r = None if fact not in env else env[fact] in values
             case All(items):
@@ -311,8 +321,9 @@ def _month_end(d: dt.date) -> dt.date:
 
 
 def oracle(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status | None = None, targets: list[Expr] = (),
-           limit: int = 6_000, max_holes: int = 8) -> Exact:
-    """Exact truths by brute force over completions (pure Python, independent of z3).
+           limit: int = 6_000, max_holes: int = 8, solver: Callable[..., Exact] | None = None) -> Exact:
+    """Exact truths by brute force over completions (pure Python, independent of z3). Past ``limit``
+    completions (or ``max_holes`` unknown facts) ``solver`` decides instead (``refine_program``'s).
 
     Every unknown fact takes its representative values (each choice; for a number one value on each
     side of, and at, every threshold it is compared with); the search branches on a fact of a node
@@ -326,7 +337,7 @@ def oracle(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status | Non
         return Exact(kleene0)
     if len(holes.scalars) > max_holes:  # far too many completions to enumerate: z3 decides at once
         return _hand_over(policy, nodes, facts, kleene if kleene is not None else kleene0, targets, limit,
-                          len(holes.scalars))
+                          solver, len(holes.scalars))
     index = _Index([*nodes, *holes.constraints])
     budget = [limit]
     hole_of_scalar = {x: h for h, xs in holes.scalars.items() for x in xs}
@@ -386,7 +397,7 @@ def oracle(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status | Non
     try:
         search(dict(base_env), _birth(facts), live, order, record)
     except _Budget:
-        return _hand_over(policy, nodes, facts, kleene if kleene is not None else kleene0, targets, limit)
+        return _hand_over(policy, nodes, facts, kleene if kleene is not None else kleene0, targets, limit, solver)
     status = {id(n): (next(iter(seen[id(n)])) if len(seen[id(n)]) == 1 else None) for n in nodes}
     refined = frozenset(k for k, v in status.items() if v is not None and kleene0.get(k) is None)
     relevant: dict[int, list[str]] = {}
@@ -417,7 +428,7 @@ def oracle(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status | Non
                     found.append(h)
             relevant[id(t)] = found
     except _Budget:
-        return _hand_over(policy, nodes, facts, kleene if kleene is not None else kleene0, targets, limit)
+        return _hand_over(policy, nodes, facts, kleene if kleene is not None else kleene0, targets, limit, solver)
     return Exact(status, relevant, refined)
 
 
@@ -426,15 +437,14 @@ class _Budget(Exception):
 
 
 def _hand_over(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status, targets, limit: int,
-               holes: int | None = None) -> Exact:
+               solver: Callable[..., Exact] | None, holes: int | None = None) -> Exact:
     """Past ``limit`` completions the brute force stops and z3 decides every node instead: the answer
     stays exact whatever the number of unknown facts (the oracle is an independent check only below its
     limit, which is where tests/test_exact.py uses it)."""
     from policy.i18n import Msg
-    from solver.app import Z3_LOCK
-    from solver.backends.smt.exact import z3_refine
-    with Z3_LOCK:
-        ex = z3_refine(policy, nodes, facts, kleene, list(targets))
+    if solver is None:
+        raise ValueError("the oracle needs a solver past its limit (refine_program passes z3)")
+    ex = solver(policy, nodes, facts, kleene, list(targets))
     why = (f"{holes} unknown facts" if holes is not None else f"more than {limit:,} completions",
            f"{holes} 个未知事实" if holes is not None else f"超过 {limit:,} 个补全")
     ex.warnings.insert(0, Msg(f"reference backend: {why[0]} to enumerate; z3 decided the exact answer instead of "
@@ -456,9 +466,12 @@ _RANK = {SEX: 1, CATEGORY: 2, BIRTH: 99}
 
 
 
-def refine_program(policy: Policy, prog, facts: Facts, kleene: Status, engine: str = "z3") -> Exact:
+def refine_program(policy: Policy, prog, facts: Facts, kleene: Status, engine: str = "z3", *,
+                   solver: Callable[..., Exact]) -> Exact:
     """Exact truths of every node of a compiled program (``solver.program.Program``) and the relevant
-    facts of its rule and of each clause. ``engine``: ``z3`` or ``reference`` (the brute-force oracle)."""
+    facts of its rule and of each clause. ``engine``: ``z3`` or ``reference`` (the brute-force oracle);
+    ``solver(policy, nodes, facts, kleene, targets)``: what decides when sampling cannot (the caller
+    passes ``solver.backends.smt.exact.z3_refine``, which builds on this module)."""
     targets: list[Expr] = []
     seen: set[int] = set()
     for t in (prog.root, *prog.requirement.values()):
@@ -468,14 +481,11 @@ def refine_program(policy: Policy, prog, facts: Facts, kleene: Status, engine: s
     if all(kleene.get(id(n)) is not None for n in prog.nodes):
         return Exact(dict(kleene))  # everything decided: nothing to refine (and no z3 to import)
     if engine == "reference":
-        return oracle(policy, prog.nodes, facts, kleene, targets)
+        return oracle(policy, prog.nodes, facts, kleene, targets, solver=solver)
     quick = sample(policy, prog.nodes, facts, kleene, targets)
     if quick is not None:
         return quick
-    from solver.app import Z3_LOCK  # z3's shared context: one query at a time (the HTTP service is threaded)
-    from solver.backends.smt.exact import z3_refine
-    with Z3_LOCK:
-        return z3_refine(policy, prog.nodes, facts, kleene, targets)
+    return solver(policy, prog.nodes, facts, kleene, targets)
 
 
 def sample(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status, targets: list[Expr],
@@ -498,9 +508,10 @@ def sample(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status, targ
         vals = [r[0] if how == "low" else r[-1] if how == "high" else rng.choice(r) for r in reps[h]]
         return dict(zip(holes.scalars[h], vals))
 
-    def complete(choice: dict[str, Fraction]) -> tuple[dict[str, Fraction], Status] | None:
+    def complete(choice: dict[str, Fraction], of: list[Expr] = nodes) -> tuple[dict[str, Fraction], Status] | None:
+        """The completion ``choice`` (``None`` if it breaks a constraint) and the truths of ``of``."""
         full = _derive(policy, facts, {**base, **choice}, _birth(facts) if AGE in facts.values else None)
-        st = evaluate_all([*nodes, *holes.constraints], full)
+        st = evaluate_all([*of, *holes.constraints], full)
         if not all(st[id(c)] is True for c in holes.constraints):
             return None
         return full, st
@@ -536,7 +547,7 @@ def sample(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status, targ
                 r = reps[h]
                 diagonal = [tuple(x[min(i, len(x) - 1)] for x in r) for i in range(max(len(x) for x in r))]
                 for combo in diagonal + list(islice(product(*r), 32)):
-                    alt = complete({**choice, **dict(zip(holes.scalars[h], combo))})
+                    alt = complete({**choice, **dict(zip(holes.scalars[h], combo))}, [t])  # t's truth only
                     if alt is not None and alt[1][id(t)] is not None and alt[1][id(t)] != st[id(t)]:
                         hit = True
                         break

@@ -31,12 +31,15 @@ def schema_arguments(p) -> None:
 
 
 def schema(args, app) -> Done:
-    from policy.schema import dumps, generate, write_schemas
+    from policy.schema import dumps, generate
     if args.output:
+        from solver.render.atomic import write_atomic
         target = Path(args.output)
         if target.exists() and not target.is_dir():
             raise InputError("is not a directory", file=str(target), field="--output")
-        paths = [str(p) for p in write_schemas(target)]
+        target.mkdir(parents=True, exist_ok=True)
+        paths = [str(write_atomic(target / f"{name}.schema.json", dumps(s), force=True, field="--output"))
+                 for name, s in generate().items()]
         return Done([f"wrote {p}" for p in paths], {"written": paths})
     s = generate()[args.name]
     return Done([dumps(s).rstrip("\n")], s)

@@ -23,7 +23,6 @@ from ruamel.yaml.comments import CommentedMap
 from policy.errors import InputError
 from policy.i18n import status_text
 from policy.load import Policy
-from policy.schema import write_atomic
 from solver.facts import Facts
 from solver.questions import home_district, next_questions, open_jurisdictions
 
@@ -187,7 +186,8 @@ def interview(policy: Policy, path: Path, output: Path | None, console: Console,
             console.print(_w("stuck", lang), style="yellow")
             break
         q = qs[0]
-        console.print(f"[cyan]{_w('settles', lang)}: {', '.join(q.settles)}[/cyan]")
+        names = [f"{policy.version(j, facts.date)[0].name[lang]} ({j})" for j in q.settles]
+        console.print(f"[cyan]{_w('settles', lang)}: {escape(', '.join(names))}[/cyan]")
         while True:
             try:
                 answer = Prompt.ask(_prompt_text(policy, q.fact, lang), console=console, default="",
@@ -231,7 +231,8 @@ def _write(data, path: Path, out: Path, console: Console, lang: str) -> Path:
         yaml = YAML(typ="rt")
         yaml.dump(data, buf)
         text = buf.getvalue()
-    write_atomic(out, text)
+    from solver.render.atomic import write_atomic
+    write_atomic(out, text, force=True)
     console.print(f"{_w('wrote', lang)} {out}", highlight=False)
     return out
 

@@ -21,7 +21,7 @@ from policy.expr import NEGATE, SYMBOL, All, Any, AtLeast, Cmp, Const, Expr, In,
 from policy.i18n import STATUS_ZH
 from policy.load import Policy
 from policy.model import Jurisdiction
-from solver.backends.sql import _requirement, duckdb_connect, run_duckdb, to_sql
+from solver.backends.sql import CODE, _requirement, duckdb_connect, outcome_codes, run_duckdb, to_sql
 from solver.tables import ROW, Applicants, columns
 
 DISTRICT_COLS = ("employer.registered_district", "employer.tax_district")
@@ -40,8 +40,9 @@ def relocate(policy: Policy, table: pa.Table, jid: str) -> pa.Table:
     d = home_district(policy, jid)
     if d is None:
         return table
-    for c in DISTRICT_COLS:
-        table = table.set_column(table.column_names.index(c), c, pa.array([d] * table.num_rows, pa.string()))
+    one = pa.DictionaryArray.from_arrays(pa.array(np.zeros(table.num_rows, np.int32)), pa.array([d]))
+    for c in DISTRICT_COLS:  # one name and a zero per row: no string per row
+        table = table.set_column(table.column_names.index(c), c, one)
     return table
 
 
@@ -273,14 +274,19 @@ def decide_table(policy: Policy, apps: Applicants, district: str | None = None, 
 
 
 def _check_constraints(policy, apps: Applicants, date, lang, con) -> tuple[pa.Table, list[Outcome]]:
+    from sqlglot import exp
+
     from solver.backends.sql import constraint_sql
     q, ids = constraint_sql(policy, keys=(ROW,), date=date)
     table = apps.table
     if not table.num_rows:
         return table, []
+    violated = exp.or_(*(exp.EQ(this=exp.column(c, quoted=True), expression=exp.false()) for c in ids
+                         if c != "birth_after_date"), exp.column("birth_after_date", quoted=True))
+    only_bad = exp.select("*").from_(q.subquery("k")).where(violated)  # only the impossible rows come back
     con.register("applicants", table)
     try:
-        res = con.sql(q.sql("duckdb")).to_arrow_table().to_pylist()
+        res = con.sql(only_bad.sql("duckdb")).to_arrow_table().to_pylist()
     finally:
         con.unregister("applicants")
     cons = {c.id: c for c in policy.vocabulary.constraints}
@@ -359,9 +365,10 @@ def _refine(policy, jid, r, o: Outcome, date, lenient, lang) -> Outcome:
         o.pathways = [p.pathway.id for p in d.pathways if p.status == "satisfied"]
         o.decided_by = "sql+decide"
         return o
+    from solver.render.leaf import actual_text, required_text
     reasons = []
     for c in d.failed():
-        parts = [f"{lf.facts[0]} {lf.actual}, required {lf.required}" for lf in c.leaves]
+        parts = [f"{lf.facts[0]} {actual_text(policy, lf)}, required {required_text(policy, lf)}" for lf in c.leaves]
         reasons.append(f"{c.clause.title[lang]}: " + "; ".join(parts))
     return Outcome(o.row, o.id, o.name, o.district, d.status, [p.pathway.id for p in d.pathways if p.status == "satisfied"],
                    list(dict.fromkeys(c.clause.id for c in d.failed())), reasons, list(d.unknown), decided_by="decide")
@@ -400,13 +407,80 @@ __all__ = ["decide_table", "outcome_rows", "Outcome", "relocate", "own_district"
 # --- populations: counts, pathways, flips ---------------------------------------------------------
 
 
-def _run(policy: Policy, table: pa.Table, jid: str, date, lenient: bool, con, detail: str = "clauses") -> pa.Table:
-    q = to_sql(policy, jid, keys=(ROW,), date=date, lenient=lenient, detail=detail)
-    return run_duckdb(con, q, relocate(policy, table, jid)).sort_by(ROW)
+class Decided:
+    """One jurisdiction's answers for a table in the table's row order, read as int8 codes of
+    ``solver.backends.sql.CODE`` column by column when asked: ``status``, ``pathway:<id>``,
+    ``clause:<id>``. The query returns SQL booleans (NULL: unknown), a bit per cell; rows the SQL left
+    undetermined (or with an unknown pathway) are decided again by the per-profile decider."""
+
+    WORDS = {"status": ("eligible", "ineligible", "undetermined"), "pathway": ("satisfied", "failed", "unknown"),
+             "clause": ("held", "failed", "unknown")}
+
+    def __init__(self, out: pa.Table, order: np.ndarray | None):
+        self.out, self.order = out, order
+        self.cols: dict[str, np.ndarray] = {}
+        self.names = [n for n in out.column_names if n == "status" or n.startswith(("pathway:", "clause:"))]
+        self.refined = 0
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.cols:
+            col = self.out.column(name).combine_chunks()
+            if pa.types.is_boolean(col.type):
+                t, f, u = (CODE[w] for w in self.WORDS[name.split(":")[0]])
+                val = pc.fill_null(col, False).to_numpy(zero_copy_only=False).view(np.uint8)
+                known = col.is_valid().to_numpy(zero_copy_only=False).view(np.uint8)
+                c = np.array([u, u, f, t], dtype=np.int8)[val + 2 * known]  # unknown, -, false, true
+            else:
+                c = outcome_codes(col)
+            self.cols[name] = c if self.order is None else c[self.order]
+        return self.cols[name]
 
 
-def _np(col) -> np.ndarray:
-    return np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)
+def _run(policy: Policy, table: pa.Table, jid: str, date, lenient: bool, con, refine: bool = True) -> Decided:
+    """Every row of ``table`` decided in ``jid`` as if the employer were there: the one SQL query
+    (status, pathways, every clause), then the exact decider for the rows it leaves open."""
+    q = to_sql(policy, jid, keys=(ROW,), date=date, lenient=lenient, detail="clauses", words=False)
+    out = run_duckdb(con, q, relocate(policy, table, jid))
+    rows = out.column(ROW).to_numpy()
+    want = table.column(ROW).to_numpy()
+    order = None if np.array_equal(rows, want) else np.argsort(rows)[np.argsort(np.argsort(want))]
+    res = Decided(out, order)
+    if refine:
+        st = out.column("status")
+        open_ = st.is_null().to_numpy(zero_copy_only=False)
+        for name in q.pathways:
+            open_ |= out.column(f"pathway:{name}").is_null().to_numpy(zero_copy_only=False)
+        if order is not None:
+            open_ = open_[order]
+        idx = np.flatnonzero(open_)
+        if len(idx):
+            _refine_codes(policy, jid, table.take(pa.array(idx)), idx, res, date, lenient)
+    return res
+
+
+def _refine_codes(policy: Policy, jid: str, rows: pa.Table, idx: np.ndarray, res: Decided, date, lenient) -> None:
+    """The exact answer (``solver.decide.decide``, what ``wrp check`` gives) for the rows at ``idx``."""
+    from solver.decide import decide
+    from solver.facts import facts_from_dict, relocated
+    for i, r in zip(idx, rows.to_pylist()):
+        d = decide(policy, jid, relocated(policy, facts_from_dict(_profile(policy, r), policy, date=date), jid),
+                   lenient=lenient)
+        res["status"][i] = CODE[d.status]
+        for p in d.pathways:
+            if f"pathway:{p.pathway.id}" in res:
+                res[f"pathway:{p.pathway.id}"][i] = CODE[p.status]
+        for c in d.clause_results():
+            if f"clause:{c.clause.id}" in res and c.status in CODE:
+                res[f"clause:{c.clause.id}"][i] = CODE[c.status]
+        res.refined += 1
+
+
+def batches(apps) -> list:
+    """``Applicants`` (one table) or an iterable of them (``solver.tables.iter_applicants``)."""
+    return [apps] if isinstance(apps, Applicants) else apps
 
 
 def _districts(policy: Policy, district: str | None) -> list[str]:
@@ -432,9 +506,11 @@ class PopulationResult:
     pathways: dict[str, dict[str, int]]  # district -> pathway -> n satisfied
     flips: dict[str, dict[str, int]]  # A -> B -> n eligible in A and not in B
     culprits: dict[str, dict[str, list[tuple[str, int]]]]  # A -> B -> [(clause of B, n)]
+    refined: int = 0  # row × district answers the SQL left open, decided by the per-profile decider
 
     def as_dict(self) -> dict:
-        return {"rows": self.rows, "errors": self.errors, "date": self.date, "counts": self.counts,
+        return {"rows": self.rows, "errors": self.errors, "date": self.date, "refined": self.refined,
+                "counts": self.counts,
                 "pathways": self.pathways,
                 "flips": [{"eligible_in": a, "not_in": b, "n": n,
                            "clauses": [{"clause": c, "n": k} for c, k in self.culprits[a][b]]}
@@ -483,51 +559,70 @@ class PopulationResult:
         return "\n".join(out)
 
 
-def population(policy: Policy, apps: Applicants, district: str | None = "all", *, date: dt.date | None = None,
-               lenient: bool = False, con=None) -> PopulationResult:
-    """Every applicant decided in each district as if the employer were there (``--relocate``)."""
+def population(policy: Policy, apps, district: str | None = "all", *, date: dt.date | None = None,
+               lenient: bool = False, con=None, refine: bool = True) -> PopulationResult:
+    """Every applicant decided in each district as if the employer were there (``--relocate``).
+
+    ``apps``: ``Applicants``, or batches of them (``iter_applicants``): memory stays flat in the
+    number of rows, each batch decided by one query per jurisdiction and counted as int8 codes."""
     con = con or duckdb_connect()
-    table, bad = _check_constraints(policy, apps, date, "en", con)
     jids = _districts(policy, district)
-    status: dict[str, np.ndarray] = {}
-    counts, pathways = {}, {}
-    results = {}
-    for jid in jids:
-        r = _run(policy, table, jid, date, lenient, con)
-        results[jid] = r
-        st = _np(r.column("status"))
-        status[jid] = st
-        counts[jid] = {s: int((st == s).sum()) for s in ("eligible", "ineligible", "undetermined")}
-        pathways[jid] = {p.id: int((_np(r.column(f"pathway:{p.id}")) == "satisfied").sum())
-                         for p in policy.jurisdictions[jid][0].pathways}
-    flips: dict[str, dict[str, int]] = {a: {} for a in jids}
-    culprits: dict[str, dict[str, list]] = {a: {} for a in jids}
-    for a in jids:
+    E, S, F = CODE["eligible"], CODE["satisfied"], CODE["failed"]
+    counts = {j: Counter() for j in jids}
+    pathways: dict[str, Counter] = {j: Counter() for j in jids}
+    flips: dict[str, dict[str, int]] = {a: {b: 0 for b in jids if b != a} for a in jids}
+    culprits: dict[str, dict[str, Counter]] = {a: {b: Counter() for b in jids if b != a} for a in jids}
+    rows = errors = refined = 0
+    names = {CODE[w]: w for w in ("eligible", "ineligible", "undetermined")}
+    for apps_b in batches(apps):
+        table, bad = _check_constraints(policy, apps_b, date, "en", con)
+        rows += table.num_rows
+        errors += len(apps_b.errors) + len(bad)
+        if not table.num_rows:
+            continue
+        res = {jid: _run(policy, table, jid, date, lenient, con, refine) for jid in jids}
+        elig = {}
+        for jid, r in res.items():
+            refined += r.refined
+            st = r["status"]
+            for code, k in enumerate(np.bincount(st, minlength=len(CODE))):
+                if k:
+                    counts[jid][names[code]] += int(k)
+            for p in policy.jurisdictions[jid][0].pathways:
+                pathways[jid][p.id] += int(np.count_nonzero(r[f"pathway:{p.id}"] == S))
+            elig[jid] = st == E
+        # eligible in A and not in B, and B's deciding clauses, for every pair at once: one product of
+        # B's reasons (rows × reasons) with the eligibility of every A (rows × districts)
+        ea = np.stack([elig[a] for a in jids], axis=1).astype(np.float32)  # exact: batches < 2**24 rows
         for b in jids:
-            if a == b:
-                continue
-            m = (status[a] == "eligible") & (status[b] != "eligible")
-            flips[a][b] = int(m.sum())
-            c = Counter()
-            if m.any():
-                # B's clauses that decide: a failed employer / applicant / exclusion clause, or no pathway
-                rb, jb = results[b], policy.jurisdictions[b][0]
-                for cl in (*jb.employer, *jb.applicant, *jb.exclusions):
-                    if getattr(cl, "applies_to", None) is not None:
-                        continue  # a scoped clause decides through the pathways ("no pathway")
-                    k = int((_np(rb.column(f"clause:{cl.id}"))[m] == "failed").sum())
-                    if k:
-                        c[cl.id] = k
-                if jb.pathways:
-                    some = np.zeros(len(m), dtype=bool)
-                    for p in jb.pathways:
-                        some |= _np(rb.column(f"pathway:{p.id}")) == "satisfied"
-                    k = int((~some & m).sum())
-                    if k:
-                        c[f"{b}: no pathway"] = k
-            culprits[a][b] = c.most_common(3)
-    return PopulationResult(table.num_rows, len(apps.errors) + len(bad), date.isoformat() if date else None,
-                            counts, pathways, flips, culprits)
+            rb, jb = res[b], policy.jurisdictions[b][0]
+            base = [cl.id for cl in (*jb.employer, *jb.applicant, *jb.exclusions)
+                    if getattr(cl, "applies_to", None) is None]  # a scoped clause decides through the pathways
+            why = [rb[f"clause:{c}"] == F for c in base]
+            if jb.pathways:
+                some = np.zeros(len(st), dtype=bool)
+                for p in jb.pathways:
+                    some |= rb[f"pathway:{p.id}"] == S
+                why.append(~some)
+            notb = ~elig[b]
+            m = np.stack([notb, *(w & notb for w in why)], axis=0).astype(np.float32) @ ea
+            labels = [*base, f"{b}: no pathway"]
+            for ai, a in enumerate(jids):
+                if a == b:
+                    continue
+                flips[a][b] += int(m[0, ai])
+                for k, lab in enumerate(labels[:len(why)]):
+                    if m[k + 1, ai]:
+                        culprits[a][b][lab] += int(m[k + 1, ai])
+            rb.cols = {k: v for k, v in rb.cols.items() if not k.startswith("clause:")}  # memory: done with them
+            del why, m
+        del res, elig, ea, table  # memory: this batch's answers go before the next batch is read
+    out = PopulationResult(
+        rows, errors, date.isoformat() if date else None,
+        {j: {s: counts[j].get(s, 0) for s in ("eligible", "ineligible", "undetermined")} for j in jids},
+        {j: {p.id: pathways[j].get(p.id, 0) for p in policy.jurisdictions[j][0].pathways} for j in jids},
+        flips, {a: {b: c.most_common(3) for b, c in row.items()} for a, row in culprits.items()}, refined)
+    return out
 
 
 # --- reforms: two rule sets, or two dates ----------------------------------------------------------
@@ -619,39 +714,48 @@ def _kind(f: Flip) -> str:
     return "gain" if f.after == "eligible" else "loss"
 
 
-def reform(base: Policy, new: Policy, apps: Applicants, district: str | None = "all", *, date: dt.date | None = None,
+def reform(base: Policy, new: Policy, apps, district: str | None = "all", *, date: dt.date | None = None,
            vs: dt.date | None = None, lenient: bool = False, sample: int = 3, lang: str = "en", con=None) -> ReformResult:
-    """Who gains and who loses eligibility between ``base`` on ``date`` and ``new`` on ``vs``."""
+    """Who gains and who loses eligibility between ``base`` on ``date`` and ``new`` on ``vs``
+    (``apps``: ``Applicants`` or batches of them, as ``population``)."""
     con = con or duckdb_connect()
-    table, bad = _check_constraints(base, apps, date, "en", con)
     jids = [j for j in _districts(base, district) if j in new.jurisdictions]
-    per, clauses, flips = {}, {}, []
-    rows = table.column(ROW).to_pylist()
-    for jid in jids:
-        a = _run(base, table, jid, date, lenient, con)
-        b = _run(new, table, jid, vs, lenient, con)
-        sa, sb = _np(a.column("status")), _np(b.column("status"))
-        gain = (sa != "eligible") & (sb == "eligible")
-        loss = (sa == "eligible") & (sb != "eligible")
-        per[jid] = {"gains": int(gain.sum()), "losses": int(loss.sum()),
-                    "eligible_before": int((sa == "eligible").sum()), "eligible_after": int((sb == "eligible").sum())}
-        cmp = [n for n in a.column_names if n.startswith("clause:") and n in b.column_names]
-        ca = {n: _np(a.column(n)) for n in cmp}
-        cb = {n: _np(b.column(n)) for n in cmp}
-        clauses[jid] = {}
-        for kind, m, was, now in (("gains", gain, "failed", "held"), ("losses", loss, "held", "failed")):
-            c = Counter()
-            for n in cmp:
-                k = int(((ca[n] == was) & (cb[n] == now) & m).sum())
-                if k:
-                    c[n[len("clause:"):]] = k
-            clauses[jid][kind] = c.most_common(5)
-        for i in np.flatnonzero(gain | loss):
-            was, now = ("failed", "held") if gain[i] else ("held", "failed")
-            changed = [n[len("clause:"):] for n in cmp if ca[n][i] == was and cb[n][i] == now]
-            flips.append(Flip(rows[i], apps.ids.get(rows[i]), apps.names.get(rows[i]), jid, str(sa[i]), str(sb[i]),
-                              changed))
+    E, HELD, FAILED = CODE["eligible"], CODE["held"], CODE["failed"]
+    per = {j: Counter() for j in jids}
+    counters = {j: {"gains": Counter(), "losses": Counter()} for j in jids}
+    flips: list[Flip] = []
+    n_rows = skipped = 0
+    names = {v: k for k, v in CODE.items()}
+    for apps_b in batches(apps):
+        table, bad = _check_constraints(base, apps_b, date, "en", con)
+        n_rows += table.num_rows
+        skipped += len(bad) + len(apps_b.errors)
+        if not table.num_rows:
+            continue
+        rows = table.column(ROW).to_numpy()
+        for jid in jids:
+            a = _run(base, table, jid, date, lenient, con)
+            b = _run(new, table, jid, vs, lenient, con)
+            sa, sb = a["status"], b["status"]
+            gain, loss = (sa != E) & (sb == E), (sa == E) & (sb != E)
+            per[jid].update({"gains": int(gain.sum()), "losses": int(loss.sum()),
+                             "eligible_before": int((sa == E).sum()), "eligible_after": int((sb == E).sum())})
+            cmp = [n for n in a.names if n.startswith("clause:") and n in b]
+            for kind, m, was, now in (("gains", gain, FAILED, HELD), ("losses", loss, HELD, FAILED)):
+                if m.any():
+                    for n in cmp:
+                        k = int(((a[n] == was) & (b[n] == now) & m).sum())
+                        if k:
+                            counters[jid][kind][n[len("clause:"):]] += k
+            for i in np.flatnonzero(gain | loss):
+                was, now = (FAILED, HELD) if gain[i] else (HELD, FAILED)
+                changed = [n[len("clause:"):] for n in cmp if a[n][i] == was and b[n][i] == now]
+                r = int(rows[i])
+                flips.append(Flip(r, apps_b.ids.get(r), apps_b.names.get(r), jid, names[int(sa[i])],
+                                  names[int(sb[i])], changed))
     label_a = f"shipped rules, {date or 'each row’s date'}"
     label_b = (f"{'modified rules' if new is not base else 'shipped rules'}, {vs or 'each row’s date'}")
-    return ReformResult(label_a, label_b, table.num_rows, per, clauses, flips, sample,
-                        skipped=len(bad) + len(apps.errors))
+    keys = ("gains", "losses", "eligible_before", "eligible_after")
+    return ReformResult(label_a, label_b, n_rows, {j: {k: per[j].get(k, 0) for k in keys} for j in jids},
+                        {j: {k: c.most_common(5) for k, c in counters[j].items()} for j in jids},
+                        sorted(flips, key=lambda f: (f.row, f.district)), sample, skipped=skipped)

@@ -9,7 +9,7 @@ the truth of every node of these expressions; ``solver.decide`` turns that into 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from policy.caching import cache
 from policy.expr import TRUE, Cmp, Expr, all_of, any_of, not_of, walk
@@ -99,7 +99,13 @@ def lenient_waivers(j: Jurisdiction) -> frozenset[str]:
 
 def compile_program(j: Jurisdiction, wage: Wage, lenient: bool = False,
                     drop: frozenset[str] = frozenset()) -> Program:
-    return _compile(j, wage, lenient, drop)
+    # a program reads only the wage's figures (``resolve``), not its note, which names the day: one
+    # program (and one Datalog rule base) per wage figure, not per application date
+    return _compile(j, _figures(wage), lenient, drop)
+
+
+def _figures(wage: Wage) -> Wage:
+    return replace(wage, cite="", note="", warning=None)
 
 
 @cache(256, identity=(0,))

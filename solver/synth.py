@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from policy.load import Policy
-from solver.tables import ROW, columns
+from solver.tables import ROW, columns, enum_array
 
 DISTRIBUTIONS = {
     "application.date": "uniform over 2021-08-01 … 2025-06-30",
@@ -157,7 +157,7 @@ def synth(policy: Policy, n: int, seed: int = 0) -> pa.Table:
         elif kind == "bool":
             cols[name] = pa.array(np.asarray(v, dtype=bool))
         elif kind == "enum":
-            cols[name] = pa.array(list(v), pa.string())
+            cols[name] = enum_array(pa.array(v, pa.string()))
         elif kind == "decimal":  # kept in hundredths above: exact decimals with scale 2
             cols[name] = _hundredths(np.asarray(v, dtype=np.int64))
         else:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
-import io
 import json
 import os
 import re
@@ -58,12 +57,24 @@ def arrow_column(kind: str, values: list) -> pa.Array:
     if kind == "bool":
         return pa.array(values, pa.bool_())
     if kind == "enum":
-        return pa.array(values, pa.string())
+        return enum_array(pa.array(values, pa.string()))
     decs = [None if v is None else (v if isinstance(v, Decimal) else Decimal(str(v))) for v in values]
     if all(d is None or d == d.to_integral_value() for d in decs):
         return pa.array([None if d is None else int(d) for d in decs], pa.int64())
     s = min(_scale(decs), 18)
     return pa.array([None if d is None else d.quantize(Decimal(1).scaleb(-s)) for d in decs], pa.decimal128(38, s))
+
+
+ENUM_TYPE = pa.dictionary(pa.int32(), pa.string())
+
+
+def enum_array(arr) -> pa.Array:
+    """Choices as a dictionary array (each name stored once): what the SQL backend scans fastest."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        return arr if arr.type == ENUM_TYPE else arr.cast(ENUM_TYPE)
+    return arr.cast(pa.string()).dictionary_encode().cast(ENUM_TYPE)
 
 
 def flatten(profile: dict, prefix: str = "") -> dict[str, object]:
@@ -131,6 +142,33 @@ class RowError:
         return f"{where}：{say(self.message, 'zh')}"
 
 
+class ColumnMap:
+    """Row number → cell of an Arrow column (``offset + 1`` is its first row): the ``id`` / ``name``
+    of a Parquet batch, read when asked rather than held as a Python dict of every row."""
+
+    def __init__(self, arr: pa.Array, offset: int):
+        self.arr, self.offset = arr, offset
+
+    def get(self, row: int, default=None):
+        i = row - self.offset - 1
+        return self.arr[i].as_py() if 0 <= i < len(self.arr) else default
+
+    def __getitem__(self, row: int):
+        i = row - self.offset - 1
+        if not 0 <= i < len(self.arr):
+            raise KeyError(row)
+        return self.arr[i].as_py()
+
+    def keys(self):
+        return range(self.offset + 1, self.offset + len(self.arr) + 1)
+
+    def __len__(self) -> int:
+        return len(self.arr)
+
+    def __eq__(self, other) -> bool:
+        return dict(zip(self.keys(), self.arr.to_pylist())) == other
+
+
 @dataclass
 class Applicants:
     """A table read from a file: the applicant table (good rows) and the rows that are not."""
@@ -195,20 +233,15 @@ def resolve_headers(policy: Policy, headers: list[str], mapping: dict[str, str] 
             out[i] = known.get(n) or lower[n.lower()]
         else:
             close = difflib.get_close_matches(n, list(known), n=2, cutoff=0.75)
-            ignored.append((f"`{shown(str(raw), 60)}`", close))
+            ignored.append(f"`{raw}`" + (f" (did you mean {' or '.join(f'`{c}`' for c in close)}?)" if close else ""))
     seen: dict[str, int] = {}
     for i, target in out.items():
         if target in seen:
             raise InputError(f"columns `{headers[seen[target]]}` and `{headers[i]}` both give `{target}`",
                              file=file, field=str(headers[i]))
         seen[target] = i
-    where = shown(str(file), 300)
-    warnings = [Msg(f"{where}: columns ignored (not facts of the vocabulary; map them with --columns): "
-                    + ", ".join(h + (f" (did you mean {' or '.join(f'`{c}`' for c in close)}?)" if close else "")
-                                for h, close in ignored),
-                    f"{where}：以下列已忽略（不是词汇表中的字段；可用 --columns 映射）："
-                    + "、".join(h + (f"（是否想用 {' 或 '.join(f'`{c}`' for c in close)}？）" if close else "")
-                               for h, close in ignored))] if ignored else []
+    warnings = [f"{file}: columns ignored (not facts of the vocabulary; map them with --columns): "
+                + ", ".join(ignored)] if ignored else []
     return out, warnings
 
 
@@ -303,19 +336,27 @@ def _records(path: Path) -> tuple[list[str], list[list], int]:
     """Headers, rows of cells, and the file row number of the first data row."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        reader = csv.reader(io.StringIO(_text(path), newline=""))
+        fh = open(path, encoding="utf-8-sig", newline="")
+        reader = csv.reader(fh)
         try:
-            rows = list(reader)
-        except csv.Error as exc:  # a cell longer than csv's field limit (128 KiB), a stray quote
-            raise InputError(Msg(f"not a readable CSV file: {shown(str(exc), 120)}",
-                                 f"无法读取的 CSV 文件：{shown(str(exc), 120)}"), file=str(path),
-                             line=reader.line_num or None) from None
-        if not rows:
-            raise InputError("the file is empty; the first row must name the columns", file=str(path))
-        return rows[0], rows[1:], 2
+            header = next(reader)
+        except StopIteration:
+            fh.close()
+            raise InputError("the file is empty; the first row must name the columns", file=str(path)) from None
+        except (UnicodeDecodeError, csv.Error) as exc:
+            fh.close()
+            raise InputError(f"not a readable UTF-8 CSV file ({exc})", file=str(path)) from None
+
+        def rest():  # read as the rows are decided (a file of millions of rows is never held whole)
+            with fh:
+                try:
+                    yield from reader
+                except (UnicodeDecodeError, csv.Error) as exc:
+                    raise InputError(f"not a readable UTF-8 CSV file after row {reader.line_num} ({exc})",
+                                     file=str(path), line=reader.line_num) from None
+        return header, rest(), 2
     if suffix == ".xlsx":
         import openpyxl
-        _regular(path, MAX_XLSX_BYTES)
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -331,62 +372,23 @@ def _records(path: Path) -> tuple[list[str], list[list], int]:
     if suffix in (".jsonl", ".ndjson"):
         headers: list[str] = []
         recs: list[dict] = []
-        for n, line in enumerate(_text(path).split("\n"), 1):  # not splitlines: U+2028 is JSON text
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except RecursionError:
-                raise InputError(Msg("the JSON is nested too deeply", "JSON 嵌套层数过多"), file=str(path), line=n) from None
-            except json.JSONDecodeError as exc:
-                raise InputError(f"not valid JSON: {exc.msg}", file=str(path), line=n, col=exc.colno) from None
-            if not isinstance(obj, dict):
-                raise InputError("each line must be a JSON object (one applicant)", file=str(path), line=n)
-            flat = flatten(obj)
-            for k in flat:
-                if k not in headers:
-                    headers.append(k)
-            recs.append(flat)
+        with open(path, encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"not valid JSON: {exc.msg}", file=str(path), line=n, col=exc.colno) from None
+                if not isinstance(obj, dict):
+                    raise InputError("each line must be a JSON object (one applicant)", file=str(path), line=n)
+                flat = flatten(obj)
+                for k in flat:
+                    if k not in headers:
+                        headers.append(k)
+                recs.append(flat)
         return headers, [[r.get(h) for h in headers] for r in recs], 1
     raise InputError(f"unsupported table format `{suffix}`; use .csv, .xlsx, .parquet or .jsonl", file=str(path))
-
-
-MAX_TEXT_BYTES = 512 << 20  # a CSV or JSON Lines table is read whole: 512 MiB (Parquet for more)
-MAX_XLSX_BYTES = 100 << 20  # a compressed workbook expands several times in memory
-
-
-def _regular(path: Path, limit: int | None = None) -> None:
-    """A regular file (not a directory, FIFO or device, which would be read forever) of at most ``limit``
-    bytes, or an ``InputError`` naming it."""
-    import stat
-
-    from policy.yamlio import _too_big, path_kind
-    kind = path_kind(path)
-    if kind == "missing":
-        raise InputError(Msg("no such file", "文件不存在"), file=str(path))
-    if kind != "file":
-        raise InputError(Msg("is a directory, a FIFO or a device, not a regular file; wrp reads only regular files",
-                             "是目录、管道或设备，不是普通文件；wrp 只读取普通文件"), file=str(path))
-    size = os.stat(path).st_size
-    if limit is not None and size > limit and stat.S_ISREG(os.stat(path).st_mode):
-        raise InputError(_too_big(size, limit), file=str(path))
-
-
-def _text(path: Path) -> str:
-    """A CSV or JSON Lines file as text: a regular file within ``MAX_TEXT_BYTES``, UTF-8 (a BOM
-    allowed) — otherwise one error with the line and column of the first bad byte."""
-    from policy.yamlio import read_bytes
-    data = read_bytes(path, MAX_TEXT_BYTES, "table")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        before = data[:exc.start].decode("utf-8", errors="replace")
-        line = before.count("\n") + 1
-        col = len(before) - (before.rfind("\n") + 1) + 1
-        raise InputError(Msg(f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
-                             f"不是 UTF-8 文本（字节 0x{data[exc.start]:02x}）；请以 UTF-8 编码保存"),
-                         file=str(path), line=line, col=col) from None
-    return text.removeprefix("\ufeff")
 
 
 def read_mapping(path: str | None) -> dict[str, str] | None:
@@ -407,13 +409,47 @@ def read_mapping(path: str | None) -> dict[str, str] | None:
 def read_applicants(policy: Policy, path: str | Path, mapping: dict[str, str] | None = None) -> Applicants:
     """A table file (CSV, XLSX, Parquet, JSON Lines) → applicants; every bad cell makes its row an
     error row naming the row and column, the other rows are read."""
+    return merge(list(iter_applicants(policy, path, mapping, batch_rows=None)))
+
+
+BATCH_ROWS = 500_000  # each query has a fixed cost of ~0.1 s (binding thousands of expressions): not smaller
+
+
+def iter_applicants(policy: Policy, path: str | Path, mapping: dict[str, str] | None = None,
+                    batch_rows: int | None = BATCH_ROWS):
+    """``read_applicants`` in batches of ``batch_rows`` rows (None: one batch), so that memory stays
+    flat in the number of rows: Parquet by record batches, CSV and XLSX row by row (JSON Lines whole)."""
     path = Path(path)
-    _regular(path)
+    if not path.exists():
+        raise InputError("no such file", file=str(path))
     if path.suffix.lower() == ".parquet":
-        return _read_parquet(policy, path, mapping)
+        yield from _read_parquet(policy, path, mapping, batch_rows)
+        return
     headers, rows, first = _records(path)
     cmap, warnings = resolve_headers(policy, headers, mapping, str(path))
-    return _from_cells(policy, headers, cmap, rows, first, str(path), warnings)
+    chunk: list = []
+    start, sent = first, False
+    for cells in rows:
+        chunk.append(cells)
+        if batch_rows and len(chunk) >= batch_rows:
+            yield _from_cells(policy, headers, cmap, chunk, start, str(path), [] if sent else warnings)
+            start, chunk, sent = start + len(chunk), [], True
+    if chunk or not sent:
+        yield _from_cells(policy, headers, cmap, chunk, start, str(path), [] if sent else warnings)
+
+
+def merge(parts: list[Applicants]) -> Applicants:
+    """Batches of one file as one ``Applicants``."""
+    if len(parts) == 1:
+        return parts[0]
+    out = Applicants(pa.concat_tables([p.table for p in parts], promote_options="permissive"), [], {}, {}, [],
+                     parts[0].file)
+    for p in parts:
+        out.errors += p.errors
+        out.ids.update(p.ids)
+        out.names.update(p.names)
+        out.warnings += p.warnings
+    return out
 
 
 def _from_cells(policy, headers, cmap, rows, first, file, warnings) -> Applicants:
@@ -454,28 +490,48 @@ def _from_cells(policy, headers, cmap, rows, first, file, warnings) -> Applicant
     return Applicants(pa.table(cols), errors, ids, names, warnings, file)
 
 
-def _read_parquet(policy: Policy, path: Path, mapping) -> Applicants:
+def _read_parquet(policy: Policy, path: Path, mapping, batch_rows: int | None):
     """Parquet keeps its types: columns of the right Arrow type are taken as they are (vectorised
-    checks), other columns go through the cell parser."""
-    import pyarrow.compute as pc
+    checks), other columns go through the cell parser. Read by record batches."""
     import pyarrow.parquet as pq
     try:
-        t = pq.read_table(path)
-    except Exception as exc:  # pyarrow raises ArrowInvalid/OSError for a damaged file
+        f = pq.ParquetFile(path, pre_buffer=False)  # memory: one column chunk at a time, not a row group
+        names = f.schema_arrow.names
+        cmap, warnings = resolve_headers(policy, names, mapping, str(path))
+        wanted = [names[i] for i in sorted(cmap)]
+        start = 0
+        for batch in f.iter_batches(batch_size=batch_rows or max(f.metadata.num_rows, 1), columns=wanted):
+            n = batch.num_rows
+            out = _parquet_batch(policy, pa.Table.from_batches([batch]), {k: cmap[i] for k, i in enumerate(sorted(cmap))},
+                                 [] if start else warnings, start, path)
+            del batch  # memory: only the typed batch is alive while it is decided
+            yield out
+            del out
+            start += n
+        if not start:
+            yield _parquet_batch(policy, f.schema_arrow.empty_table().select(wanted),
+                                 {k: cmap[i] for k, i in enumerate(sorted(cmap))}, warnings, 0, path)
+    except (OSError, pa.ArrowException) as exc:  # a damaged file (pyarrow: ArrowInvalid / OSError)
         raise InputError(f"not a readable Parquet file ({exc})", file=str(path)) from None
-    cmap, warnings = resolve_headers(policy, t.column_names, mapping, str(path))
+
+
+def _parquet_batch(policy: Policy, t: pa.Table, cmap: dict[int, str], warnings, offset: int, path: Path) -> Applicants:
+    import pyarrow.compute as pc
     kinds = columns(policy)
-    rownums = pa.array(range(1, t.num_rows + 1), pa.int64())
+    rownums = pa.array(range(offset + 1, offset + t.num_rows + 1), pa.int64())
     bad = pa.array([False] * t.num_rows)
     errors: list[RowError] = []
     out: dict[str, pa.Array] = {}
-    ids: dict[int, object] = {}
-    names: dict[int, object] = {}
+    ids: dict[int, object] | ColumnMap = {}
+    names: dict[int, object] | ColumnMap = {}
     for i, target in cmap.items():
         arr = t.column(i).combine_chunks()
         header = t.column_names[i]
         if target in ("id", "name"):
-            (ids if target == "id" else names).update(zip(range(1, t.num_rows + 1), arr.to_pylist()))
+            if target == "id":
+                ids = ColumnMap(arr, offset)
+            else:
+                names = ColumnMap(arr, offset)
             continue
         kind, spec = kinds[target], policy.vocabulary.spec(target)
         typed = None
@@ -483,10 +539,11 @@ def _read_parquet(policy: Policy, path: Path, mapping) -> Applicants:
             typed = arr.cast(pa.date32())
         elif kind == "bool" and pa.types.is_boolean(arr.type):
             typed = arr
-        elif kind == "enum" and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-            ok = pc.or_kleene(pc.is_in(arr, value_set=pa.array(list(spec.choices))), pc.is_null(arr))
-            if pc.all(ok).as_py():
-                typed = arr.cast(pa.string())
+        elif kind == "enum" and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
+                                 or (pa.types.is_dictionary(arr.type) and pa.types.is_string(arr.type.value_type))):
+            arr = enum_array(arr)
+            if all(x in spec.choices for x in arr.dictionary.to_pylist()):  # the dictionary holds each distinct name once
+                typed = arr
         elif kind in ("int", "money", "decimal") and (pa.types.is_integer(arr.type) or pa.types.is_decimal(arr.type)):
             ok = pc.is_null(arr)
             inside = pa.array([True] * t.num_rows)
@@ -504,8 +561,8 @@ def _read_parquet(policy: Policy, path: Path, mapping) -> Applicants:
                 except ValueError as exc:
                     vals.append(None)
                     if not bad[n].as_py():
-                        errors.append(RowError(n + 1, header, _reason(exc)))
-                        bad = pc.or_(bad, pc.equal(rownums, n + 1))
+                        errors.append(RowError(offset + n + 1, header, _reason(exc)))
+                        bad = pc.or_(bad, pc.equal(rownums, offset + n + 1))
             typed = arrow_column(kind, vals)
         out[target] = typed
     cols = {ROW: rownums, **out}
@@ -575,30 +632,24 @@ def write_table(path: str | Path, table: pa.Table, inputs: list[Path] = ()) -> N
 
 
 def _atomic(path: Path, inputs, write) -> None:
-    """``write(tmp)`` to a temporary file in the target's directory, then renamed into place. The target
-    is checked first by ``solver.render.atomic.check_target`` (an input, a link, a directory, a device,
-    a missing or unwritable directory are refused; an existing file is replaced, as before); a full
-    disk, SIGINT or SIGTERM leave the old file and no temporary file."""
+    """``write(tmp)`` into a temporary file next to ``path``, then rename it into place: the target is
+    the old file or the whole new one. The checks of ``solver.render.atomic`` (never an input, a link,
+    a directory …; an existing output is replaced); SIGTERM, like SIGINT, removes the temporary file."""
     import signal
 
-    from solver.render.atomic import _os_error, _sigterm_raises, _Terminated, check_target
+    from solver.render.atomic import _sigterm_raises, _Terminated, check_target
     for i in inputs:
         if i.exists() and path.exists() and os.path.samefile(i, path):
             raise InputError("is the input file; write the results to another file", file=str(path), field="--output")
-    if not path.parent.exists():
-        raise InputError("the output directory does not exist", file=str(path.parent), field="--output")
     check_target(path, force=True, inputs=inputs, field="--output")
     tmp = None
     try:
         with _sigterm_raises():
-            try:
-                fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".part", dir=path.parent)
-                os.close(fd)
-                write(Path(tmp))
-                os.replace(tmp, path)
-                tmp = None
-            except OSError as exc:
-                raise _os_error(path, exc, "--output") from None
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+            os.close(fd)
+            write(Path(tmp))
+            os.replace(tmp, path)
+            tmp = None
     except _Terminated:
         raise SystemExit(128 + signal.SIGTERM) from None
     finally:
@@ -640,5 +691,6 @@ def _write(tmp: Path, suffix: str, rows: list[dict]) -> None:
                                                 for v in vals]) for k, vals in cols.items()}), tmp)
 
 
-__all__ = ["ROW", "columns", "arrow_column", "flatten", "from_profiles", "complete", "read_applicants",
+__all__ = ["ROW", "columns", "arrow_column", "enum_array", "flatten", "from_profiles", "complete", "read_applicants",
+           "iter_applicants", "merge",
            "read_profiles", "read_mapping", "write_rows", "write_table", "Applicants", "RowError", "parse_cell"]

@@ -221,3 +221,44 @@ def test_sql_command_query_runs_in_duckdb(policy, capsys):
     applicants = synth(policy, 50, seed=1)  # noqa: F841 (DuckDB reads the local variable by name)
     rows = duckdb.sql(query.rstrip().rstrip(";")).fetchall()
     assert len(rows) == 50
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_interrupted_run_leaves_no_output_file(policy, tmp_path, sig):
+    """`wrp batch … --output` interrupted while it writes: no output file and no temporary file."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    src = tmp_path / "in.parquet"
+    pq.write_table(synth(policy, 1500, seed=9).drop_columns(["__row"]), src)
+    out = tmp_path / "out" / "result.xlsx"
+    out.parent.mkdir()
+    child = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "batch", str(src), "--district", "all",
+                              "--output", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seen = False
+    while child.poll() is None:
+        if any(p.name.endswith(".part") for p in out.parent.iterdir()):  # the write has begun
+            seen = True
+            child.send_signal(getattr(signal, sig))
+            break
+        time.sleep(0.002)
+    child.wait(timeout=120)
+    assert seen, "the write finished before it could be interrupted"
+    assert list(out.parent.iterdir()) == []  # neither the output nor the temporary file
+    assert child.returncode != 0 and b"Traceback" not in child.stderr.read()
+
+
+def test_cell_errors_in_chinese(policy, tmp_path, capsys):
+    csv = tmp_path / "staff.csv"
+    csv.write_text("工号,姓名,申请日期,学位,employer.high_tech\n"
+                   "E1,甲,2021-09-15,硕士研究生,是\n"
+                   "E2,乙,2021-13-01,硕士,否\n"
+                   "E3,丙,2021-09-15,博士,也许\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert cli.main(["batch", str(csv), "--output", str(out), "--lang", "zh"]) == 2
+    text = out.read_text(encoding="utf-8-sig")
+    assert "第 2 行，列 `学位`：`硕士研究生` 不是有效的选项；可选：无、学士、硕士、博士" in text
+    assert "第 3 行，列 `申请日期`：不是真实存在的日期" in text
+    assert "第 4 行，列 `employer.high_tech`：须为是或否" in text
+    assert "E1,甲" in text and "is not" not in text

@@ -26,6 +26,7 @@ from solver.analyses.common import (
 )
 from solver.backends.smt.session import UNKNOWN_TEXT, BudgetExhausted, Session
 from solver.backends.smt.space import Space, closure, to_profile
+from solver.backends.smt.worker import on_z3_thread
 from solver.facts import facts_from_dict, wage_on
 from solver.program import compile_program
 from solver.render.analyses import compare_markdown, compare_text
@@ -96,6 +97,7 @@ class Comparison:
 
 
 
+@on_z3_thread  # z3 runs on one thread (solver.backends.smt.worker)
 def compare(policy: Policy, jids: list[str], topic: str | None = None, date: dt.date | None = None) -> Comparison:
     """Each jurisdiction's clauses by topic, with z3's verdict of how they relate.
 

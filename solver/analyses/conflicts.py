@@ -48,6 +48,7 @@ from solver.analyses.common import (
 )
 from solver.backends.smt.session import UNKNOWN_TEXT, BudgetExhausted, Session
 from solver.backends.smt.terms import mk_not, mk_or
+from solver.backends.smt.worker import on_z3_thread
 from solver.facts import Facts
 from solver.program import Program
 from solver.render.analyses import conflicts_text
@@ -169,6 +170,7 @@ def compare_pair(policy: Policy, a: str, b: str, date: dt.date, ref: Facts, topi
 # --- facade --------------------------------------------------------------------------------------
 
 
+@on_z3_thread  # z3 runs on one thread (solver.backends.smt.worker)
 def conflicts(policy: Policy, jids: list[str] | None = None, topic: str | None = None,
               date: dt.date | None = None, sources: bool = True) -> ConflictsResult:
     """All three analyses over ``jids`` (default: every jurisdiction) on ``date`` (default: today)."""

@@ -30,6 +30,7 @@ from fractions import Fraction
 from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, fmt_num
 from policy.load import Policy
 from policy.model import Clause
+from solver.backends.smt.worker import on_z3_thread
 from solver.facts import display, home_district, wage_on
 from solver.program import compile_program
 
@@ -175,7 +176,7 @@ def _cmps(e: Expr) -> list[Cmp]:
 
 
 def _threshold_lines(policy: Policy, old: Expr, new: Expr) -> list[tuple[str, str]]:
-    from solver.analyses.compare import describe
+    from solver.render.words import describe
     lines = []
     for a, b in zip(_cmps(old), _cmps(new), strict=True):
         if a.rhs == b.rhs:
@@ -195,7 +196,7 @@ def _threshold_lines(policy: Policy, old: Expr, new: Expr) -> list[tuple[str, st
 
 
 def _clause_changes(old_pol, new_pol, jid, ja, jb, wa, wb) -> list[ClauseChange]:
-    from solver.analyses.compare import describe
+    from solver.render.words import describe
     out = []
     a_by = {c.id: c for c in ja.clauses()} if ja else {}
     b_by = {c.id: c for c in jb.clauses()} if jb else {}
@@ -323,6 +324,7 @@ def _witnesses(old_pol, new_pol, jid, ja, jb, da, db, wa, wb, changes) -> list[T
 # --- the whole diff ------------------------------------------------------------------------------------------
 
 
+@on_z3_thread  # z3 runs on one thread (solver.backends.smt.worker)
 def diff_rules(old: Policy, new: Policy, date: dt.date | None = None, to_date: dt.date | None = None,
                district: str | None = None, witnesses: bool = True, old_name: str = "old",
                new_name: str = "new") -> RulesDiff:

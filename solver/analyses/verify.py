@@ -43,6 +43,7 @@ from solver.analyses.common import (
 )
 from solver.backends.smt.session import UNKNOWN_TEXT, BudgetExhausted, Session
 from solver.backends.smt.space import AGE_GROUP, Space, closure
+from solver.backends.smt.worker import on_z3_thread
 from solver.facts import display
 from solver.render.analyses import verify_text
 
@@ -85,6 +86,7 @@ class VerifyResult:
 
 
 
+@on_z3_thread  # z3 runs on one thread (solver.backends.smt.worker)
 def verify(policy: Policy, properties: list[Property] | Path | None = None, date: dt.date | None = None) -> VerifyResult:
     """Check every property; counterexamples are replayed through Datalog."""
     date = date or dt.date.today()

@@ -11,9 +11,9 @@ default gets it when the cell is ``NULL``.
 
 The query has four stages::
 
-    p  parameters by date (VALUES): wage year and figures, every threshold as num/den,
-       the rules version of each jurisdiction — computed by solver.facts / policy.load themselves
-    f  facts as numbers (choices → index), derived facts from the row's dates, joined to p by date
+    p  parameters by date: wage year and figures, every threshold as num/den, the rules version of
+       each jurisdiction — computed by solver.facts / policy.load themselves, as intervals of days
+    f  facts, derived facts from the row's dates, the parameters of the row's interval (a CASE)
     l  every comparison of the rules (a leaf) as a SQL boolean: NULL is unknown
     c  every clause's requirement from its leaves: SQL's AND / OR / NOT on NULL is Kleene logic
     →  status, pathways, clauses (held / failed / unknown / waived), leaf truths and thresholds
@@ -166,22 +166,27 @@ def _params_table(policy: Policy, jid: str) -> Params:
     return Params(tuple(columns), tuple(rows), thcols)
 
 
-def _params_values(p: Params) -> exp.Expression:
-    def lit(v):
-        return date_lit(v) if isinstance(v, dt.date) else num(int(v))
-    return exp.values([(num(i), *(lit(v) for v in r)) for i, r in enumerate(p.rows)], alias="p",
-                      columns=["slot", *p.columns])
-
-
 def _slot(p: Params, day: exp.Expression) -> exp.Expression:
-    """The parameter interval of ``day`` (its row number in the table): an equi-join key, so the join
-    is a hash join on a handful of rows rather than a range join."""
+    """The parameter interval of ``day`` (its row number in the table), computed once per row."""
     if len(p.rows) == 1:
         return num(0)
     case = exp.Case()
     for i, r in enumerate(p.rows[:-1]):
         case = case.when(exp.LT(this=day.copy(), expression=date_lit(r[1])), num(i))
     return case.else_(num(len(p.rows) - 1))
+
+
+def _param_sql(p: Params, i: int, slot: exp.Expression) -> exp.Expression:
+    """Column ``i`` of the parameter table for the row in interval ``slot``: a constant when every
+    interval has the same value, else a CASE over the intervals whose value differs from the last."""
+    vals = [r[i] for r in p.rows]
+    if len(set(vals)) == 1:
+        return num(int(vals[0]))
+    case = exp.Case()
+    for k, v in enumerate(vals[:-1]):
+        if v != vals[-1]:
+            case = case.when(exp.EQ(this=slot.copy(), expression=num(k)), num(int(v)))
+    return case.else_(num(int(vals[-1])))
 
 
 # --- facts as numbers ----------------------------------------------------------------------------
@@ -204,7 +209,7 @@ def _retirement_age(policy: Policy, category: str, birth: exp.Expression) -> exp
     return exp.paren(exp.Add(this=num(int(c["base_years"]) * 12), expression=delay))
 
 
-def _dates_stage(policy: Policy, table: str, day: exp.Expression) -> exp.Select:
+def _dates_stage(policy: Policy, table: str, day: exp.Expression, params: Params | None = None) -> exp.Select:
     """Stage d: the applicant table with the application day, the age in completed months and the
     statutory retirement age of each category computed once per row (``solver.facts._derive_age``)."""
     birth = col(BIRTH_COL, "a")
@@ -222,6 +227,8 @@ def _dates_stage(policy: Policy, table: str, day: exp.Expression) -> exp.Select:
             exp.alias_(age, "__age", quoted=True, copy=False)]
     for c in ("male", "female_cadre", "female_worker"):
         cols.append(exp.alias_(_retirement_age(policy, c, birth), f"__retire_{c}", quoted=True, copy=False))
+    if params is not None:  # the row's parameter interval, computed once per row
+        cols.append(exp.alias_(_slot(params, day), "__slot", quoted=True, copy=False))
     return exp.select(*cols, copy=False).from_(exp.alias_(exp.to_table(table), "a"), copy=False)
 
 
@@ -408,24 +415,26 @@ _QUERIES: dict[tuple, tuple[Policy, Query]] = {}
 
 
 def to_sql(policy: Policy, jid: str, *, table: str = "applicants", keys: tuple[str, ...] = (),
-           date: dt.date | None = None, lenient: bool = False, detail: str = "clauses") -> Query:
+           date: dt.date | None = None, lenient: bool = False, detail: str = "clauses", words: bool = True) -> Query:
     """The query deciding jurisdiction ``jid`` for every row of ``table`` (built once per arguments).
 
     ``keys``: columns carried through (row number, id, name). ``date``: one application date for
     every row (``--date``); otherwise each row's ``application.date`` (today when empty).
     ``detail``: ``status`` (status and pathways), ``clauses`` (and every clause), ``leaves`` (and
     every comparison's truth, its threshold and the facts it reads — what reasons are made of).
+    ``words=False``: status, pathways and clauses as SQL booleans (NULL: unknown; a waived clause
+    TRUE) instead of words — what ``wrp population`` and ``wrp reform`` count.
     """
-    key = (id(policy), jid, table, tuple(keys), date, lenient, detail)
+    key = (id(policy), jid, table, tuple(keys), date, lenient, detail, words)
     if key not in _QUERIES:
         if len(_QUERIES) > 256:
             _QUERIES.clear()
-        _QUERIES[key] = (policy, _to_sql(policy, jid, table, tuple(keys), date, lenient, detail))  # policy kept alive
+        _QUERIES[key] = (policy, _to_sql(policy, jid, table, tuple(keys), date, lenient, detail, words))  # policy kept alive
     return _QUERIES[key][1]
 
 
 def _to_sql(policy: Policy, jid: str, table: str, keys: tuple[str, ...], date: dt.date | None, lenient: bool,
-            detail: str) -> Query:
+            detail: str, words: bool = True) -> Query:
     if detail not in ("status", "clauses", "leaves"):
         raise ValueError(detail)
     versions = policy.jurisdictions[jid]
@@ -433,19 +442,19 @@ def _to_sql(policy: Policy, jid: str, table: str, keys: tuple[str, ...], date: d
     day = date_lit(date) if date is not None else exp.Coalesce(this=col(DATE_COL, "a"),
                                                               expressions=[exp.CurrentDate()])
     used = sorted({f for j in versions for c in j.clauses() for f in facts_of(c.when)})
-    d_stage = _dates_stage(policy, table, day)
+    d_stage = _dates_stage(policy, table, day, p)
     day = col("__day", "a")
     derived = _derived(policy)
 
-    # stage f: facts as numbers, joined to the parameters of the row's date
+    # stage f: facts as numbers, and the parameters of the row's date: a CASE on its interval (a
+    # handful of them) rather than a join, so the query is one pipeline of projections, rows in order
     fcols = [exp.alias_(col(k, "a"), k, quoted=True, copy=False) for k in keys]
     fcols.append(exp.alias_(day.copy(), "__date", quoted=True, copy=False))
-    fcols += [exp.alias_(col(c, "p"), c, quoted=True, copy=False) for c in p.columns[2:]]
+    fcols += [exp.alias_(_param_sql(p, i, col("__slot", "a")), c, quoted=True, copy=False)
+              for i, c in enumerate(p.columns) if i >= 2]
     for f in used:
         fcols.append(exp.alias_(derived[f].copy() if f in DERIVED else _fact_expr(policy, f), f, quoted=True, copy=False))
-    f_stage = (exp.select(*fcols, copy=False).from_(exp.alias_(exp.to_table("d"), "a"))
-               .join(exp.select("*").from_(_params_values(p)).subquery("p"),
-                     on=exp.EQ(this=col("slot", "p"), expression=_slot(p, day))))
+    f_stage = exp.select(*fcols, copy=False).from_(exp.alias_(exp.to_table("d"), "a"))
 
     def ref_f(name: str) -> exp.Expression:
         return col(name, "f")
@@ -548,15 +557,18 @@ def _to_sql(policy: Policy, jid: str, table: str, keys: tuple[str, ...], date: d
 
     outs = [col(k, "v") for k in keys] + [exp.alias_(col("__date", "v"), "date", quoted=True, copy=False),
                                          exp.alias_(col("wage_year", "v"), "wage_year", quoted=True, copy=False)]
-    outs.append(exp.alias_(_truth_case(col("__root", "v"), STATUS, "undetermined"), "status", quoted=True, copy=False))
+    # words=False: the truths themselves, TRUE / FALSE / NULL (unknown), a bit each in Arrow
+    truth = _truth_case if words else (lambda e, _words, _unknown: e)
+    outs.append(exp.alias_(truth(col("__root", "v"), STATUS, "undetermined"), "status", quoted=True, copy=False))
     for pid in pathway_ids:
-        outs.append(exp.alias_(_truth_case(col(pname[pid], "v"), PATHWAY, "unknown"), f"pathway:{pid}", quoted=True, copy=False))
+        outs.append(exp.alias_(truth(col(pname[pid], "v"), PATHWAY, "unknown"), f"pathway:{pid}", quoted=True, copy=False))
     if detail != "status":
         for cid in clause_ids:
-            e = _truth_case(col(cname[cid], "v"), CLAUSE, "unknown")
+            e = truth(col(cname[cid], "v"), CLAUSE, "unknown")
             waived_in = [vi for vi, j in enumerate(versions) if lenient and cid in waivers(j)]
             if waived_in:
-                e = by_version(lambda vi, e=e, w=waived_in: exp.Literal.string("waived") if vi in w else e.copy(),
+                e = by_version(lambda vi, e=e, w=waived_in: (exp.Literal.string("waived") if words else exp.true())
+                               if vi in w else e.copy(),
                                col("version", "v"))
             outs.append(exp.alias_(e, f"clause:{cid}", quoted=True, copy=False))
     if detail == "leaves":
@@ -596,7 +608,8 @@ def constraint_sql(policy: Policy, *, table: str = "applicants", keys: tuple[str
     return q, [c.id for c in cons] + ["birth_after_date"]
 
 
-__all__ = ["to_sql", "constraint_sql", "duckdb_connect", "run_duckdb", "duckdb_sql", "params_table", "Query", "Leaf", "DIALECTS", "Fraction"]
+__all__ = ["to_sql", "constraint_sql", "duckdb_connect", "run_duckdb", "duckdb_sql", "outcome_codes", "CODE", "params_table",
+           "Query", "Leaf", "DIALECTS", "Fraction"]
 
 
 # --- running it: DuckDB in-process ---------------------------------------------------------------
@@ -633,10 +646,11 @@ def duckdb_sql(q: Query) -> str:
     return q._text[key]
 
 
-def run_duckdb(con, q: Query, table, name: str = "applicants"):
+def run_duckdb(con, q: Query, table, name: str = "applicants", decode: bool = True):
     """Run ``q`` over the Arrow table ``table`` (registered as ``name``); the result as an Arrow table,
     outcome columns as plain strings (decoded from their dictionary in Arrow, cheaper than DuckDB
-    materialising a string per cell)."""
+    materialising a string per cell), or with ``decode=False`` as the dictionary columns DuckDB's
+    ENUM gives (what ``wrp population`` counts: ``outcome_codes``)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     con.register(name, table)
@@ -644,7 +658,24 @@ def run_duckdb(con, q: Query, table, name: str = "applicants"):
         out = con.sql(duckdb_sql(q)).to_arrow_table()
     finally:
         con.unregister(name)
-    if not any(pa.types.is_dictionary(t) for t in out.schema.types):
+    if not decode or not any(pa.types.is_dictionary(t) for t in out.schema.types):
         return out
     return pa.table([pc.cast(c, pa.string()) if pa.types.is_dictionary(c.type) else c for c in out.columns],
                     names=out.column_names)
+
+
+CODE = {w: i for i, w in enumerate(WORDS)}  # outcome word -> small integer code (``outcome_codes``)
+
+
+def outcome_codes(column):
+    """An outcome column of ``run_duckdb`` (dictionary or strings) as a numpy int8 array of ``CODE``
+    (-1 for a null cell), without a Python string per cell."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_encode()
+    lut = np.array([CODE[w] for w in arr.dictionary.to_pylist()] + [-1], dtype=np.int8)
+    idx = pc.fill_null(arr.indices, len(arr.dictionary)).to_numpy(zero_copy_only=False)
+    return lut[idx]

@@ -33,10 +33,10 @@ from fractions import Fraction
 from policy.expr import TRUE, Cmp, Expr, all_of, any_of, evaluate, facts_of, not_of, walk
 from policy.i18n import Msg
 from policy.load import Policy
-from policy.procedures import BUSINESSES, Material, ProcClause, ProcedureSet, load_procedures
+from policy.procedures import BUSINESSES, Material, ProcClause, ProcedureSet, load_procedures, procedure_policy
 from solver.calendar import add_months, add_years
 from solver.procedures.deadlines import TIMED_BUSINESSES, Plan, deadlines
-from solver.procedures.facts import procedure_facts_from_dict, procedure_policy
+from solver.procedures.facts import procedure_facts_from_dict
 
 DEFAULT_EXPIRY = dt.date(2025, 10, 31)  # a working Friday in the calendar's data, after National Day
 DEFAULT_FILING = dt.date(2025, 6, 30)

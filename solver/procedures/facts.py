@@ -15,23 +15,10 @@ import datetime as dt
 from fractions import Fraction
 from pathlib import Path
 
-from policy.caching import cache
 from policy.load import Policy, as_date
-from policy.procedures import load_procedure_vocabulary, with_procedure_facts
+from policy.procedures import load_procedure_vocabulary, procedure_policy
 from solver.calendar import months_between, years_between
 from solver.facts import Facts, facts_from_dict
-
-
-def procedure_policy(policy: Policy) -> Policy:
-    """``policy`` with the procedure facts in its vocabulary (cached per policy object)."""
-    if "permit.expiry_date" in policy.vocabulary.facts:
-        return policy
-    return _merged(policy)
-
-
-@cache(8, identity=(0,))
-def _merged(policy: Policy) -> Policy:
-    return with_procedure_facts(policy)
 
 
 def stated_date(facts: Facts, name: str) -> dt.date | None:

@@ -26,9 +26,8 @@ from policy.errors import InputError
 from policy.expr import SYMBOL, Cmp, Expr, In, Not, evaluate, fmt_num, walk
 from policy.i18n import Msg, cat, choice, say, word
 from policy.load import Policy
-from policy.procedures import BUSINESSES, Material, ProcClause, ProcedureSet, load_procedures
+from policy.procedures import BUSINESSES, Material, ProcClause, ProcedureSet, load_procedures, procedure_policy
 from solver.facts import Facts, display
-from solver.procedures.facts import procedure_policy
 from solver.render.procedures import checklist_text, describe_rule
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from policy.i18n import say, status_text
 from policy.load import Policy
 from solver.decide import ClauseResult, Decision, Leaf
+from solver.render.leaf import actual_text, required_text
 from solver.render.markup import el, ident, inert_text, md_text
 from solver.render.report import page
 
@@ -68,7 +69,8 @@ def _label(policy: Policy, fact: str, lang: str) -> str:
 def leaf_words(policy: Policy, lf: Leaf, lang: str) -> str:
     """``label: actual X; required ≥ Y [arithmetic]`` in the user's language."""
     name = ", ".join(_label(policy, f, lang) for f in lf.facts)
-    s = f"{name}: {w('actual', lang)} {say(lf.actual, lang)}; {w('required', lang)} {say(lf.required, lang)}"
+    s = (f"{name}: {w('actual', lang)} {say(actual_text(policy, lf), lang)}; "
+         f"{w('required', lang)} {say(required_text(policy, lf), lang)}")
     return s + (f" [{say(lf.derivation, lang)}]" if lf.derivation else "")
 
 

@@ -28,7 +28,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import signal
 import stat
@@ -37,7 +36,7 @@ import threading
 from pathlib import Path
 
 from policy.errors import InputError
-from policy.i18n import Msg
+from policy.i18n import Msg, os_error_text
 
 
 class _Terminated(BaseException):
@@ -149,21 +148,7 @@ def _umask() -> int:
 
 
 def _os_error(p: Path, exc: OSError, field: str | None) -> InputError:
-    words = {
-        errno.ENOSPC: ("no space left on the device; nothing was written", "设备空间不足；未写入任何内容"),
-        errno.EDQUOT: ("disk quota exceeded; nothing was written", "超出磁盘配额；未写入任何内容"),
-        errno.EACCES: ("permission denied", "没有写入权限"),
-        errno.EPERM: ("permission denied", "没有写入权限"),
-        errno.EROFS: ("the file system is read-only", "文件系统只读"),
-        errno.ENAMETOOLONG: ("the path is too long", "路径太长"),
-        errno.ENOENT: ("the directory does not exist", "目录不存在"),
-        errno.ENOTDIR: ("a part of the path is not a directory", "路径中的某一部分不是目录"),
-        errno.EISDIR: ("is a directory; give a file name", "是目录；请给出文件名"),
-        errno.ELOOP: ("too many levels of symbolic links", "符号链接层数过多"),
-    }
-    en, zh = words.get(exc.errno, (f"cannot write the file ({exc.strerror or exc.__class__.__name__}); nothing was "
-                                   "written", f"无法写入文件（{exc.strerror or exc.__class__.__name__}）；未写入任何内容"))
-    return _fail(p, en, zh, field)
+    return InputError(os_error_text(exc, writing=True), file=str(p), field=field)
 
 
 __all__ = ["write_atomic", "check_target"]

@@ -1,18 +1,25 @@
-"""Decisions → explanation objects: JSON (the CLI contract) and rich trees, in Chinese or English.
+"""Decisions → explanation objects: JSON (the CLI contract), rich trees and tables, and the summary
+`wrp check` prints (``Lines``, printable without rich), in Chinese or English.
 
-Quotes are always the original Chinese; everything else follows ``lang``.
+Quotes are always the original Chinese; everything else follows ``lang``. rich is imported only by
+the functions that build rich objects.
 """
 
 from __future__ import annotations
 
-from rich.console import Group
-from rich.table import Table
-from rich.text import Text
-from rich.tree import Tree
+from typing import TYPE_CHECKING
 
 from policy.i18n import STATUS_ZH, Msg, cite_text, say
 from policy.load import Policy
 from solver.decide import ClauseResult, Decision, Leaf
+from solver.render.leaf import actual_text, leaf_json, required_text
+from solver.render.lines import Line, Lines
+
+if TYPE_CHECKING:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+    from rich.tree import Tree
 
 UI = {
     **{k: {"zh": v, "en": k} for k, v in STATUS_ZH.items()},
@@ -65,18 +72,18 @@ def _optional(c: ClauseResult) -> dict:
                               ("applies_to", list(cl.applies_to) if cl.applies_to is not None else None)) if v}
 
 
-def _failed_entries(c: ClauseResult) -> list[dict]:
+def _failed_entries(policy: Policy, c: ClauseResult) -> list[dict]:
     base = {"clause": c.clause.id, "topic": c.clause.topic, "strength": c.clause.strength,
             "cite": c.clause.cite.as_dict(), **_optional(c)}
     leaves = [lf for lf in c.leaves if lf.status is False] or c.leaves
     if not leaves:
         return [{**base, "fact": None, "actual": None, "required": None}]
-    return [{**base, **lf.as_dict()} for lf in leaves]
+    return [{**base, **leaf_json(policy, lf)} for lf in leaves]
 
 
-def _clause_json(c: ClauseResult) -> dict:
+def _clause_json(policy: Policy, c: ClauseResult) -> dict:
     d = {"id": c.clause.id, "kind": c.clause.kind, "topic": c.clause.topic, "status": c.status,
-         "strength": c.clause.strength, "leaves": [lf.as_dict() | {"status": _s(lf)} for lf in c.all_leaves],
+         "strength": c.clause.strength, "leaves": [leaf_json(policy, lf) | {"status": _s(lf)} for lf in c.all_leaves],
          "cite": c.clause.cite.as_dict(), **_optional(c)}
     if c.waived_would:
         d["waived_would_be"] = c.waived_would
@@ -104,7 +111,7 @@ def _decision_json(d: Decision) -> dict:
         "status": d.status,
         "eligible": d.eligible,
         "pathways": [{"id": p.pathway.id, "status": p.status, "title": p.pathway.title} for p in d.pathways],
-        "failed": [e for c in d.failed() for e in _failed_entries(c)],
+        "failed": [e for c in d.failed() for e in _failed_entries(d.policy, c)],
         "waivable": [{"clause": c.clause.id, "status": c.status if c.status != "waived" else "waived",
                       "cite": c.clause.cite.as_dict(), **({"note": c.clause.note} if c.clause.note else {})}
                      for c in d.waivable()],
@@ -114,7 +121,7 @@ def _decision_json(d: Decision) -> dict:
                          "in_force_from": j.in_force_from.isoformat() if j.in_force_from else None},
         "wage": {"year": d.facts.wage.year, "monthly": d.facts.wage.monthly, "annual": d.facts.wage.annual,
                  "note": d.facts.wage.note},
-        "clauses": [_clause_json(c) for c in d.clause_results()],
+        "clauses": [_clause_json(d.policy, c) for c in d.clause_results()],
         "warnings": d.warnings,
         "backend": d.backend,
     }
@@ -129,18 +136,20 @@ def _label(policy: Policy, fact: str, lang: str) -> str:
 
 
 def _leaf_text(policy: Policy, lf: Leaf, lang: str) -> Text:
+    from rich.text import Text
     st = _s(lf)
     name = ", ".join(_label(policy, f, lang) for f in lf.facts)
     txt = Text(f"{MARK[st]} ", style=STYLE[st])
     txt.append(f"{name}: ")
-    txt.append(f"{t('actual', lang)} {say(lf.actual, lang)}", style="bold")
-    txt.append(f"; {t('required', lang)} {say(lf.required, lang)}")
+    txt.append(f"{t('actual', lang)} {say(actual_text(policy, lf), lang)}", style="bold")
+    txt.append(f"; {t('required', lang)} {say(required_text(policy, lf), lang)}")
     if lf.derivation:
         txt.append(f"  [{say(lf.derivation, lang)}]", style="dim")
     return txt
 
 
 def _clause_node(policy: Policy, parent: Tree, c: ClauseResult, lang: str, exclusion: bool = False) -> None:
+    from rich.text import Text
     status = c.status
     head = Text(f"{MARK[status]} ", style=STYLE[status])
     title = c.clause.title[lang] if c.clause.title else c.clause.id
@@ -169,7 +178,31 @@ def _clause_node(policy: Policy, parent: Tree, c: ClauseResult, lang: str, exclu
         node.add(Text(f"{t('note', lang)}: {' '.join(c.clause.note_in(lang).split())}", style="dim italic"))
 
 
+
+def _jointly_failing(d: Decision) -> list[ClauseResult]:
+    """An exact `ineligible` with no failed clause: every completion of the unknown facts fails one of
+    these clauses, though each alone could hold (e.g. a branch fails the tax floor, anything else the
+    legal form). Shown so that the verdict never comes without its reason."""
+    if d.status != "ineligible" or d.failed():
+        return []
+    base = [c for c in (*d.employer, *d.applicant, *d.exclusions) if c.status == "unknown"]
+    if not any(p.status == "satisfied" for p in d.pathways):
+        base += [c for p in d.pathways for c in p.clauses if c.status == "unknown"]
+    return base
+
+
+def _jointly_text(d: Decision, lang: str) -> str:
+    ids = ", ".join(c.clause.id for c in _jointly_failing(d))
+    facts = ", ".join(d.unknown) or ", ".join(dict.fromkeys(f for c in _jointly_failing(d) for f in c.unknown_facts))
+    if lang == "zh":
+        return f"未知事实（{facts}）取任何值，以下条款都不能同时满足（单独看各自可能满足）：{ids}"
+    return f"for every value of the unknown facts ({facts}) one of these fails, though each alone could hold: {ids}"
+
+
 def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
+    from rich.console import Group
+    from rich.text import Text
+    from rich.tree import Tree
     j = d.jurisdiction
     root = Tree(Text.assemble((f"{j.name[lang]} ({j.id})", "bold"), f" — {j.document} — {d.date}"))
     st = Text(f"{t('status', lang)}: ")
@@ -205,6 +238,8 @@ def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
         r = d.facts.retirement
         who = say(RETIREMENT_CATEGORY.get(r["category"], r["category"]), lang)
         parts.append(Text(f"{t('retirement', lang)}: {say(r['age'], lang)} ({r['date']}), {who}", style="dim"))
+    if _jointly_failing(d):
+        parts.append(Text(f"✗ {_jointly_text(d, lang)}", style="red"))
     if d.unknown:
         parts.append(Text(f"{t('unknown_facts', lang)}: " + ", ".join(d.unknown), style="yellow"))
     if d.waivable():
@@ -214,39 +249,44 @@ def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
     return Group(*parts)
 
 
-def decision_summary(policy: Policy, d: Decision, lang: str = "en") -> Group:
+def decision_summary(policy: Policy, d: Decision, lang: str = "en") -> Lines:
     """What `wrp check` prints: the verdict, then the failed and unknown conditions only."""
     j = d.jurisdiction
-    head = Text.assemble((f"{j.name[lang]} ({j.id})", "bold"), f" {d.date}: ", (t(d.status, lang), STYLE[d.status]))
+    head = Line(((f"{j.name[lang]} ({j.id})", "bold"), (f" {d.date}: ", ""), (t(d.status, lang), STYLE[d.status])))
     if d.lenient:
-        head.append(f"  ({t('lenient', lang)})", style="dim")
-    lines: list = [head]
+        head = head.append(f"  ({t('lenient', lang)})", "dim")
+    lines: list[Line] = [head]
     sat = [p.pathway.title[lang] for p in d.pathways if p.status == "satisfied"]
     if sat:
-        lines.append(Text(f"  ✓ {', '.join(sat)}", style="green"))
+        lines.append(Line.of(f"  ✓ {', '.join(sat)}", "green"))
     for c in d.failed():
         strength = f" [{t('in_principle', lang)}]" if c.clause.strength == "in_principle" else ""
         for lf in [x for x in c.leaves if x.status is False] or c.leaves:
-            line = Text(f"  ✗ {c.clause.id}{strength}: ", style="red")
-            line.append(f"{', '.join(_label(policy, f, lang) for f in lf.facts)} {say(lf.actual, lang)}, "
-                        f"{t('required', lang)} {say(lf.required, lang)}")
+            line = Line.of(f"  ✗ {c.clause.id}{strength}: ", "red")
+            line = line.append(f"{', '.join(_label(policy, f, lang) for f in lf.facts)} "
+                               f"{say(actual_text(policy, lf), lang)}, {t('required', lang)} "
+                               f"{say(required_text(policy, lf), lang)}")
             if lf.derivation:
-                line.append(f" [{say(lf.derivation, lang)}]", style="dim")
+                line = line.append(f" [{say(lf.derivation, lang)}]", "dim")
             lines.append(line)
-        lines.append(Text(f"      «{c.clause.cite.quote.strip()}» — {c.clause.cite.source} {c.clause.cite.section}",
-                          style="blue"))
+        lines.append(Line.of(f"      «{c.clause.cite.quote.strip()}» — {c.clause.cite.source} {c.clause.cite.section}",
+                             "blue"))
     for c in d.clause_results():
         if c.cases is not None and (c.status != "failed" or c in d.failed()):
-            lines.append(Text(f"  {MARK.get(c.status, '=')} {c.clause.id}: {c.cases.text(lang)}",
-                              style=STYLE.get(c.status, "")))
+            lines.append(Line.of(f"  {MARK.get(c.status, '=')} {c.clause.id}: {c.cases.text(lang)}",
+                                 STYLE.get(c.status, "")))
+    if _jointly_failing(d):
+        lines.append(Line.of(f"  ✗ {_jointly_text(d, lang)}", "red"))
     if d.unknown:
-        lines.append(Text(f"  ? {t('unknown_facts', lang)}: {', '.join(d.unknown)}", style="yellow"))
+        lines.append(Line.of(f"  ? {t('unknown_facts', lang)}: {', '.join(d.unknown)}", "yellow"))
     for w in d.warnings:
-        lines.append(Text(f"  ! {say(w, lang)}", style="yellow"))
-    return Group(*lines)
+        lines.append(Line.of(f"  ! {say(w, lang)}", "yellow"))
+    return Lines(lines)
 
 
 def comparison_table(policy: Policy, decisions: list[Decision], lang: str = "en") -> Table:
+    from rich.table import Table
+    from rich.text import Text
     """For ``--district all``: why here and not there, one row per jurisdiction."""
     tab = Table(title={"zh": "各区结论对比", "en": "Why here and not there"}[lang])
     tab.add_column({"zh": "辖区", "en": "jurisdiction"}[lang])
@@ -264,7 +304,8 @@ def comparison_table(policy: Policy, decisions: list[Decision], lang: str = "en"
                 parts.append({"zh": "没有满足的申请条件", "en": "no pathway holds"}[lang])
             else:
                 lf = next((x for x in c.leaves if x.status is False), None)
-                parts.append(f"{c.clause.id}" + (f" ({lf.actual} vs {lf.required})" if lf else ""))
+                parts.append(f"{c.clause.id}" + (f" ({actual_text(policy, lf)} vs {required_text(policy, lf)})"
+                                                 if lf else ""))
         if d.unknown:
             parts.append("? " + ", ".join(d.unknown[:4]))
         tab.add_row(f"{d.jurisdiction.name[lang]} ({d.jurisdiction.id})", Text(t(d.status, lang), style=STYLE[d.status]),

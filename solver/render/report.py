@@ -611,8 +611,7 @@ def _value(v, lang: str) -> str:
 
 
 def _procedural_table(rep: Report, lang: str, names: dict) -> Markup:
-    from policy.procedures import BUSINESSES, load_procedures
-    from solver.procedures.facts import procedure_policy
+    from policy.procedures import BUSINESSES, load_procedures, procedure_policy
     ptopics = load_procedures(rep.policy).topics
     vocab = procedure_policy(rep.policy).vocabulary
     vtopics = rep.policy.vocabulary.topics

@@ -26,7 +26,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from policy.errors import InputError
-from policy.i18n import Msg
 from policy.yamlio import read_yaml
 from solver.render.json import Encoder
 from solver.service import engine
@@ -38,12 +37,23 @@ TIMEOUT = float(os.environ.get("WRP_SERVE_TIMEOUT", 30))  # seconds of solver ti
 WORKERS = int(os.environ.get("WRP_SERVE_WORKERS", 4))
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PROFILE_BODY = {"requestBody": {"required": True, "description": "the profile (docs/profile.md); JSON, or YAML",
+                                "content": {"application/json": {"schema": {"$ref": "/api/schemas/profile"}},
+                                            "application/yaml": {"schema": {"type": "string"}}}}}
+OPTIONAL_PROFILE = {"requestBody": {**PROFILE_BODY["requestBody"], "required": False}}
+
+
 class TooLarge(Exception):
     pass
 
 
 class Overtime(Exception):
     pass
+
+
+class Unsupported(Exception):
+    """A request body of a kind the endpoint does not read (415)."""
 
 
 def pointer(field: str | None) -> str | None:
@@ -113,35 +123,51 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _json_error(text: str) -> InputError | None:
+    """The JSON reader's message for ``text`` (``None`` if it is valid JSON), as an ``InputError`` with
+    the line and column; what JSON allows but a profile does not (a duplicate key) is named as JSON too."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as e:
+        return InputError(f"invalid JSON: {e.msg}", file=engine.PROFILE_NAME, line=e.lineno, col=e.colno)
+    except RecursionError:
+        return InputError("invalid JSON: nested too deeply to be a profile", file=engine.PROFILE_NAME)
+    try:
+        read_yaml(engine.PROFILE_NAME, text)
+    except InputError as e:
+        if e.message.startswith("invalid YAML: "):
+            return InputError("invalid JSON: " + e.message.removeprefix("invalid YAML: "), file=e.file,
+                              line=e.line, col=e.col)
+    return None
+
+
 async def body_text(request: Request) -> str:
+    """The request body as text: JSON (or YAML). A body with a JSON content type, or one that starts like
+    JSON (``{`` or ``[``) whatever its content type (``curl -d`` sends form encoding), is judged as JSON:
+    its syntax errors are named as JSON with the line and column. A form upload is refused."""
+    ctype = request.headers.get("content-type", "").lower()
+    if ctype.startswith("multipart/"):
+        raise Unsupported("send the profile itself as the request body (JSON, content type application/json), "
+                          "not as a multipart form upload")
     raw = await read_body(request, MAX_BODY)
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("the request body is not UTF-8 text", file=engine.PROFILE_NAME) from None
-    declared = "json" in request.headers.get("content-type", "").lower()
-    # a body that looks like JSON is JSON, whatever its content type says (curl -d sends form encoding)
-    if (declared or text.lstrip().startswith(("{", "["))) and text.strip():
-        # a JSON body is parsed as YAML (a superset) later: its syntax errors are named as JSON here
-        try:
-            json.loads(text)
-        except RecursionError:  # thousands of nested [ or {: refused before any parser recurses on them
-            raise InputError(Msg("the JSON is nested too deeply", "JSON 嵌套层数过多"), file=engine.PROFILE_NAME) from None
-        except json.JSONDecodeError as e:
-            if not declared:  # undeclared, it may still be YAML in flow style ({a: 1}): JSON wording only if not
-                try:
-                    read_yaml(engine.PROFILE_NAME, text)
-                    return text
-                except InputError:
-                    pass
-            raise InputError(f"invalid JSON: {e.msg}", file=engine.PROFILE_NAME, line=e.lineno, col=e.colno) from None
-        try:  # what JSON allows but a profile does not (a duplicate key), named as JSON too
-            read_yaml(engine.PROFILE_NAME, text)
-        except InputError as e:
-            if e.message.startswith("invalid YAML: "):
-                raise InputError("invalid JSON: " + e.message.removeprefix("invalid YAML: "), file=e.file,
-                                 line=e.line, col=e.col) from None
-            raise
+    if not text.strip():
+        return text
+    looks_json = text.lstrip()[:1] in ("{", "[")
+    if "json" in ctype:
+        err = _json_error(text)
+        if err is not None:
+            raise err
+    elif looks_json:  # no JSON content type: YAML flow syntax is still accepted, else JSON's message
+        err = _json_error(text)
+        if err is not None:
+            try:
+                read_yaml(engine.PROFILE_NAME, text)
+            except InputError:
+                raise err from None
     return text
 
 
@@ -180,6 +206,10 @@ def create_app(app=None, timeout: float | None = None, workers: int | None = Non
         limit = MAX_UPLOAD if request.url.path.endswith("/batch") else MAX_BODY
         return JSONResponse({"error": f"the request body is larger than {limit:,} bytes", "pointer": None,
                              "parameter": None}, status_code=413)
+
+    @api.exception_handler(Unsupported)
+    async def _unsupported(request: Request, exc: Unsupported):
+        return JSONResponse({"error": str(exc), "pointer": None, "parameter": None}, status_code=415)
 
     @api.exception_handler(Overtime)
     async def _overtime(request: Request, exc: Overtime):
@@ -220,20 +250,23 @@ def create_app(app=None, timeout: float | None = None, workers: int | None = Non
 
     # --- JSON ------------------------------------------------------------------------------------
 
-    @api.post("/api/check", summary="Is this applicant eligible? (status, failed clauses, unknown facts, next questions)")
+    @api.post("/api/check", summary="Is this applicant eligible? (status, failed clauses, unknown facts, next questions)",
+              openapi_extra=PROFILE_BODY)
     async def check(request: Request, district: str | None = None, date: str | None = None,
                     lenient: str | None = None, lang: str | None = None):
         body = await body_text(request)
         return await run(engine.check, body, district, _date("date", date), _bool("lenient", lenient), _lang(lang))
 
-    @api.post("/api/explain", summary="The full proof with citations, and the cheapest fix when ineligible")
+    @api.post("/api/explain", summary="The full proof with citations, and the cheapest fix when ineligible",
+              openapi_extra=PROFILE_BODY)
     async def explain(request: Request, district: str | None = None, date: str | None = None,
                       lenient: str | None = None, lang: str | None = None):
         body = await body_text(request)
         return await run(engine.check, body, district, _date("date", date), _bool("lenient", lenient), _lang(lang),
                          explain=True)
 
-    @api.post("/api/missing", summary="The cheapest change that makes the applicant eligible")
+    @api.post("/api/missing", summary="The cheapest change that makes the applicant eligible",
+              openapi_extra=PROFILE_BODY)
     async def missing(request: Request, district: str | None = None, date: str | None = None,
                       keep: str | None = None, allow: str | None = None, top: str | None = None,
                       lenient: str | None = None, lang: str | None = None):
@@ -252,14 +285,16 @@ def create_app(app=None, timeout: float | None = None, workers: int | None = Non
         return await run(engine.conflicts, districts, topic, _date("date", date), _lang(lang),
                          _bool("procedures", procedures))
 
-    @api.post("/api/deadlines", summary="Renewal and employer-change timeline (profile body optional)")
+    @api.post("/api/deadlines", summary="Renewal and employer-change timeline (profile body optional)",
+              openapi_extra=OPTIONAL_PROFILE)
     async def deadlines(request: Request, district: str | None = None, expiry: str | None = None,
                         left_employer: str | None = None, lang: str | None = None):
         body = await body_text(request)
         return await run(engine.deadlines, body, district, _date("expiry", expiry),
                          _date("left_employer", left_employer), _lang(lang))
 
-    @api.post("/api/materials", summary="The checklist of documents for this applicant")
+    @api.post("/api/materials", summary="The checklist of documents for this applicant",
+              openapi_extra=PROFILE_BODY)
     async def materials(request: Request, district: str | None = None, business: str | None = None,
                         pathway: str | None = None, date: str | None = None, lang: str | None = None):
         body = await body_text(request)
@@ -281,19 +316,45 @@ def create_app(app=None, timeout: float | None = None, workers: int | None = Non
             raise InputError(f"unknown schema `{name}`; schemas: {', '.join(NAMES)}", field="name")
         return shipped(name)
 
-    @api.post("/api/batch", summary="Check a table of applicants (the CSV or XLSX file as the body)")
-    async def batch(request: Request, filename: str = "upload.csv", district: str | None = None,
-                    date: str | None = None, lenient: str | None = None, lang: str | None = None):
-        if not hasattr(facade, "batch_table"):
-            return JSONResponse({"error": "batch upload needs the table reader (solver/tables.py, App.batch_table), "
-                                          "which this build does not have yet; use `wrp batch` on profile files",
-                                 "pointer": None, "parameter": None}, status_code=501)
+    @api.post("/api/batch", summary="Check a table of applicants: a CSV or XLSX file as the body (or a form "
+              "upload); one row per applicant and district, as JSON or (format=csv) as CSV",
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "text/csv": {"schema": {"type": "string"}},
+                  XLSX: {"schema": {"type": "string", "format": "binary"}},
+                  "multipart/form-data": {"schema": {"type": "object", "properties": {
+                      "file": {"type": "string", "format": "binary"}}}}}}})
+    async def batch(request: Request, filename: str | None = None, district: str | None = None,
+                    date: str | None = None, lenient: str | None = None, lang: str | None = None,
+                    format: str | None = None):
+        fmt = format or "json"
+        if fmt not in ("json", "csv"):
+            raise InputError(f"`{fmt}` is not an output format; use json or csv", field="format")
+        ctype = request.headers.get("content-type", "").lower()
+        raw = await read_body(request, MAX_UPLOAD)
+        if ctype.startswith("multipart/form-data"):  # curl -F file=@staff.csv, or a browser form
+            request._body = raw  # starlette reads the form from the body already read (and bounded)
+            form = await request.form()
+            files = [v for v in form.values() if hasattr(v, "filename") and hasattr(v, "read")]
+            if len(files) != 1:
+                raise InputError(f"the form upload has {len(files)} files; send one CSV or XLSX file",
+                                 field="file")
+            filename = filename or files[0].filename or "upload.csv"
+            raw = await files[0].read()
+        elif filename is None:
+            filename = "upload.xlsx" if XLSX in ctype else "upload.csv"
         suffix = Path(filename).suffix.lower()
         if suffix not in (".csv", ".xlsx"):
             raise InputError(f"`{filename}` is not a .csv or .xlsx file", field="filename")
-        raw = await read_body(request, MAX_UPLOAD)
-        return await run(engine.batch_table, raw, suffix, district, _date("date", date), _bool("lenient", lenient),
-                         _lang(lang))
+        args = (raw, suffix, district, _date("date", date), _bool("lenient", lenient), _lang(lang))
+        if fmt == "json":
+            return await run(engine.batch_table, *args)
+        loop = asyncio.get_running_loop()
+        try:
+            text = await asyncio.wait_for(loop.run_in_executor(pool, partial(engine.batch_csv, facade, *args)), budget)
+        except TimeoutError:
+            raise Overtime() from None
+        return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="wrp-batch.csv"'})
 
     return api
 

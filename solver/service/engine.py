@@ -12,7 +12,7 @@ import datetime as dt
 
 from policy.errors import InputError
 from policy.i18n import fact_label, say, status_text
-from solver.app import Z3_LOCK, App, ProfileText
+from solver.app import App, ProfileText
 
 PROFILE_NAME = "profile.json"  # how errors name the request body
 
@@ -24,6 +24,7 @@ def _profile(body: str) -> ProfileText:
 def _decision(app: App, d, lang: str) -> dict:
     """A decision as the CLI's JSON, with the words a page shows in ``lang`` beside it."""
     from solver.render.explain import decision_json
+    from solver.render.leaf import actual_text, required_text
     policy = app.policy
     out = decision_json(d)
     out["status_text"] = status_text(d.status, lang)
@@ -33,8 +34,8 @@ def _decision(app: App, d, lang: str) -> dict:
     for c, cr in zip(out["clauses"], d.clause_results(), strict=True):
         c["title"] = cr.clause.title[lang] if cr.clause.title else c["id"]
         for lf, leaf in zip(c["leaves"], cr.all_leaves, strict=True):
-            lf["actual_shown"] = say(leaf.actual, lang)
-            lf["required_shown"] = say(leaf.required, lang)
+            lf["actual_shown"] = say(actual_text(policy, leaf), lang)
+            lf["required_shown"] = say(required_text(policy, leaf), lang)
             lf["label"] = ", ".join(fact_label(policy.vocabulary.spec(n), n, lang) for n in leaf.facts)
     for p in out["pathways"]:
         p["title_text"] = p["title"][lang] if isinstance(p.get("title"), dict) else p.get("title")
@@ -44,14 +45,6 @@ def _decision(app: App, d, lang: str) -> dict:
 
 def check(app: App, body: str, district: str | None = None, date: dt.date | None = None,
           lenient: bool = False, lang: str = "en", explain: bool = False) -> dict | list:
-    if explain:  # the cheapest fix is z3's: its results are read under the lock too
-        with Z3_LOCK:
-            return _check(app, body, district, date, lenient, lang, explain)
-    return _check(app, body, district, date, lenient, lang, explain)
-
-
-def _check(app: App, body: str, district: str | None, date: dt.date | None, lenient: bool, lang: str,
-           explain: bool) -> dict | list:
     r = app.check(_profile(body), district, date, lenient=lenient, explain=explain)
     data = r.as_dict()
     items = data if r.many else [data]
@@ -67,23 +60,20 @@ def missing(app: App, body: str, district: str | None, date: dt.date | None, kee
             allow: list[str], top: int, lenient: bool, lang: str) -> dict | list:
     if top < 1:
         raise InputError("top must be at least 1", field="top")
-    with Z3_LOCK:
-        r = app.missing(_profile(body), district, date, keep=keep, allow=allow, top=top, lenient=lenient)
-        data = [x.as_dict() | {"text": x.render(lang)} for x in r.results]
+    r = app.missing(_profile(body), district, date, keep=keep, allow=allow, top=top, lenient=lenient)
+    data = [x.as_dict() | {"text": x.render(lang)} for x in r.results]
     return data if r.many else data[0]
 
 
 def compare(app: App, districts: str, topic: str | None, date: dt.date | None, lang: str) -> dict:
-    with Z3_LOCK:
-        c = app.compare(districts, topic, date)
-        return c.as_dict() | {"text": c.render(lang)}
+    c = app.compare(districts, topic, date)
+    return c.as_dict() | {"text": c.render(lang)}
 
 
 def conflicts(app: App, districts: str | None, topic: str | None, date: dt.date | None, lang: str,
               procedures: bool = True) -> dict:
-    with Z3_LOCK:
-        r = app.conflicts(districts or "all", topic, date, procedures=procedures)
-        return r.as_dict() | {"text": "\n".join(r.render(lang))}
+    r = app.conflicts(districts or "all", topic, date, procedures=procedures)
+    return r.as_dict() | {"text": "\n".join(r.render(lang))}
 
 
 def deadlines(app: App, body: str | None, district: str | None, expiry: dt.date | None,
@@ -111,10 +101,10 @@ def jurisdictions(app: App, lang: str) -> list[dict]:
     return out
 
 
-def batch_table(app: App, raw: bytes, suffix: str, district: str | None, date: dt.date | None,
-                lenient: bool, lang: str) -> list[dict]:
-    """An uploaded table (CSV / XLSX), one row per applicant and district: the facade's ``batch_table``
-    on a temporary copy (a row it cannot read is an ``error`` row, as in `wrp batch`)."""
+def _table(app: App, raw: bytes, suffix: str, district: str | None, date: dt.date | None, lenient: bool,
+           lang: str):
+    """An uploaded table (CSV / XLSX) decided by the facade's ``batch_table`` on a temporary copy (a row
+    it cannot read is an ``error`` row, as in `wrp batch`)."""
     import tempfile
     from pathlib import Path
     if suffix == ".csv":
@@ -126,9 +116,16 @@ def batch_table(app: App, raw: bytes, suffix: str, district: str | None, date: d
     with tempfile.TemporaryDirectory(prefix="wrp-upload-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(raw)
-        try:
-            return app.batch_table([str(path)], district, date, lenient, lang=lang).as_dict()
-        except InputError as exc:  # name the upload, not the temporary file it was saved to
-            if exc.file != str(path):
-                raise
-            raise InputError(exc.message, file=path.name, line=exc.line, col=exc.col, field=exc.field) from None
+        return app.batch_table([str(path)], district, date, lenient, lang=lang)
+
+
+def batch_table(app: App, raw: bytes, suffix: str, district: str | None, date: dt.date | None,
+                lenient: bool, lang: str) -> list[dict]:
+    """One row per applicant and district, as JSON objects."""
+    return _table(app, raw, suffix, district, date, lenient, lang).as_dict()
+
+
+def batch_csv(app: App, raw: bytes, suffix: str, district: str | None, date: dt.date | None,
+              lenient: bool, lang: str) -> str:
+    """The same rows as a CSV table (the columns of `wrp batch`)."""
+    return _table(app, raw, suffix, district, date, lenient, lang).to_csv()

@@ -73,7 +73,10 @@ def test_check_json_and_text_show_the_next_questions(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["status"] == "undetermined"
     facts = [q["fact"] for q in data["next_questions"]]
-    assert set(facts) == set(data["unknown"])
+    # every fact the answer depends on, and the tenure too: a vocabulary constraint ties it to the
+    # social insurance months (tenure 3 leaves them at most 3, too few)
+    assert set(facts) == set(data["unknown"]) | {"applicant.months_with_employer"}
+    assert facts.index("applicant.social_insurance_months") < facts.index("applicant.months_with_employer")
     assert all(q["settles"] == ["changping"] and q["label"]["zh"] for q in data["next_questions"])
     assert cli.main(["explain", str(PARTIAL), "--lang", "zh"]) == 0
     out = capsys.readouterr().out
@@ -106,9 +109,12 @@ def test_interview_asks_the_most_decisive_first_and_writes_a_new_file(tmp_path):
 
 def test_interview_unknown_is_not_asked_again(tmp_path):
     out = tmp_path / "stuck.yaml"
-    r = _interview([str(PARTIAL), "--output", str(out)], "unknown\n15000\n")
+    # social insurance: unknown; income: 15000; the tenure (a short one would settle it through the
+    # constraint tenure >= social insurance): unknown too — then nothing left can settle an answer
+    r = _interview([str(PARTIAL), "--output", str(out)], "unknown\n15000\nunknown\n")
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("applicant.social_insurance_months") == 1
+    assert r.stdout.count("applicant.months_with_employer") == 1
     assert "No fact left to ask can determine more answers." in " ".join(r.stdout.split())
     assert "social_insurance_months:" not in out.read_text(encoding="utf-8")
 
@@ -142,8 +148,9 @@ def _partial(policy, name, drop):
 
 def test_questions_replayed_through_datalog(policy):
     """Property (hypothesis): drop facts from examples; every question is about a fact the profile leaves
-    out that Datalog names as deciding an undetermined answer, and a question said to
-    decide the employer's district alone does so for every value tried — replayed through Datalog."""
+    out, each jurisdiction it claims to settle is settled by one of its values, every fact Datalog names
+    as deciding an undetermined answer is considered, and a question said to decide the employer's district
+    alone does so for every value tried — replayed through Datalog."""
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
@@ -163,8 +170,17 @@ def test_questions_replayed_through_datalog(policy):
             if d.status == "undetermined":
                 deciding |= set(d.unknown)
         qs = next_questions(policy, facts, home=home)
+        from solver.questions import _programs
         for q in qs:
-            assert facts.stated.get(q.fact) is None and q.fact in deciding, q.fact
+            assert facts.stated.get(q.fact) is None, q.fact
+            for jid in q.settles:  # some value settles it, say Datalog and the exact refinement
+                prog = [_programs(policy, facts, False)[jid]]
+                assert any(decide(policy, jid, new).status != "undetermined"
+                           for v in candidate_values(policy, q.fact, facts, prog)
+                           if (new := with_fact(policy, facts, q.fact, v)) is not None), (q.fact, jid)
+        # every fact an open answer depends on directly is considered (it settles one or not)
+        assert deciding <= {q.fact for q in qs}
+        for q in qs:
             if q.decides_home:
                 from solver.questions import _programs
                 progs = [_programs(policy, facts, False)[home]]
@@ -196,3 +212,73 @@ def test_interview_status_line_names_jurisdictions_in_the_language(lang):
         assert f"{name} " in line
         if name != jid:
             assert f"{jid} " not in line, line
+
+
+# --- exact against a brute force ------------------------------------------------------------------
+
+BRUTE = [  # (example, facts left out, facts whose questions are checked)
+    ("changping_eligible", {"applicant.birth_date", "applicant.sex"}, ["applicant.birth_date", "applicant.sex"]),
+    ("daxing_eligible", {"applicant.work_experience_years", "applicant.months_with_employer"},
+     ["applicant.work_experience_years", "applicant.months_with_employer"]),
+    ("daxing_rejected_retirement", {"applicant.sex", "applicant.female_category"},
+     ["applicant.sex", "applicant.female_category"]),
+    ("changping_undetermined_missing", set(),
+     ["applicant.social_insurance_months", "applicant.months_with_employer", "applicant.income.monthly_avg_12m"]),
+    ("xicheng_rejected_income", {"applicant.income.monthly_avg_12m", "applicant.degree"},
+     ["applicant.income.monthly_avg_12m", "applicant.degree"]),
+    ("beijing_rejected_experience", {"applicant.work_experience_years", "applicant.title"},
+     ["applicant.work_experience_years", "applicant.title"]),
+]
+
+
+def _dense(policy, name, facts):
+    """Values of ``name`` on a dense grid, independent of the rules' thresholds."""
+    import datetime as dt
+    spec = policy.vocabulary.facts[name]
+    if spec.type == "bool":
+        return [False, True]
+    if spec.type == "enum":
+        return list(spec.choices)
+    if spec.type == "date":  # every month of birth from 15 to 70 years old, on the 1st (and every 4th on the 28th)
+        out = []
+        for m in range(15 * 12, 70 * 12):
+            y, mm = divmod(facts.date.year * 12 + facts.date.month - 1 - m, 12)
+            out += [dt.date(y, mm + 1, 1).isoformat()] + ([dt.date(y, mm + 1, 28).isoformat()] if m % 4 == 0 else [])
+        return out
+    if spec.type == "decimal":
+        return [x / 4 for x in range(0, 4 * 40)]
+    if name.endswith("months") or spec.type == "int":
+        return list(range(0, 150))
+    return list(range(0, 40_000, 500))
+
+
+@pytest.mark.parametrize("example,drop,checked", BRUTE, ids=[b[0] for b in BRUTE])
+def test_settles_and_decides_agree_with_a_brute_force(policy, example, drop, checked):
+    """A fact settles a jurisdiction iff some value on a dense grid makes its answer determined, and
+    decides it alone iff every valid value does — each answer decided exactly by the brute-force oracle
+    (solver.exact.oracle: pure Python, no z3), independently of the values next_questions tries."""
+    from solver.exact import oracle
+    from solver.questions import _programs, home_district
+    facts = _partial(policy, example, drop) if drop else load_procedure_profile(ROOT / "examples" /
+                                                                                f"{example}.yaml", policy)
+    progs = _programs(policy, facts, False)
+    open_ = [j for j in policy.ids()
+             if oracle(policy, [progs[j].root], facts, max_holes=64, limit=100_000).status[id(progs[j].root)] is None]
+    assert open_, "the case must leave some answer open"
+    qs = {q.fact: q for q in next_questions(policy, facts, home=home_district(policy, facts))}
+    for name in checked:
+        settles, decides = set(), set(open_)
+        for v in _dense(policy, name, facts):
+            new = with_fact(policy, facts, name, v)
+            if new is None:
+                continue
+            for j in open_:
+                ex = oracle(policy, [progs[j].root], new, max_holes=64, limit=100_000)  # no hand-over to z3
+                assert not ex.warnings, ex.warnings
+                if ex.status[id(progs[j].root)] is None:
+                    decides.discard(j)
+                else:
+                    settles.add(j)
+        q = qs.get(name)
+        got = (set(q.settles), set(q.decides)) if q else (set(), set())
+        assert got == (settles, decides & settles), name

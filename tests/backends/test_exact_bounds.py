@@ -59,7 +59,7 @@ def test_the_z3_resource_limit_is_stated_and_never_gives_a_wrong_answer(policy, 
     prog = compile_program(j, facts.wage, False)
     kleene = node_status(prog, facts)
     monkeypatch.setattr("solver.exact.sample", lambda *a, **k: None)  # force the solver path
-    ex = refine_program(policy, prog, facts, kleene, "z3")
+    ex = refine_program(policy, prog, facts, kleene, "z3", solver=smt_exact.z3_refine)
     assert any("exactness bound reached" in w for w in ex.warnings)
     assert any("达到精确性上限" in w.zh for w in ex.warnings)
     for n in prog.nodes:  # sound: never decided against Kleene, never decided without proof

@@ -48,7 +48,8 @@ def test_all_districts_and_next_questions(client):
     assert [d["district"] for d in data] == load_policy().ids()
     home = next(d for d in data if d["district"] == "changping")
     assert home["status"] == "undetermined"
-    assert {q["fact"] for q in home["next_questions"]} == set(home["unknown"])
+    # the facts the answer depends on, and the tenure, which settles it through tenure >= social insurance
+    assert {q["fact"] for q in home["next_questions"]} == set(home["unknown"]) | {"applicant.months_with_employer"}
 
 
 BAD = [
@@ -84,15 +85,29 @@ def test_bad_parameter_is_400_naming_the_parameter(client, url, param, fragment)
     assert r.status_code == 400 and r.json()["parameter"] == param and fragment in r.json()["error"]
 
 
-@pytest.mark.parametrize("body,fragment", [(b"", "the profile is empty"), (b"{not json", "invalid JSON"),
+@pytest.mark.parametrize("body,fragment", [(b"", "the profile is empty"), (b"a: [1", "invalid YAML"),
                                            (b"[1, 2]", "a profile is a mapping"), (b"\xff\xfe", "not UTF-8"),
-                                           (b"applicant: [", "invalid YAML"),
+                                           # JSON without a JSON content type (curl -d) is still named JSON
+                                           (b"{not json", "profile.json:1:2: invalid JSON: Expecting property name"),
                                            (b'{"applicant": {"sex": "male", "sex": "female"}}',
                                             'profile.json:1:31: invalid JSON: duplicate key "sex"')])
-def test_unreadable_body_is_400(client, body, fragment):
-    """Without a content type: a body that looks like JSON is named as JSON, YAML as YAML."""
-    r = client.post("/api/check", content=body)
-    assert r.status_code == 400 and fragment in r.json()["error"]
+@pytest.mark.parametrize("ctype", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_unreadable_body_is_400(client, body, fragment, ctype):
+    r = client.post("/api/check", content=body, headers={"content-type": ctype} if ctype else {})
+    assert r.status_code == 400 and fragment in r.json()["error"], r.json()
+
+
+def test_yaml_flow_and_a_byte_order_mark_are_read(client):
+    import json
+    r = client.post("/api/check", content=("\ufeff" + json.dumps(example("changping_eligible"))).encode())
+    assert r.status_code == 200 and r.json()["status"] == "eligible"
+    r = client.post("/api/check", content=b"{application: {date: 2021-09-15}, applicant: {degree: phd}}")
+    assert r.status_code == 400 and r.json()["pointer"] == "/applicant/degree"
+
+
+def test_a_form_upload_of_a_profile_is_415(client):
+    r = client.post("/api/check", files={"f": ("p.json", b"{}", "application/json")})
+    assert r.status_code == 415 and "not as a multipart form upload" in r.json()["error"]
 
 
 @pytest.mark.parametrize("body,fragment", [
@@ -173,17 +188,27 @@ def test_other_endpoints(client):
     assert m and "text" in m
     d = client.post("/api/deadlines?expiry=2024-06-30&district=changping", content=b"").json()
     assert "text" in d
-    from solver.app import App
     table = ROOT / "examples" / "staff_zh.csv"
-    if not hasattr(App, "batch_table"):  # the table reader of the population issue has not landed
-        r = client.post("/api/batch?filename=staff.csv", content=b"a,b\n1,2\n")
-        assert r.status_code == 501 and "solver/tables.py" in r.json()["error"]
-    elif table.exists():
-        r = client.post("/api/batch?filename=staff_zh.csv&lang=zh", content=table.read_bytes())
-        assert r.status_code == 200, r.text
-        assert r.json() and all("status" in row for row in r.json())
-        r = client.post("/api/batch?filename=staff.csv", content=b"\xff\xfe,,\n")
-        assert r.status_code == 400 and "not UTF-8" in r.json()["error"]
+    data = table.read_bytes()
+    r = client.post("/api/batch?filename=staff_zh.csv&lang=zh", content=data)
+    assert r.status_code == 200, r.text
+    rows = r.json()
+    assert rows and all("status" in row for row in rows)
+    # a CSV body without a file name (content type text/csv), a form upload (curl -F), CSV out
+    r = client.post("/api/batch?lang=zh", content=data, headers={"content-type": "text/csv"})
+    assert r.status_code == 200 and r.json() == rows
+    r = client.post("/api/batch?lang=zh", files={"file": ("staff_zh.csv", data, "text/csv")})
+    assert r.status_code == 200 and r.json() == rows
+    r = client.post("/api/batch?lang=zh&format=csv", content=data, headers={"content-type": "text/csv"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    lines = r.text.splitlines()
+    assert "status" in lines[0] and len(lines) == len(rows) + 1
+    r = client.post("/api/batch?format=pdf", content=data)
+    assert r.status_code == 400 and r.json()["parameter"] == "format"
+    r = client.post("/api/batch", files={"a": ("a.csv", b"x", "text/csv"), "b": ("b.csv", b"y", "text/csv")})
+    assert r.status_code == 400 and "2 files" in r.json()["error"]
+    r = client.post("/api/batch?filename=staff.csv", content=b"\xff\xfe,,\n")
+    assert r.status_code == 400 and "not UTF-8" in r.json()["error"]
     assert client.post("/api/batch?filename=staff.pdf", content=b"x").status_code in (400, 501)
 
 

@@ -42,12 +42,14 @@ from solver.analyses.missing.result import UNKNOWN_MSG, Blocker, FactChange, Mis
 from solver.backends.smt.change import AGE, BIRTH, WAIT, ChangeModel
 from solver.backends.smt.optimum import block, blockers, optimum, read, smallest, values_of
 from solver.backends.smt.session import UNKNOWN_TEXT, BudgetExhausted
+from solver.backends.smt.worker import on_z3_thread
 from solver.calendar import add_months
 from solver.decide import Verdict, verdict
 from solver.facts import Facts, display, wage_for, wage_on
 from solver.program import Program, comparisons, compile_program
 
 
+@on_z3_thread  # z3 runs on one thread (solver.backends.smt.worker)
 def missing(policy: Policy, jid: str, facts: Facts, keep: Iterable[str] = (), allow: Iterable[str] = (),
             top: int = 3, lenient: bool = False) -> MissingResult:
     """The cheapest changes that make the applicant eligible under ``jid``: overall (``top``

@@ -21,7 +21,7 @@ from policy.model import Jurisdiction
 from solver.backends.smt.encode import Encoder
 from solver.backends.smt.session import new_solver
 from solver.backends.smt.space import AGE, MTR, MTR_MIN, scale_of
-from solver.backends.smt.terms import Lin, mk_and, mk_implies, mk_or, model_int
+from solver.backends.smt.terms import TRUE, Lin, mk_and, mk_implies, mk_or, model_int
 from solver.facts import Facts
 from solver.program import Program
 
@@ -62,7 +62,7 @@ class _Goals:
         self.w = self.enc.var(WAIT)
 
     def _known(self, name: str) -> z3.BoolRef:
-        return self.known.get(name, TRUE_Z3)
+        return self.known.get(name, TRUE)
 
     def holds(self, e: Expr) -> z3.BoolRef:
         return self.enc.to_kleene(e, self.terms.__getitem__, self._known, self.memo)[0]
@@ -80,9 +80,6 @@ class _Goals:
                 g = z3.BoolVal(False)
             g = self.goals[key] = mk_and([self.w >= lo, self.w <= hi, g])
         return g
-
-
-TRUE_Z3 = z3.BoolVal(True)
 
 
 @cache(256, identity=(0,))

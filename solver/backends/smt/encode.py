@@ -14,6 +14,7 @@ import z3
 
 from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, compare
 from solver.backends.smt.terms import FALSE, TRUE, Lin, mk_and, mk_atleast, mk_not, mk_or, model_int
+from solver.backends.smt.worker import on_z3_thread
 from solver.facts import Facts
 from solver.program import Program
 
@@ -143,6 +144,7 @@ def lin_value(m: z3.ModelRef, enc: Encoder, lin: Lin) -> Fraction:
 # --- three-valued status of a given profile (the backend contract) --------------------------------
 
 
+@on_z3_thread  # z3 runs on one thread (solver.backends.smt.worker)
 def node_status(prog: Program, facts: Facts) -> dict[int, bool | None]:
     """Kleene truth of every node of ``prog`` for ``facts`` (``None``: unknown), computed with z3.
 

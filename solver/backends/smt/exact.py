@@ -14,6 +14,7 @@ import z3
 from policy.expr import All, Any, AtLeast, Cmp, Const, Expr, In, Not, compare, facts_of, walk
 from policy.i18n import Msg
 from policy.load import Policy
+from solver.backends.smt.worker import on_z3_thread
 from solver.exact import (
     AGE,
     AGE_MAX_MONTHS,
@@ -190,6 +191,7 @@ def _check(s: z3.Solver, *assumptions) -> bool | None:
     return True if r == z3.sat else False if r == z3.unsat else None
 
 
+@on_z3_thread  # z3 runs on one thread (solver.backends.smt.worker)
 def z3_refine(policy: Policy, nodes: list[Expr], facts: Facts, kleene: Status,
               targets: list[Expr] = ()) -> Exact:
     """Refine the unknown nodes exactly; ``targets``: the nodes whose relevant facts are wanted."""
