@@ -16,9 +16,12 @@ corrupted context, then SIGSEGV). So:
   leaves the worker (``z3_objects`` finds any; the tests use it on every analysis). An exception
   comes back with the local variables of its traceback's frames cleared (its lines are kept for
   ``WRP_DEBUG=1``), so the frames' z3 objects are freed on the worker.
-- Once the worker exists, a z3 object finalised on any other thread (a cycle collected there, a
-  cache cleared by a test) is not freed there: its ``__del__`` hands it to the worker, which frees
-  it before and after every job, or when woken up for it.
+- Once the worker exists, a z3 object finalised on another thread (a cycle collected there, a
+  cache cleared by a test) is never freed while the worker works: if the worker is idle, it is
+  freed at once under the worker's lock (``_BUSY``); if the worker is busy, its ``__del__`` hands it
+  to the worker, which frees it before and after every job, or when woken up for it. A job's
+  caller resumes only once the worker has finished with z3 (so code that uses z3 directly on its
+  own thread, as unit tests of the internals do, never runs beside the worker).
 - The worker imports every module of this package before its first job, so the z3 terms they make
   at import time are made before any query runs.
 """
@@ -46,6 +49,7 @@ _orphans: collections.deque = collections.deque()  # (original __del__, z3 objec
 _start_lock = threading.Lock()
 _worker: threading.Thread | None = None
 _WORKER: list[int | None] = [None]  # the worker thread's ident, once it runs
+_BUSY = threading.RLock()  # held by the worker while it runs a job or frees objects
 
 
 def on_worker() -> bool:
@@ -119,19 +123,32 @@ def _loop(ready: threading.Event) -> None:
     ready.set()
     while True:
         item = _jobs.get()
-        _drain()
         if item is _WAKE:
+            with _BUSY:
+                _drain()
             continue
         fut, fn, args, kwargs = item
         item = None
-        if fut.set_running_or_notify_cancel():
+        if not fut.set_running_or_notify_cancel():
+            continue
+        outcome: tuple[bool, Any]
+        with _BUSY:
+            _drain()
             try:
-                fut.set_result(fn(*args, **kwargs))
+                outcome = (True, fn(*args, **kwargs))
             except BaseException as exc:  # handed to the caller, which raises it
                 _clear_frames(exc)
-                fut.set_exception(exc)
-        fut = fn = args = kwargs = None  # the worker's references go here, not at the next job
-        _drain()
+                outcome = (False, exc)
+            fn = args = kwargs = None  # the worker's references go here, not at the next job
+            _drain()
+        # the caller resumes only after the worker is done with z3 (a caller in a test may use z3 itself)
+        ok, value = outcome
+        outcome = None
+        if ok:
+            fut.set_result(value)
+        else:
+            fut.set_exception(value)
+        fut = value = None
 
 
 def _clear_frames(exc: BaseException) -> None:
@@ -162,7 +179,7 @@ def _install_finalisers() -> None:
     import z3
 
     # what __del__ needs is held by the closure: at interpreter shutdown module globals may already be gone
-    get_ident, orphans, jobs, wake, worker = threading.get_ident, _orphans, _jobs, _WAKE, _WORKER
+    get_ident, orphans, jobs, wake, worker, busy = threading.get_ident, _orphans, _jobs, _WAKE, _WORKER, _BUSY
 
     def deferred(original):
         def __del__(self):
@@ -171,8 +188,14 @@ def _install_finalisers() -> None:
                 if ident is None or get_ident() == ident:
                     original(self)
                     return
+                if busy.acquire(blocking=False):  # the worker is idle: free it here, the worker waits
+                    try:
+                        original(self)
+                    finally:
+                        busy.release()
+                    return
                 idle = not orphans
-                orphans.append((original, self))  # keeps the object until the worker frees it
+                orphans.append((original, self))  # the worker is busy: it frees the object after its job
                 if idle:
                     jobs.put(wake)
             except Exception:  # noqa: BLE001 — interpreter shutdown: nothing to free any more
