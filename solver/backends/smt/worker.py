@@ -22,6 +22,8 @@ corrupted context, then SIGSEGV). So:
   to the worker, which frees it before and after every job, or when woken up for it. A job's
   caller resumes only once the worker has finished with z3 (so code that uses z3 directly on its
   own thread, as unit tests of the internals do, never runs beside the worker).
+- A forked child (the fuzz harness, multiprocessing) has no worker thread: the fork waits until the
+  worker is idle, and the child forgets the parent's worker and starts its own on first use.
 - The worker imports every module of this package before its first job, so the z3 terms they make
   at import time are made before any query runs.
 """
@@ -32,6 +34,7 @@ import collections
 import functools
 import gc
 import importlib
+import os
 import queue
 import threading
 import traceback
@@ -149,6 +152,33 @@ def _loop(ready: threading.Event) -> None:
         else:
             fut.set_exception(value)
         fut = value = None
+
+
+def _before_fork() -> None:
+    _BUSY.acquire()  # never fork while the worker is inside z3: the child's copy of z3 would be mid-call
+
+
+def _after_fork_in_parent() -> None:
+    _BUSY.release()
+
+
+def _after_fork_in_child() -> None:
+    """The child of a fork has no z3 worker (only the forking thread survives a fork): forget it, so
+    the child's first z3 job starts its own; until then a z3 object is freed where it is finalised."""
+    global _worker, _start_lock
+    _worker, _start_lock = None, threading.Lock()
+    _WORKER[0] = None
+    _orphans.clear()  # objects of the parent's worker: left unfreed rather than freed beside anything
+    while True:  # jobs queued in the parent are the parent's to answer
+        try:
+            _jobs.get_nowait()
+        except queue.Empty:
+            break
+    _BUSY.release()  # taken by _before_fork on the forking thread, which is this thread now
+
+
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                    after_in_child=_after_fork_in_child)
 
 
 def _clear_frames(exc: BaseException) -> None:
