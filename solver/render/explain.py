@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from policy.i18n import STATUS_ZH, Msg, cite_text, say
+from policy.i18n import STATUS_ZH, Msg, cite_text, fact_label, say
 from policy.load import Policy
 from solver.decide import ClauseResult, Decision, Leaf
 from solver.render.leaf import actual_text, leaf_json, required_text
@@ -55,6 +55,18 @@ MARK = {"held": "✓", "failed": "✗", "unknown": "?", "waived": "~", "satisfie
 STYLE = {"held": "green", "failed": "red", "unknown": "yellow", "waived": "cyan", "satisfied": "green",
          "eligible": "bold green", "ineligible": "bold red", "undetermined": "bold yellow"}
 
+
+
+def _unknown_words(d, lang: str) -> str:
+    """The unknown facts that decide the answer by their labels, with the path a profile uses."""
+    vocab = getattr(getattr(d, "policy", None), "vocabulary", None)
+    out = []
+    for name in d.unknown:
+        try:
+            out.append(f"{fact_label(vocab.spec(name), name, lang)} ({name})")
+        except Exception:  # noqa: BLE001 — a fact the vocabulary does not know (or no policy): its path
+            out.append(name)
+    return "；".join(out) if lang == "zh" else "; ".join(out)
 
 def t(key: str, lang: str) -> str:
     return UI[key][lang]
@@ -241,7 +253,7 @@ def decision_tree(policy: Policy, d: Decision, lang: str = "en") -> Group:
     if _jointly_failing(d):
         parts.append(Text(f"✗ {_jointly_text(d, lang)}", style="red"))
     if d.unknown:
-        parts.append(Text(f"{t('unknown_facts', lang)}: " + ", ".join(d.unknown), style="yellow"))
+        parts.append(Text(f"{t('unknown_facts', lang)}: " + _unknown_words(d, lang), style="yellow"))
     if d.waivable():
         parts.append(Text(f"{t('waivable', lang)}: " + ", ".join(c.clause.id for c in d.waivable()), style="magenta"))
     for wmsg in d.warnings:
@@ -278,7 +290,7 @@ def decision_summary(policy: Policy, d: Decision, lang: str = "en") -> Lines:
     if _jointly_failing(d):
         lines.append(Line.of(f"  ✗ {_jointly_text(d, lang)}", "red"))
     if d.unknown:
-        lines.append(Line.of(f"  ? {t('unknown_facts', lang)}: {', '.join(d.unknown)}", "yellow"))
+        lines.append(Line.of(f"  ? {t('unknown_facts', lang)}: {_unknown_words(d, lang)}", "yellow"))
     for w in d.warnings:
         lines.append(Line.of(f"  ! {say(w, lang)}", "yellow"))
     return Lines(lines)
