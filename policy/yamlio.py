@@ -236,7 +236,21 @@ def _check_flow_depth(text: str, name: str) -> None:
 
 
 def parse_text(text: str, name: str):
-    """Parse YAML/JSON ``text`` (already decoded); every problem is an ``InputError`` at its position."""
+    """Parse YAML/JSON ``text`` (already decoded); every problem is an ``InputError`` at its position.
+    A ``.json`` file is parsed by the same parser (JSON is YAML) but its errors say JSON."""
+    try:
+        return _parse_text(text, name)
+    except InputError as e:
+        m = e.message
+        if str(name).lower().endswith(".json") and str(m).startswith("invalid YAML"):
+            zh = getattr(m, "zh", None)
+            e.message = Msg("invalid JSON" + str(m).removeprefix("invalid YAML"),
+                            zh.replace("YAML 无效", "JSON 无效", 1) if zh else "JSON 无效" + str(m).removeprefix("invalid YAML"))
+            e.args = (str(e),)
+        raise
+
+
+def _parse_text(text: str, name: str):
     _check_flow_depth(text, name)
     try:
         data = _yaml().load(text)
