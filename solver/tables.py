@@ -444,7 +444,15 @@ def _utf8_lines(fh, path: Path):
             raise InputError(Msg(f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
                                  f"不是 UTF-8 文本（字节 0x{raw[exc.start]:02x}）；请以 UTF-8 编码保存"),
                              file=str(path), line=n, col=col) from None
-        yield text.removeprefix("\ufeff") if n == 1 else text
+        if n == 1:
+            text = text.removeprefix("\ufeff")
+        if "\r" in text:  # a lone CR ends a line too (as text mode with newline="" reads it)
+            yield from _LONE_CR.split(text)
+        else:
+            yield text
+
+
+_LONE_CR = re.compile(r"(?<=\r)(?=[^\n])")
 
 
 def _depth(obj) -> int:
