@@ -271,7 +271,7 @@ COMMANDS: dict[str, Command] = {
                      lambda p: _frontends().serve_arguments(p), lambda a, app: _frontends().serve(a, app)),
     "population": Command("a table of applicants decided in every district: counts by status, by pathway, and "
                           "who is eligible in one district and not another", _population,
-                          lambda a, app: app.population(a.file, a.district, a.date, a.lenient, a.columns),
+                          lambda a, app: app.population(a.file, a.district, a.date, a.lenient, a.columns, a.lang),
                           ("text", "json", "markdown")),
     "reform": Command("who gains and who loses eligibility under modified rules (--rules DIR) or between the "
                       "rules and wages in force on two dates (--date D1 --vs D2)", _reform, _reform_call,

@@ -215,10 +215,10 @@ class App:
         return population_app.batch_table(self, profiles, district, date, lenient, output, columns, missing, lang)
 
     def population(self, file: str, district: str = ALL, date: dt.date | None = None, lenient: bool = False,
-                   columns: str | None = None):
+                   columns: str | None = None, lang: str = "en"):
         """Counts by district and status, by pathway, and the flip matrix of a table of applicants."""
         from solver import population_app
-        return population_app.population(self, file, district, date, lenient, columns)
+        return population_app.population(self, file, district, date, lenient, columns, lang)
 
     def reform(self, file: str, modified: App | None = None, district: str = ALL, date: dt.date | None = None,
                vs: dt.date | None = None, **kw):

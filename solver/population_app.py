@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policy.errors import InputError
-from policy.i18n import status_text
+from policy.i18n import Msg, say, status_text
 from solver.rows import ErrorRows
 from solver.tables import OUTPUT_SUFFIXES, PROFILE_SUFFIXES, TABLE_SUFFIXES
 
@@ -43,13 +43,15 @@ def progress_bar(total: int, label: str):
 
 def read_input(policy, files: list[str | Path], columns: str | None):
     """One table file, or YAML/JSON profiles (files or directories), as ``Applicants``; the paths read."""
+    from policy.yamlio import list_dir, path_kind
     from solver.tables import read_applicants, read_mapping, read_profiles
     paths: list[Path] = []
     for name in files:
         path = Path(name)
-        if path.is_dir():
-            paths += sorted(f for f in path.iterdir() if f.suffix in PROFILE_SUFFIXES)
-        elif not path.exists():
+        kind = path_kind(path)  # a path too long or in a forbidden directory: one message, no OSError
+        if kind == "dir":
+            paths += list_dir(path, tuple(PROFILE_SUFFIXES))
+        elif kind == "missing":
             raise InputError("no such file or directory", file=str(name))
         else:
             paths.append(path)
@@ -61,7 +63,7 @@ def read_input(policy, files: list[str | Path], columns: str | None):
     return read_profiles(policy, paths), paths
 
 
-def stream_input(policy, file: str, columns: str | None):
+def stream_input(policy, file: str, columns: str | None, lang: str = "en"):
     """One table file (or YAML/JSON profiles) as batches of ``Applicants`` (warnings printed as read):
     memory flat in the number of rows."""
     from solver.tables import iter_applicants, read_mapping
@@ -72,23 +74,25 @@ def stream_input(policy, file: str, columns: str | None):
         mapping = read_mapping(columns)
         batches = iter_applicants(policy, path, mapping)
         first = next(batches)  # read errors (headers, format) raised here, before any work
-        _warn(first)
+        _warn(first, lang)
 
         def rest():
             yield first
             for b in batches:
-                _warn(b)
+                _warn(b, lang)
                 yield b
         return rest()
     apps, _ = read_input(policy, [file], columns)
-    _warn(apps)
+    _warn(apps, lang)
     return [apps]
 
 
-def _warn(apps) -> None:
+def _warn(apps, lang: str = "en") -> None:
     import sys
-    for w in apps.warnings:
-        sys.stderr.write(f"wrp: warning: {w}\n")
+
+    from policy.errors import escape
+    for w in apps.warnings:  # a header echoed from the file: control characters made visible
+        sys.stderr.write(f"wrp: warning: {escape(say(w, lang))}\n")
 
 
 # --- batch over a table ----------------------------------------------------------------------------
@@ -157,7 +161,7 @@ def batch_table(app, profiles: list[str], district: str | None = None, date: dt.
     if district and district != ALL:
         app.known(district, ALL)
     apps, paths = read_input(policy, profiles, columns)
-    _warn(apps)
+    _warn(apps, lang)
     n = apps.table.num_rows * (len(policy.ids()) if district == ALL else 1)
     with progress_bar(n, "cheapest fixes" if missing else "deciding") as tick:
         outcomes = decide_table(policy, apps, district, date=date, lenient=lenient, lang=lang, missing=missing,
@@ -172,11 +176,11 @@ def batch_table(app, profiles: list[str], district: str | None = None, date: dt.
 
 
 def population(app, file: str, district: str = ALL, date: dt.date | None = None, lenient: bool = False,
-               columns: str | None = None):
+               columns: str | None = None, lang: str = "en"):
     from solver.population import population as run
     if district != ALL:
         app.known(district, ALL)
-    return run(app.policy, stream_input(app.policy, file, columns), district, date=date, lenient=lenient)
+    return run(app.policy, stream_input(app.policy, file, columns, lang), district, date=date, lenient=lenient)
 
 
 def reform(base_app, new_app, file: str, district: str = ALL, date: dt.date | None = None, vs: dt.date | None = None,
@@ -191,7 +195,7 @@ def reform(base_app, new_app, file: str, district: str = ALL, date: dt.date | No
     if district != ALL:
         base_app.known(district, ALL)
     paths = [Path(file)]
-    res = run(base_app.policy, new_app.policy, stream_input(base_app.policy, file, columns), district, date=date, vs=vs if vs else date, lenient=lenient,
+    res = run(base_app.policy, new_app.policy, stream_input(base_app.policy, file, columns, lang), district, date=date, vs=vs if vs else date, lenient=lenient,
               sample=sample, lang=lang)
     if output:
         write_rows(output, res.flipped_rows(lang), inputs=paths)
@@ -216,17 +220,30 @@ class SynthResult:
                 f"wrote {self.n} SYNTHETIC applicants to {self.output} (seed {self.seed})"]
 
 
+MAX_SYNTH = 20_000_000  # rows `wrp synth` draws in one run (about 10 GB of columns at most)
+
+
 def synth(app, n: int, seed: int = 0, output: str | None = None) -> SynthResult:
     from solver.synth import synth as draw
     from solver.tables import ROW, write_table
     if n < 1:
         raise InputError("must be at least 1", field="n")
+    if n > MAX_SYNTH:
+        raise InputError(Msg(f"must be at most {MAX_SYNTH:,} (the population is drawn in memory; run synth "
+                             "several times with other seeds for more)",
+                             f"不能超过 {MAX_SYNTH:,}（总体在内存中生成；如需更多，请用不同的 --seed 多次运行）"),
+                         field="n")
     if not output:
         raise InputError("give the file to write (.csv, .xlsx, .parquet, .jsonl)", field="--output")
     if Path(output).suffix.lower() not in OUTPUT_SUFFIXES:
         raise InputError(f"unsupported output format `{Path(output).suffix or output}`; use "
                          f"{', '.join(OUTPUT_SUFFIXES)}", field="--output")
-    write_table(output, draw(app.policy, n, seed).drop_columns([ROW]))
+    try:
+        table = draw(app.policy, n, seed).drop_columns([ROW])
+    except MemoryError:
+        raise InputError(Msg(f"not enough memory to draw {n:,} applicants; ask for fewer",
+                             f"内存不足，无法生成 {n:,} 名申请人；请减少数量"), field="n") from None
+    write_table(output, table)
     return SynthResult(n, seed, output)
 
 

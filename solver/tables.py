@@ -211,7 +211,7 @@ def resolve_headers(policy: Policy, headers: list[str], mapping: dict[str, str] 
     lower = {k.lower(): v for k, v in known.items()}
     cols = set(columns(policy))
     out: dict[int, str] = {}
-    ignored: list[str] = []
+    ignored: list[tuple[str, list[str]]] = []
     for i, h in enumerate(headers):
         if h is None or str(h).strip() == "":
             continue
@@ -233,15 +233,20 @@ def resolve_headers(policy: Policy, headers: list[str], mapping: dict[str, str] 
             out[i] = known.get(n) or lower[n.lower()]
         else:
             close = difflib.get_close_matches(n, list(known), n=2, cutoff=0.75)
-            ignored.append(f"`{raw}`" + (f" (did you mean {' or '.join(f'`{c}`' for c in close)}?)" if close else ""))
+            ignored.append((f"`{shown(raw, 60)}`", close))
     seen: dict[str, int] = {}
     for i, target in out.items():
         if target in seen:
             raise InputError(f"columns `{headers[seen[target]]}` and `{headers[i]}` both give `{target}`",
                              file=file, field=str(headers[i]))
         seen[target] = i
-    warnings = [f"{file}: columns ignored (not facts of the vocabulary; map them with --columns): "
-                + ", ".join(ignored)] if ignored else []
+    where = shown(str(file), 300)
+    warnings = [Msg(f"{where}: columns ignored (not facts of the vocabulary; map them with --columns): "
+                    + ", ".join(h + (f" (did you mean {' or '.join(f'`{c}`' for c in close)}?)" if close else "")
+                                for h, close in ignored),
+                    f"{where}：以下列已忽略（不是词汇表中的字段；可用 --columns 映射）："
+                    + "、".join(h + (f"（是否想用 {' 或 '.join(f'`{c}`' for c in close)}？）" if close else "")
+                               for h, close in ignored))] if ignored else []
     return out, warnings
 
 
@@ -336,27 +341,35 @@ def _records(path: Path) -> tuple[list[str], list[list], int]:
     """Headers, rows of cells, and the file row number of the first data row."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        fh = open(path, encoding="utf-8-sig", newline="")
-        reader = csv.reader(fh)
+        fh = open(path, "rb")
+        reader = csv.reader(_utf8_lines(fh, path))
+
+        def unreadable(exc: csv.Error) -> InputError:  # a cell past csv's field limit (128 KiB), a NUL
+            fh.close()
+            return InputError(Msg(f"not a readable CSV file: {shown(str(exc), 120)}",
+                                  f"无法读取的 CSV 文件：{shown(str(exc), 120)}"), file=str(path),
+                              line=reader.line_num or None)
         try:
             header = next(reader)
         except StopIteration:
             fh.close()
             raise InputError("the file is empty; the first row must name the columns", file=str(path)) from None
-        except (UnicodeDecodeError, csv.Error) as exc:
+        except csv.Error as exc:
+            raise unreadable(exc) from None
+        except InputError:
             fh.close()
-            raise InputError(f"not a readable UTF-8 CSV file ({exc})", file=str(path)) from None
+            raise
 
         def rest():  # read as the rows are decided (a file of millions of rows is never held whole)
             with fh:
                 try:
                     yield from reader
-                except (UnicodeDecodeError, csv.Error) as exc:
-                    raise InputError(f"not a readable UTF-8 CSV file after row {reader.line_num} ({exc})",
-                                     file=str(path), line=reader.line_num) from None
+                except csv.Error as exc:
+                    raise unreadable(exc) from None
         return header, rest(), 2
     if suffix == ".xlsx":
         import openpyxl
+        _regular(path, MAX_XLSX_BYTES)
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -372,16 +385,20 @@ def _records(path: Path) -> tuple[list[str], list[list], int]:
     if suffix in (".jsonl", ".ndjson"):
         headers: list[str] = []
         recs: list[dict] = []
-        with open(path, encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
+        with open(path, "rb") as fh:
+            for n, line in enumerate(_utf8_lines(fh, path), 1):
                 if not line.strip():
                     continue
                 try:
                     obj = json.loads(line)
+                except RecursionError:
+                    raise _too_deep(path, n) from None
                 except json.JSONDecodeError as exc:
                     raise InputError(f"not valid JSON: {exc.msg}", file=str(path), line=n, col=exc.colno) from None
                 if not isinstance(obj, dict):
                     raise InputError("each line must be a JSON object (one applicant)", file=str(path), line=n)
+                if _depth(obj) > MAX_JSON_DEPTH:
+                    raise _too_deep(path, n)
                 flat = flatten(obj)
                 for k in flat:
                     if k not in headers:
@@ -389,6 +406,67 @@ def _records(path: Path) -> tuple[list[str], list[list], int]:
                 recs.append(flat)
         return headers, [[r.get(h) for h in headers] for r in recs], 1
     raise InputError(f"unsupported table format `{suffix}`; use .csv, .xlsx, .parquet or .jsonl", file=str(path))
+
+
+MAX_LINE_BYTES = 64 << 20  # one physical line of a CSV or JSON Lines table (csv's cells are 128 KiB at most)
+MAX_XLSX_BYTES = 100 << 20  # a compressed workbook expands several times in memory
+MAX_JSON_DEPTH = 32  # nesting of one JSON Lines record (a profile is a few levels deep)
+
+
+def _regular(path: Path, limit: int | None = None) -> None:
+    """A regular file (not a directory, FIFO or device, which would be read forever) of at most ``limit``
+    bytes, or an ``InputError`` naming it."""
+    from policy.yamlio import _too_big, path_kind
+    kind = path_kind(path)
+    if kind == "missing":
+        raise InputError(Msg("no such file", "文件不存在"), file=str(path))
+    if kind != "file":
+        raise InputError(Msg("is a directory, a FIFO or a device, not a regular file; wrp reads only regular files",
+                             "是目录、管道或设备，不是普通文件；wrp 只读取普通文件"), file=str(path))
+    if limit is not None:
+        size = os.stat(path).st_size
+        if size > limit:
+            raise InputError(_too_big(size, limit), file=str(path))
+
+
+def _utf8_lines(fh, path: Path):
+    """The lines of a binary file as text, one at a time (the file is never held whole): UTF-8 (a BOM
+    allowed on the first line), each at most ``MAX_LINE_BYTES`` — otherwise one ``InputError`` with the
+    line and column of the first bad byte."""
+    for n, raw in enumerate(iter(lambda: fh.readline(MAX_LINE_BYTES + 1), b""), 1):
+        if len(raw) > MAX_LINE_BYTES:
+            raise InputError(Msg(f"the line is longer than {MAX_LINE_BYTES >> 20} MiB",
+                                 f"该行超过 {MAX_LINE_BYTES >> 20} MiB"), file=str(path), line=n)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            col = len(raw[:exc.start].decode("utf-8", errors="replace")) + 1
+            raise InputError(Msg(f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+                                 f"不是 UTF-8 文本（字节 0x{raw[exc.start]:02x}）；请以 UTF-8 编码保存"),
+                             file=str(path), line=n, col=col) from None
+        if n == 1:
+            text = text.removeprefix("\ufeff")
+        if "\r" in text:  # a lone CR ends a line too (as text mode with newline="" reads it)
+            yield from _LONE_CR.split(text)
+        else:
+            yield text
+
+
+_LONE_CR = re.compile(r"(?<=\r)(?=[^\n])")
+
+
+def _depth(obj) -> int:
+    """How deeply ``obj`` (parsed JSON) nests lists and objects, without recursion."""
+    depth, level = 0, [obj]
+    while level:
+        level = [v for o in level if isinstance(o, (dict, list)) for v in (o.values() if isinstance(o, dict) else o)]
+        depth += 1
+    return depth
+
+
+def _too_deep(path: Path, line: int) -> InputError:
+    return InputError(Msg(f"the JSON is nested too deeply (more than {MAX_JSON_DEPTH} levels)",
+                          f"JSON 嵌套层数过多（超过 {MAX_JSON_DEPTH} 层）"), file=str(path), line=line)
 
 
 def read_mapping(path: str | None) -> dict[str, str] | None:
@@ -420,8 +498,7 @@ def iter_applicants(policy: Policy, path: str | Path, mapping: dict[str, str] | 
     """``read_applicants`` in batches of ``batch_rows`` rows (None: one batch), so that memory stays
     flat in the number of rows: Parquet by record batches, CSV and XLSX row by row (JSON Lines whole)."""
     path = Path(path)
-    if not path.exists():
-        raise InputError("no such file", file=str(path))
+    _regular(path)  # a FIFO or a device would be read forever
     if path.suffix.lower() == ".parquet":
         yield from _read_parquet(policy, path, mapping, batch_rows)
         return

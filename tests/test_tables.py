@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -262,3 +263,40 @@ def test_cell_errors_in_chinese(policy, tmp_path, capsys):
     assert "第 3 行，列 `申请日期`：不是真实存在的日期" in text
     assert "第 4 行，列 `employer.high_tech`：须为是或否" in text
     assert "E1,甲" in text and "is not" not in text
+
+
+def test_table_read_errors_and_header_warnings_in_chinese_and_inert(tmp_path, capsys):
+    """--lang zh: an unknown header's warning and a table that cannot be read are in Chinese, one line,
+    naming file/line/col; a header with control characters is echoed escaped (batch, population, reform)."""
+    t = tmp_path / "people.csv"
+    t.write_text('id,applicant.sex,"evil\x1b[31m\nheader",applicant.sexx\n1,male,x,y\n', encoding="utf-8")
+    for argv in (["batch", t], ["population", t], ["reform", t, "--date", "2024-01-01", "--vs", "2025-01-01"]):
+        assert cli.main([str(a) for a in argv] + ["--lang", "zh"]) == 0
+        err = capsys.readouterr().err
+        warns = [x for x in err.splitlines() if x.startswith("wrp: warning: ")]
+        assert len(warns) == 1, err
+        assert "以下列已忽略" in warns[0] and "是否想用 `applicant.sex`" in warns[0], warns
+        assert "\x1b" not in err and "evil␛[31m␊header" in warns[0], warns
+    assert cli.main(["batch", str(t)]) == 0
+    assert "columns ignored (not facts of the vocabulary" in capsys.readouterr().err
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("id,applicant.sex\n1,m\xe9le\n".encode("latin-1"))
+    deep = tmp_path / "deep.jsonl"  # under Python's recursion limit, over the table's bound on nesting
+    deep.write_text('{"id": 1}\n{"id": 2, "x": ' + "[" * 200 + "]" * 200 + "}\n", encoding="utf-8")
+    fifo = tmp_path / "fifo.csv"
+    os.mkfifo(fifo)
+    for f, en, zh in ((latin, "latin.csv:2:4: not UTF-8 text (byte 0xe9)", "latin.csv:2:4: 不是 UTF-8 文本"),
+                      (deep, "deep.jsonl:2: the JSON is nested too deeply", "deep.jsonl:2: JSON 嵌套层数过多"),
+                      (fifo, "fifo.csv: is a directory, a FIFO or a device", "fifo.csv: 是目录、管道或设备")):
+        for lang, want in (("en", en), ("zh", zh)):
+            assert cli.main(["batch", str(f), "--lang", lang]) == 2
+            err = capsys.readouterr().err
+            assert len(err.splitlines()) == 1 and want in err, err
+
+
+def test_synth_bound_in_chinese(tmp_path, capsys):
+    out = tmp_path / "s.csv"
+    assert cli.main(["synth", "20000001", "--output", str(out), "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert "`n`: 不能超过 20,000,000" in err and len(err.splitlines()) == 1, err
+    assert not out.exists()

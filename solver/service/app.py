@@ -345,7 +345,7 @@ def create_app(app=None, timeout: float | None = None, workers: int | None = Non
         suffix = Path(filename).suffix.lower()
         if suffix not in (".csv", ".xlsx"):
             raise InputError(f"`{filename}` is not a .csv or .xlsx file", field="filename")
-        args = (raw, suffix, district, _date("date", date), _bool("lenient", lenient), _lang(lang))
+        args = (raw, suffix, district, _date("date", date), _bool("lenient", lenient), _lang(lang), filename)
         if fmt == "json":
             return await run(engine.batch_table, *args)
         loop = asyncio.get_running_loop()

@@ -102,30 +102,32 @@ def jurisdictions(app: App, lang: str) -> list[dict]:
 
 
 def _table(app: App, raw: bytes, suffix: str, district: str | None, date: dt.date | None, lenient: bool,
-           lang: str):
+           lang: str, name: str | None = None):
     """An uploaded table (CSV / XLSX) decided by the facade's ``batch_table`` on a temporary copy (a row
-    it cannot read is an ``error`` row, as in `wrp batch`)."""
+    it cannot read is an ``error`` row, as in `wrp batch`); errors name the upload (``name``, its file
+    name), never the temporary copy."""
     import tempfile
     from pathlib import Path
-    if suffix == ".csv":
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"the uploaded CSV is not UTF-8 text (byte {exc.start}); save it as \"CSV UTF-8\"",
-                             file="upload.csv") from None
+    name = Path(name).name if name else f"upload{suffix}"
+    # not UTF-8, a cell past csv's field limit …: named by the table reader at line:col of the upload
     with tempfile.TemporaryDirectory(prefix="wrp-upload-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(raw)
-        return app.batch_table([str(path)], district, date, lenient, lang=lang)
+        try:
+            return app.batch_table([str(path)], district, date, lenient, lang=lang)
+        except InputError as exc:  # name the upload, not the temporary file it was saved to
+            if exc.file != str(path):
+                raise
+            raise InputError(exc.message, file=name, line=exc.line, col=exc.col, field=exc.field) from None
 
 
 def batch_table(app: App, raw: bytes, suffix: str, district: str | None, date: dt.date | None,
-                lenient: bool, lang: str) -> list[dict]:
+                lenient: bool, lang: str, name: str | None = None) -> list[dict]:
     """One row per applicant and district, as JSON objects."""
-    return _table(app, raw, suffix, district, date, lenient, lang).as_dict()
+    return _table(app, raw, suffix, district, date, lenient, lang, name).as_dict()
 
 
 def batch_csv(app: App, raw: bytes, suffix: str, district: str | None, date: dt.date | None,
-              lenient: bool, lang: str) -> str:
+              lenient: bool, lang: str, name: str | None = None) -> str:
     """The same rows as a CSV table (the columns of `wrp batch`)."""
-    return _table(app, raw, suffix, district, date, lenient, lang).to_csv()
+    return _table(app, raw, suffix, district, date, lenient, lang, name).to_csv()

@@ -26,8 +26,6 @@ def test_a_bad_date_names_its_own_option(capsys, argv, option):
     assert code == 2 and err.startswith(f"wrp: error: `{option}`: "), err
 
 
-@pytest.mark.xfail(strict=True, reason="MAX_SYNTH and the MemoryError message in solver/population_app.py synth "
-                   "were lost in the merge with main at 11:30; to be re-applied")
 def test_synth_refuses_a_population_it_cannot_hold(tmp_path):
     out = tmp_path / "s.csv"
     o = run_bounded(["synth", "99999999999", "--output", out])  # was MemoryError: 745 GiB

@@ -209,6 +209,15 @@ def test_other_endpoints(client):
     assert r.status_code == 400 and "2 files" in r.json()["error"]
     r = client.post("/api/batch?filename=staff.csv", content=b"\xff\xfe,,\n")
     assert r.status_code == 400 and "not UTF-8" in r.json()["error"]
+    # a bad upload is named by its file name (and line:col), never by the temporary copy it was saved to
+    assert r.json()["error"].startswith("staff.csv:1:1: not UTF-8 text"), r.json()
+    wide = b"id,applicant.sex\n1," + b"x" * 200_000 + b"\n"
+    for r in (client.post("/api/batch?filename=staff.csv", content=wide),
+              client.post("/api/batch", files={"file": ("staff.csv", wide, "text/csv")})):
+        assert r.status_code == 400 and r.json()["error"].startswith("staff.csv:2: not a readable CSV file"), r.json()
+        assert "wrp-upload-" not in r.text and "/tmp" not in r.text, r.json()
+    r = client.post("/api/batch?filename=staff.csv&lang=zh", content=b"id\n\xe9\n")
+    assert r.status_code == 400 and "staff.csv:2:1" in r.json()["error"], r.json()
     assert client.post("/api/batch?filename=staff.pdf", content=b"x").status_code in (400, 501)
 
 

@@ -20,7 +20,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -234,9 +233,6 @@ def test_huge_and_binary_tables_are_bounded(tmp_path):
         assert o.rc == 2
 
 
-@pytest.mark.xfail(strict=True, reason="the fixes (solver/tables.py _regular/_text: FIFO and /dev/zero refused, "
-                   "not-UTF-8 at line:col, csv field limit) were lost when main's streaming table reader (pop13) "
-                   "was merged at 11:30; they must be re-applied to the streaming reader")
 def test_regressions_found_by_the_campaign(tmp_path, capsys):
     """Each was an internal error or a hang: a Latin-1 CSV, a non-UTF-8 JSON Lines file, a cell longer
     than csv's field limit, a JSON line nested 100,000 deep, a FIFO and /dev/zero named as tables
