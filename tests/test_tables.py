@@ -236,7 +236,9 @@ def test_interrupted_run_leaves_no_output_file(policy, tmp_path, sig):
     out = tmp_path / "out" / "result.xlsx"
     out.parent.mkdir()
     child = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "batch", str(src), "--district", "all",
-                              "--output", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              "--output", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             # a shell's background job inherits SIGINT ignored: the child gets it back
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = False
     while child.poll() is None:
         if any(p.name.endswith(".part") for p in out.parent.iterdir()):  # the write has begun

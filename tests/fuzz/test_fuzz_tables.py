@@ -276,7 +276,10 @@ def test_sigterm_or_sigint_while_writing_an_output_table_leaves_the_old_file(tmp
     for sig, rc in ((signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGINT, 130)):
         out = tmp_path / "out.csv"
         out.write_text("old\n", encoding="utf-8")
+        # a shell's background job inherits SIGINT ignored (Python then never raises KeyboardInterrupt):
+        # the child restores the default handler, as a terminal run has it
         code = ("import os, signal, sys, solver.tables as T\n"
+                "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
                 "orig = T._write\n"
                 "def write(tmp, suffix, rows):\n"
                 "    orig(tmp, suffix, rows)\n"
