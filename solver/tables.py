@@ -385,6 +385,7 @@ def _records(path: Path) -> tuple[list[str], list[list], int]:
     if suffix in (".jsonl", ".ndjson"):
         headers: list[str] = []
         recs: list[dict] = []
+        _regular(path, MAX_JSONL_BYTES)  # batch holds a JSON Lines table whole (use CSV or Parquet beyond)
         with open(path, "rb") as fh:
             for n, line in enumerate(_utf8_lines(fh, path), 1):
                 if not line.strip():
@@ -410,6 +411,7 @@ def _records(path: Path) -> tuple[list[str], list[list], int]:
 
 MAX_LINE_BYTES = 64 << 20  # one physical line of a CSV or JSON Lines table (csv's cells are 128 KiB at most)
 MAX_XLSX_BYTES = 100 << 20  # a compressed workbook expands several times in memory
+MAX_JSONL_BYTES = 512 << 20  # a JSON Lines table is read whole (its columns are the union of its keys)
 MAX_JSON_DEPTH = 32  # nesting of one JSON Lines record (a profile is a few levels deep)
 
 

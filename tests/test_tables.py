@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import cli
+from policy.errors import InputError
 from policy.yamlio import read_yaml
 from solver.app import App
 from solver.decide import decide
@@ -302,3 +303,13 @@ def test_synth_bound_in_chinese(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "`n`: 不能超过 20,000,000" in err and len(err.splitlines()) == 1, err
     assert not out.exists()
+
+
+def test_a_json_lines_table_past_its_size_limit_is_refused_before_reading(policy, tmp_path, monkeypatch):
+    from solver import tables
+    f = tmp_path / "staff.jsonl"
+    f.write_text('{"applicant.sex": "male"}\n' * 100, encoding="utf-8")
+    monkeypatch.setattr(tables, "MAX_JSONL_BYTES", 1000)
+    with pytest.raises(InputError, match="staff.jsonl") as info:
+        tables.read_applicants(policy, f, None)
+    assert "\n" not in str(info.value) and "limit" in str(info.value)
