@@ -63,11 +63,14 @@ def pointer(field: str | None) -> str | None:
     return "/" + field.replace("[", ".").replace("]", "").replace(".", "/")
 
 
-def error_body(exc: InputError) -> dict:
+def error_body(exc: InputError, lang: str = "en") -> dict:
+    """The JSON of a 400: the one-line message (in ``lang`` where it has a Chinese wording), the field as
+    a JSON pointer into the body, or the query parameter."""
+    from policy.i18n import say
     in_body = exc.file == engine.PROFILE_NAME
     param = None if in_body or not exc.field else exc.field.lstrip("-").replace("-", "_")
-    shown = str(exc) if in_body or not param else f"`{param}`: {exc.message}"
-    return {"error": shown, "message": exc.message, "pointer": pointer(exc.field) if in_body else None,
+    shown = exc.text(lang) if in_body or not param else f"`{param}`: {say(exc.message, lang)}"
+    return {"error": shown, "message": say(exc.message, lang), "pointer": pointer(exc.field) if in_body else None,
             "parameter": param, "line": exc.line, "col": exc.col}
 
 
@@ -199,7 +202,8 @@ def create_app(app=None, timeout: float | None = None, workers: int | None = Non
 
     @api.exception_handler(InputError)
     async def _input_error(request: Request, exc: InputError):
-        return JSONResponse(error_body(exc), status_code=400)
+        lang = request.query_params.get("lang")
+        return JSONResponse(error_body(exc, lang if lang in ("zh", "en") else "en"), status_code=400)
 
     @api.exception_handler(TooLarge)
     async def _too_large(request: Request, exc: TooLarge):

@@ -244,3 +244,14 @@ def test_fix_text_says_yes_no_as_the_form_does(client, lang, yes, no):
     d = client.post(f"/api/explain?lang={lang}", json=example("beijing_rejected_residence")).json()
     assert f"{no} → {yes}" in d["missing_text"], d["missing_text"]
     assert "true" not in d["missing_text"] and "false" not in d["missing_text"]
+
+
+def test_bad_input_in_chinese_with_lang_zh(client):
+    prof = example("changping_eligible")
+    prof["applicant"]["months_with_employer"] = 9999
+    en = client.post("/api/check", json=prof).json()
+    zh = client.post("/api/check?lang=zh", json=prof).json()
+    assert zh["pointer"] == en["pointer"] == "/applicant/months_with_employer"
+    assert zh["error"] != en["error"] and any("\u4e00" <= ch <= "\u9fff" for ch in zh["error"]), zh
+    r = client.get("/api/check?lang=zh&date=yesterday")
+    assert r.status_code in (400, 405)
