@@ -184,7 +184,11 @@ class App:
                 continue
             kind = path_kind(path)
             if kind == "dir":
-                files += list_dir(path, (".yaml", ".yml", ".json"))
+                found = list_dir(path, (".yaml", ".yml", ".json"))
+                if not found:  # an empty table is not an answer: say so (exit 2)
+                    raise InputError(Msg("the directory holds no profile (.yaml, .yml, .json)",
+                                         "目录中没有申请人档案（.yaml、.yml、.json）"), file=str(name))
+                files += found
             elif kind != "missing":
                 files.append(path)  # a device or a FIFO becomes an error row (policy.yamlio refuses it)
             else:

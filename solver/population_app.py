@@ -50,7 +50,11 @@ def read_input(policy, files: list[str | Path], columns: str | None):
         path = Path(name)
         kind = path_kind(path)  # a path too long or in a forbidden directory: one message, no OSError
         if kind == "dir":
-            paths += list_dir(path, tuple(PROFILE_SUFFIXES))
+            found = list_dir(path, tuple(PROFILE_SUFFIXES))
+            if not found:  # an empty table is not an answer: say so (exit 2)
+                raise InputError(Msg(f"the directory holds no profile ({', '.join(PROFILE_SUFFIXES)})",
+                                     f"目录中没有申请人档案（{'、'.join(PROFILE_SUFFIXES)}）"), file=str(name))
+            paths += found
         elif kind == "missing":
             raise InputError("no such file or directory", file=str(name))
         else:

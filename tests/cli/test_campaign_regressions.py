@@ -33,3 +33,10 @@ def test_synth_refuses_a_population_it_cannot_hold(tmp_path):
     o = run_bounded(["synth", "19000000", "--output", out], memory=1 << 30)  # within the bound, not the memory
     assert judge(o, ["`n`"]) is None and o.rc == 2 and "not enough memory" in o.err, o
     assert not out.exists()
+
+
+def test_batch_of_an_empty_directory_is_an_error_not_an_empty_table(tmp_path, capsys):
+    import cli
+    assert cli.main(["batch", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "holds no profile" in err and str(tmp_path) in err and err.count("\n") == 1
