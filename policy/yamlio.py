@@ -235,11 +235,10 @@ def _check_flow_depth(text: str, name: str) -> None:
                                  f"YAML 无效：嵌套超过 {MAX_DEPTH} 层"), file=name, line=line, col=col)
 
 
-def parse_text(text: str, name: str):
-    """Parse YAML/JSON ``text`` (already decoded); every problem is an ``InputError`` at its position.
-    A ``.json`` file is parsed by the same parser (JSON is YAML) but its errors say JSON."""
+def _json_wording(text: str, name: str):
+    """``parse_text`` for a ``.json`` file: the same parser (JSON is YAML), but its errors say JSON."""
     try:
-        return _parse_text(text, name)
+        return parse_text(text, name)
     except InputError as e:
         m = e.message
         if str(name).lower().endswith(".json") and str(m).startswith("invalid YAML"):
@@ -250,7 +249,8 @@ def parse_text(text: str, name: str):
         raise
 
 
-def _parse_text(text: str, name: str):
+def parse_text(text: str, name: str):
+    """Parse YAML/JSON ``text`` (already decoded); every problem is an ``InputError`` at its position."""
     _check_flow_depth(text, name)
     try:
         data = _yaml().load(text)
@@ -324,6 +324,8 @@ def read_yaml(path: Path | str, text: str | None = None, limit: int = MAX_BYTES)
     name = str(path)
     if text is None:
         text = decode(read_bytes(path, limit), name)
+        if name.lower().endswith(".json"):
+            return _json_wording(text, name)
     elif len(text) > limit:
         raise InputError(_too_big(len(text), limit), file=name)
     return parse_text(text, name)

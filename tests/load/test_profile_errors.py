@@ -32,7 +32,7 @@ CASES = {
     "money_list_length.yaml": (13, 5, "applicant.income.annual_last_3_years", "must be a list of 3 amounts"),
     "invalid_yaml.yaml": (14, 9, None, "invalid YAML: expected ',' or ']'"),
     "unknown_field.json": (6, 5, "applicant.degre", "unknown field. Did you mean `applicant.degree`"),
-    "invalid_syntax.json": (27, 25, None, "invalid YAML: expected ',' or '}'"),
+    "invalid_syntax.json": (27, 25, None, "invalid JSON: expected ',' or '}'"),
     "impossible_date.json": (4, 5, "applicant.birth_date", "must be a real date YYYY-MM-DD, got `1990-02-30`"),
 }
 
