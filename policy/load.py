@@ -573,9 +573,10 @@ def load_policy_from(jdir: Path | None, extra_files: list[Path] = ()) -> Policy:
 def load_policy(rules: str | None = None) -> Policy:
     """The shipped policy (package data), or the rules pack in directory ``rules`` (policy/pack.py); loaded
     once per process, and compiled once per content of the files (``policy.compiled``)."""
+    # the entry holds the Pack it was read from, and the restricted unpickler never imports a module
+    from policy.pack import open_pack
     if rules is None:
         return _compiled_policy(None)
-    from policy.pack import open_pack
     root = open_pack(Path(rules)).root  # the layout is checked (and errors raised) before any cache lookup
     return _compiled_policy(str(root.resolve()))
 
